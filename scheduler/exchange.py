@@ -1,0 +1,248 @@
+"""The exchange formats: `problem.json` (solver input) and `rota.json` (solver output).
+
+Both are documented in the README so that anyone can check a rota without the model.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scheduler.checker import RotaChecker
+from scheduler.errors import InputError, InputProblem, field_path
+from scheduler.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.rota import Rota
+
+FORMAT = "ed-relief-problem/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PeriodIn(_Strict):
+    id: str
+    start: date
+    end: date
+    timezone: str = "Europe/Paris"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodIn:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RulesIn(_Strict):
+    min_rest_hours: float = Field(ge=0, le=48)
+    travel_buffer_minutes: int = Field(ge=0, le=600)
+
+
+class SiteIn(_Strict):
+    id: str
+    name: str
+    address: str = ""
+    contact: str = ""
+
+
+class SlotIn(_Strict):
+    id: str
+    site: str
+    start: AwareDatetime
+    end: AwareDatetime
+    seats: int = Field(ge=0, le=50)
+    skills: list[str] = []
+    priority: int = Field(1, ge=1, le=100)
+    tags: list[str] = []
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SlotIn:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end.isoformat()} is not after start")
+        return self
+
+
+class DoctorIn(_Strict):
+    id: str
+    name: str = ""
+    max_shifts: int | None = Field(None, ge=0)
+    max_shifts_per_week: int | None = Field(None, ge=0)
+    max_consecutive_days: int | None = Field(None, ge=1)
+    max_hours: float | None = Field(None, ge=0)
+    skills: list[str] = []
+    availability: dict[str, Literal["available", "preferred"]]
+    away: list[tuple[date, date]] = []
+    carry_over_hours: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> DoctorIn:
+        for first, last in self.away:
+            if last < first:
+                raise ValueError(f"away range ends ({last}) before it starts ({first})")
+        return self
+
+
+class PinIn(_Strict):
+    doctor: str
+    slot: str
+
+
+class ProblemIn(_Strict):
+    format: Literal["ed-relief-problem/1"] = "ed-relief-problem/1"
+    period: PeriodIn
+    rules: RulesIn
+    sites: list[SiteIn]
+    slots: list[SlotIn]
+    doctors: list[DoctorIn]
+    pinned: list[PinIn] = []
+
+
+def _reference_problems(p: ProblemIn) -> list[InputProblem]:
+    out: list[InputProblem] = []
+    sites = {s.id for s in p.sites}
+    slot_ids: dict[str, int] = {}
+    by_time: dict[tuple[str, datetime, datetime], int] = {}
+    for i, s in enumerate(p.slots):
+        if s.site not in sites:
+            out.append(InputProblem("", f"slots[{i}].site", f"unknown site {s.site!r}"))
+        if s.id in slot_ids:
+            out.append(InputProblem("", f"slots[{i}].id", f"duplicate slot id {s.id!r}"))
+        key = (s.site, s.start, s.end)
+        if key in by_time:
+            out.append(InputProblem("", f"slots[{i}]", f"overlapping duplicate of slots"
+                                    f"[{by_time[key]}] (same site, start and end)"))
+        slot_ids.setdefault(s.id, i)
+        by_time.setdefault(key, i)
+    doctor_ids: set[str] = set()
+    for i, d in enumerate(p.doctors):
+        if d.id in doctor_ids:
+            out.append(InputProblem("", f"doctors[{i}].id", f"duplicate doctor id {d.id!r}"))
+        doctor_ids.add(d.id)
+        out += [
+            InputProblem("", f"doctors[{i}].availability.{sid}", f"unknown slot {sid!r}")
+            for sid in d.availability
+            if sid not in slot_ids
+        ]
+    for i, pin in enumerate(p.pinned):
+        if pin.doctor not in doctor_ids:
+            out.append(InputProblem("", f"pinned[{i}].doctor", f"unknown doctor {pin.doctor!r}"))
+        if pin.slot not in slot_ids:
+            out.append(InputProblem("", f"pinned[{i}].slot", f"unknown slot {pin.slot!r}"))
+    return out
+
+
+def problem_from_data(data: Any, source: str = "") -> Problem:
+    try:
+        parsed = ProblemIn.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            [InputProblem(source, field_path(e["loc"]), e["msg"]) for e in exc.errors()]
+        ) from None
+    problems = _reference_problems(parsed)
+    if problems:
+        raise InputError(problems).with_source(source)
+    return Problem(
+        period=Period(**parsed.period.model_dump()),
+        rules=Rules(**parsed.rules.model_dump()),
+        sites=tuple(Site(**s.model_dump()) for s in parsed.sites),
+        slots=tuple(
+            Slot(**{**s.model_dump(), "skills": frozenset(s.skills), "tags": frozenset(s.tags)})
+            for s in parsed.slots
+        ),
+        doctors=tuple(
+            Doctor(
+                **{
+                    **d.model_dump(),
+                    "skills": frozenset(d.skills),
+                    "availability": {k: Answer(v) for k, v in d.availability.items()},
+                    "away": tuple(d.away),
+                }
+            )
+            for d in parsed.doctors
+        ),
+        pinned=tuple(Pin(doctor=p.doctor, slot=p.slot) for p in parsed.pinned),
+    )
+
+
+def problem_to_data(problem: Problem) -> dict[str, Any]:
+    p = problem.period
+    return {
+        "format": FORMAT,
+        "period": {"id": p.id, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                   "timezone": p.timezone},
+        "rules": {"min_rest_hours": problem.rules.min_rest_hours,
+                  "travel_buffer_minutes": problem.rules.travel_buffer_minutes},
+        "sites": [{"id": s.id, "name": s.name, "address": s.address, "contact": s.contact}
+                  for s in problem.sites],
+        "slots": [
+            {"id": s.id, "site": s.site, "start": s.start.isoformat(), "end": s.end.isoformat(),
+             "seats": s.seats, "skills": sorted(s.skills), "priority": s.priority,
+             "tags": sorted(s.tags), "label": s.label}
+            for s in problem.slots
+        ],
+        "doctors": [
+            {"id": d.id, "name": d.name, "max_shifts": d.max_shifts,
+             "max_shifts_per_week": d.max_shifts_per_week,
+             "max_consecutive_days": d.max_consecutive_days, "max_hours": d.max_hours,
+             "skills": sorted(d.skills),
+             "availability": {k: d.availability[k].value for k in sorted(d.availability)},
+             "away": [[a.isoformat(), b.isoformat()] for a, b in d.away],
+             "carry_over_hours": d.carry_over_hours}
+            for d in problem.doctors
+        ],
+        "pinned": [{"doctor": x.doctor, "slot": x.slot} for x in problem.pinned],
+    }
+
+
+def rota_to_data(problem: Problem, rota: Rota) -> dict[str, Any]:
+    """rota.json: the assignments with their times, uncovered seats with reasons, metrics."""
+    slots = problem.slot_by_id()
+    checker = RotaChecker(problem)
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    covered = len(set(pairs))
+    uncovered = sum(u.seats for u in rota.uncovered)
+    loads = checker.loads(pairs)
+    return {
+        "status": rota.status.value,
+        "period": problem.period.id,
+        "seed": rota.seed,
+        "assignments": [
+            {"doctor": a.doctor, "slot": a.slot, "site": slots[a.slot].site,
+             "start": slots[a.slot].start.isoformat(), "end": slots[a.slot].end.isoformat(),
+             "pinned": a.pinned}
+            for a in rota.assignments
+        ],
+        "uncovered": [{"slot": u.slot, "seats": u.seats, "reason": u.reason}
+                      for u in rota.uncovered],
+        "conflicts": [{"rule": c.rule, "records": list(c.records), "message": c.message}
+                      for c in rota.conflicts],
+        "stages": [{"name": s.name, "value": s.value, "bound": s.bound, "proven": s.proven,
+                    "seconds": round(s.seconds, 3)} for s in rota.stages],
+        "metrics": {
+            "total_seats": problem.total_seats,
+            "covered_seats": covered,
+            "uncovered_seats": uncovered,
+            "weighted_uncovered": sum(slots[u.slot].priority * u.seats for u in rota.uncovered),
+            "solve_seconds": round(rota.solve_seconds, 3),
+            "justified_complaints": len(checker.justified_complaints(pairs)),
+            "justified_complaints_unpopular": len(
+                checker.justified_complaints(pairs, unpopular=True)),
+            "hard_rule_violations": len(checker.violations(pairs)),
+        },
+        "loads": [
+            {"doctor": d.id, "hours": round(loads[d.id] - d.carry_over_hours, 2),
+             "carry_over_hours": d.carry_over_hours,
+             "shifts": sum(1 for a in rota.assignments if a.doctor == d.id),
+             "offered_slots": len(d.availability), "max_shifts": d.max_shifts}
+            for d in problem.doctors
+        ],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,157 @@
+"""The solver's input: a fully expanded tension period (what `problem.json` holds).
+
+Pure data, no I/O. Times are timezone-aware; durations are real elapsed time, so a
+20:00–08:00 night across the October clock change lasts 13 h (DESIGN, counting conventions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Answer(StrEnum):
+    """A doctor's answer for one slot; no answer means not available."""
+
+    AVAILABLE = "available"
+    PREFERRED = "preferred"
+
+
+#: Slot tags that make a slot unpopular (balanced separately for fairness).
+UNPOPULAR_TAGS = frozenset({"night", "weekend", "holiday"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Period:
+    id: str
+    start: date
+    end: date
+    timezone: str = "Europe/Paris"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rules:
+    """Working-time rules of a period, in the units a manager uses."""
+
+    min_rest_hours: float = 11.0
+    travel_buffer_minutes: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    id: str
+    name: str
+    address: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Slot:
+    """One concrete relief shift with `seats` doctor places."""
+
+    id: str
+    site: str
+    start: datetime
+    end: datetime
+    seats: int
+    skills: frozenset[str] = frozenset()
+    priority: int = 1
+    tags: frozenset[str] = frozenset()
+    label: str = ""
+
+    @property
+    def duration(self) -> timedelta:
+        # Aware datetimes in different offsets subtract as real elapsed time.
+        return self.end.astimezone(ZoneInfo("UTC")) - self.start.astimezone(ZoneInfo("UTC"))
+
+    @property
+    def minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    @property
+    def unpopular(self) -> bool:
+        return bool(self.tags & UNPOPULAR_TAGS)
+
+    def local_start(self, tz: ZoneInfo) -> datetime:
+        return self.start.astimezone(tz)
+
+    def start_date(self, tz: ZoneInfo) -> date:
+        """The local date a shift belongs to (for weekly caps and consecutive days)."""
+        return self.start.astimezone(tz).date()
+
+    def touched_dates(self, tz: ZoneInfo) -> list[date]:
+        """Every local date that [start, end) overlaps (for dates away)."""
+        first = self.start.astimezone(tz).date()
+        last_instant = self.end.astimezone(tz) - timedelta(microseconds=1)
+        last = max(first, last_instant.date())
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Doctor:
+    """A GP with their answers and caps for one period (None = no cap)."""
+
+    id: str
+    name: str = ""
+    max_shifts: int | None = None
+    max_shifts_per_week: int | None = None
+    max_consecutive_days: int | None = None
+    max_hours: float | None = None
+    skills: frozenset[str] = frozenset()
+    availability: Mapping[str, Answer] = field(default_factory=dict)
+    away: tuple[tuple[date, date], ...] = ()
+    carry_over_hours: float = 0.0
+
+    def is_away_on(self, day: date) -> bool:
+        return any(first <= day <= last for first, last in self.away)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pin:
+    """An assignment the manager fixed by hand; the solver keeps it."""
+
+    doctor: str
+    slot: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    period: Period
+    rules: Rules
+    sites: tuple[Site, ...]
+    slots: tuple[Slot, ...]
+    doctors: tuple[Doctor, ...]
+    pinned: tuple[Pin, ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind, ids in (
+            ("site", [s.id for s in self.sites]),
+            ("slot", [s.id for s in self.slots]),
+            ("doctor", [d.id for d in self.doctors]),
+        ):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"duplicate {kind} ids in problem {self.period.id}")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.period.tz
+
+    def slot_by_id(self) -> dict[str, Slot]:
+        return {s.id: s for s in self.slots}
+
+    def doctor_by_id(self) -> dict[str, Doctor]:
+        return {d.id: d for d in self.doctors}
+
+    def site_by_id(self) -> dict[str, Site]:
+        return {s.id: s for s in self.sites}
+
+    @property
+    def total_seats(self) -> int:
+        return sum(s.seats for s in self.slots)

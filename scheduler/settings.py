@@ -1,0 +1,37 @@
+"""The one configuration object; nothing else reads the environment."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
+
+    #: SQLAlchemy URL, from DATABASE_URL (or SCHEDULER_DATABASE_URL).
+    database_url: str = Field(
+        "sqlite:///./scheduler.db",
+        validation_alias=AliasChoices("SCHEDULER_DATABASE_URL", "DATABASE_URL"),
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Public base URL used in links (invitations, feeds).
+    base_url: str = "http://127.0.0.1:8000"
+    #: Scenario loaded by `make run` when the database is empty.
+    demo_scenario: Path = Path("scenarios/chiv-summer-2026.yaml")
+    calendars_dir: Path = Path("calendars")
+
+    #: CP-SAT: parallel workers (default: the machine's cores) and default time limit.
+    solver_workers: int = max(1, os.cpu_count() or 1)
+    solver_time_limit_seconds: float = 60.0
+    solver_seed: int = 0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
