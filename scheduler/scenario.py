@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scheduler.errors import InputError, InputProblem, field_path
+from scheduler.errors import InputError, InputProblem
 from scheduler.problem import Answer
 from scheduler.rpps import rpps_is_valid
 
@@ -265,61 +265,56 @@ class Scenario(Strict):
     doctors: list[DoctorSpec] = []
     pinned: list[PinSpec] = []
 
-    @model_validator(mode="after")
-    def _references(self) -> Scenario:
-        problems = list(_reference_problems(self))
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
 
 def _duplicates(ids: list[str]) -> list[str]:
     seen: set[str] = set()
     return sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
 
 
-def _reference_problems(s: Scenario) -> list[str]:
-    out: list[str] = []
+def reference_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Duplicate ids and references to unknown records, as (field, message)."""
+    out: list[tuple[str, str]] = []
     for name, ids in (
         ("sites", [x.id for x in s.sites]),
         ("slot_templates", [x.id for x in s.slot_templates]),
         ("organisations", [x.id for x in s.organisations]),
         ("doctors", [x.id for x in s.doctors]),
     ):
-        out += [f"{name}: duplicate id {d!r}" for d in _duplicates(ids)]
+        out += [(name, f"duplicate id {d!r}") for d in _duplicates(ids)]
     sites = {x.id for x in s.sites}
     templates = {x.id for x in s.slot_templates}
     orgs = {x.id for x in s.organisations}
     doctors = {x.id for x in s.doctors}
     for i, t in enumerate(s.slot_templates):
         if t.site not in sites:
-            out.append(f"slot_templates[{i}].site: unknown site {t.site!r}")
+            out.append((f"slot_templates[{i}].site", f"unknown site {t.site!r}"))
     for i, d in enumerate(s.doctors):
         if d.organisation is not None and d.organisation not in orgs:
-            out.append(f"doctors[{i}].organisation: unknown organisation {d.organisation!r}")
+            out.append((f"doctors[{i}].organisation", f"unknown organisation {d.organisation!r}"))
         for j, rule in enumerate(d.availability):
             for tid in rule.templates or []:
                 if tid not in templates:
-                    out.append(
-                        f"doctors[{i}].availability[{j}].templates: unknown template {tid!r}"
-                    )
+                    out.append((f"doctors[{i}].availability[{j}].templates",
+                                f"unknown template {tid!r}"))
             for sid in rule.sites or []:
                 if sid not in sites:
-                    out.append(f"doctors[{i}].availability[{j}].sites: unknown site {sid!r}")
+                    out.append((f"doctors[{i}].availability[{j}].sites", f"unknown site {sid!r}"))
     for i, p in enumerate(s.pinned):
         if p.doctor not in doctors:
-            out.append(f"pinned[{i}].doctor: unknown doctor {p.doctor!r}")
+            out.append((f"pinned[{i}].doctor", f"unknown doctor {p.doctor!r}"))
     return out
 
 
 def parse_scenario(data: Any, source: str = "") -> Scenario:
     """Validate already-decoded data; raise `InputError` naming every bad field."""
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(
-            [InputProblem(source, field_path(e["loc"]), e["msg"]) for e in exc.errors()]
-        ) from None
+        raise InputError.from_validation(exc, source) from None
+    problems = reference_problems(scenario)
+    if problems:
+        raise InputError([InputProblem(source, f, m) for f, m in problems])
+    return scenario
 
 
 def read_document(path: Path) -> Any:
@@ -340,7 +335,8 @@ def read_document(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError.single(source, "", f"invalid YAML{where}: {exc}") from None
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError.single(source, "", f"invalid YAML{where}: {what}") from None
 
 
 def load_scenario(path: Path) -> Scenario:
