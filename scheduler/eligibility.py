@@ -45,6 +45,6 @@ def required_gap_minutes(first: Slot, second: Slot, min_rest_hours: float, trave
 
 def in_conflict(a: Slot, b: Slot, min_rest_hours: float, travel: int) -> bool:
     """No overlap, minimum rest and travel buffer: can one doctor not work both?"""
-    first, second = (a, b) if (a.start, a.end) <= (b.start, b.end) else (b, a)
-    gap = (second.start - first.end).total_seconds() / 60
+    first, second = (a, b) if (a.start_utc, a.end_utc) <= (b.start_utc, b.end_utc) else (b, a)
+    gap = (second.start_utc - first.end_utc).total_seconds() / 60
     return gap < required_gap_minutes(first, second, min_rest_hours, travel)

@@ -75,9 +75,10 @@ def _why_not(problem: Problem, slot: Slot, doctor: Doctor, slots: list[Slot]) ->
     clash = [s for s in slots if in_conflict(s, slot, rules.min_rest_hours,
                                              rules.travel_buffer_minutes)]
     if clash:
-        other = min(clash, key=lambda s: s.start)
-        kind = "overlap with" if other.start < slot.end and slot.start < other.end else \
-            "rest rule after" if other.start < slot.start else "rest rule before"
+        other = min(clash, key=lambda s: s.start_utc)
+        overlap = other.start_utc < slot.end_utc and slot.start_utc < other.end_utc
+        kind = "overlap with" if overlap else \
+            "rest rule after" if other.start_utc < slot.start_utc else "rest rule before"
         return f"{kind} {other.id}"
     cap = _cap_reached(problem, doctor, [*slots, slot])
     if cap:

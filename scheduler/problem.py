@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+UTC = ZoneInfo("UTC")
+
 
 class Answer(StrEnum):
     """A doctor's answer for one slot; no answer means not available."""
@@ -66,10 +68,19 @@ class Slot:
     tags: frozenset[str] = frozenset()
     label: str = ""
 
+    # Python compares and subtracts aware datetimes sharing one tzinfo as wall-clock times, so
+    # every elapsed-time computation goes through UTC (a night across the October change: 13 h).
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(UTC)
+
     @property
     def duration(self) -> timedelta:
-        # Aware datetimes in different offsets subtract as real elapsed time.
-        return self.end.astimezone(ZoneInfo("UTC")) - self.start.astimezone(ZoneInfo("UTC"))
+        return self.end_utc - self.start_utc
 
     @property
     def minutes(self) -> int:

@@ -64,10 +64,11 @@ def add_no_overlap_rest_and_travel(m: RotaModel) -> None:
     rules = m.problem.rules
     rest = timedelta(hours=rules.min_rest_hours)
     for doctor in m.problem.doctors:
-        slots = sorted(m.by_doctor[doctor.id], key=lambda s: (s.start, s.end, s.id))
+        slots = sorted(m.by_doctor[doctor.id], key=lambda s: (s.start_utc, s.end_utc, s.id))
         cliques: set[tuple[str, ...]] = set()
         for anchor in slots:
-            clique = tuple(s.id for s in slots if s.start <= anchor.start < s.end + rest)
+            at = anchor.start_utc
+            clique = tuple(s.id for s in slots if s.start_utc <= at < s.end_utc + rest)
             if len(clique) > 1:
                 cliques.add(clique)
         for clique in sorted(cliques):
@@ -81,9 +82,9 @@ def _add_travel_pairs(m: RotaModel, doctor: Doctor, slots: list[Slot], rest: tim
     buffer = timedelta(minutes=rules.travel_buffer_minutes)
     for i, a in enumerate(slots):
         for b in slots[i + 1 :]:
-            if b.start >= a.end + buffer:
+            if b.start_utc >= a.end_utc + buffer:
                 break
-            if a.site != b.site and b.start >= a.end + rest and in_conflict(
+            if a.site != b.site and b.start_utc >= a.end_utc + rest and in_conflict(
                 a, b, rules.min_rest_hours, rules.travel_buffer_minutes
             ):
                 m.model.add_bool_or([m.x[doctor.id, a.id].Not(), m.x[doctor.id, b.id].Not()])

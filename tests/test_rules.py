@@ -157,3 +157,12 @@ def test_pin_on_a_slot_not_offered_is_a_conflict_not_a_crash() -> None:
     rota = solve(p, FAST)
     assert rota.status is SolveStatus.INFEASIBLE
     assert rota.conflicts[0].rule == "availability"
+
+
+def test_minimum_rest_is_real_elapsed_time_across_the_clock_change() -> None:
+    # Saturday 24 Oct 20:00–24:00, then Sunday 10:00: 11 h of real rest (the clocks go back).
+    slots = [slot("sat", "2026-10-24 20:00"), slot("sun", "2026-10-25 10:00", hours=6)]
+    p = problem(slots, [doctor("x", ["sat", "sun"])], min_rest_hours=11)
+    assert uncovered(solved(p)) == 0
+    p = problem(slots, [doctor("x", ["sat", "sun"])], min_rest_hours=11.5)
+    assert uncovered(solved(p)) == 1
