@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 
 @dataclass(frozen=True)
 class InputProblem:
@@ -30,6 +32,14 @@ class InputError(Exception):
     @classmethod
     def single(cls, source: str, field: str, message: str) -> InputError:
         return cls([InputProblem(source, field, message)])
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, source: str) -> InputError:
+        """One problem per pydantic error, with its field path and a plain message."""
+        return cls([
+            InputProblem(source, field_path(e["loc"]), e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()
+        ])
 
     def with_source(self, source: str) -> InputError:
         """The same problems, attributed to `source` (e.g. the file they came from)."""

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scheduler.checker import RotaChecker
-from scheduler.errors import InputError, InputProblem, field_path
+from scheduler.errors import InputError, InputProblem
 from scheduler.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
 from scheduler.rota import Rota
 
@@ -140,9 +140,7 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
     try:
         parsed = ProblemIn.model_validate(data)
     except ValidationError as exc:
-        raise InputError(
-            [InputProblem(source, field_path(e["loc"]), e["msg"]) for e in exc.errors()]
-        ) from None
+        raise InputError.from_validation(exc, source) from None
     problems = _reference_problems(parsed)
     if problems:
         raise InputError(problems).with_source(source)

@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install system-deps lint typecheck test-sqlite test-postgres bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages and npm modules that only the tests need (independent iCalendar parsers).
+# Skipped when already present, so a developer machine without root can still run `make test`
+# once they are installed.
+.stamp-system-deps:
+	@if ! /usr/bin/python3 -c 'import gi; gi.require_version("ICal", "3.0")' 2>/dev/null \
+	   || ! command -v node >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+	    gir1.2-ical-3.0 python3-gi nodejs npm; \
+	fi
+	npm ci --silent --no-audit --no-fund --prefix tests/feeds_clients
+	touch $@
+
+system-deps: .stamp-system-deps
+
+run: install
+	$(BIN)/scheduler load --if-empty scenarios/chiv-summer-2026.yaml
+	$(BIN)/scheduler serve
+
+lint: install
+	$(BIN)/ruff check scheduler tests scenarios
+	$(BIN)/mypy scheduler
+
+test: install system-deps lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(PY) -m scheduler.bench
+
+clean:
+	rm -rf $(VENV) .stamp-* tests/feeds_clients/node_modules scheduler.db

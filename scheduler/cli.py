@@ -1,0 +1,197 @@
+"""`scheduler` command line: validate, solve, check, load, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scheduler.errors import InputError
+from scheduler.inputs import read_input
+from scheduler.problem import Problem
+from scheduler.rota import Assignment, Progress
+from scheduler.settings import get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.command(args)
+        return code
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(
+        prog="scheduler", description="ED relief rota: GP availability → CP-SAT rota → feeds."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a scenario or problem.json; exit 1 on problems")
+    p.add_argument("file", type=Path)
+    p.set_defaults(command=cmd_validate)
+
+    p = sub.add_parser("solve", help="solve a scenario or problem.json; write rota and feeds")
+    p.add_argument("file", type=Path)
+    p.add_argument("--time-limit", type=float, default=settings.solver_time_limit_seconds,
+                   metavar="S", help="seconds of search (default %(default)s)")
+    p.add_argument("--seed", type=int, default=settings.solver_seed)
+    p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
+    p.add_argument("--fast", action="store_true",
+                   help="use every core (faster, but not reproducible run to run)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(command=cmd_solve)
+
+    p = sub.add_parser("check", help="check a rota.json against a problem.json, without the model")
+    p.add_argument("problem", type=Path)
+    p.add_argument("rota", type=Path)
+    p.set_defaults(command=cmd_check)
+
+    p = sub.add_parser("load", help="load a scenario into the configured database")
+    p.add_argument("file", type=Path)
+    p.add_argument("--if-empty", action="store_true",
+                   help="only when the database holds no period yet (used by `make run`)")
+    p.set_defaults(command=cmd_load)
+
+    p = sub.add_parser("serve", help="run the web service")
+    p.add_argument("--host", default=settings.host)
+    p.add_argument("--port", type=int, default=settings.port)
+    p.set_defaults(command=cmd_serve)
+    return parser
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = read_input(args.file)
+    p = loaded.problem
+    print(f"{args.file}: ok — period {p.period.id}, {len(p.sites)} sites, {len(p.slots)} slots, "
+          f"{p.total_seats} seats, {len(p.doctors)} doctors")
+    return 0
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from scheduler.exchange import problem_to_data, rota_to_data
+    from scheduler.report import summary
+    from scheduler.solver import SolveOptions, solve
+
+    problem = read_input(args.file).problem
+    settings = get_settings()
+    options = SolveOptions(
+        time_limit_seconds=args.time_limit,
+        seed=args.seed,
+        workers=settings.solver_workers,
+        deterministic=not args.fast,
+        progress=None if args.quiet else _print_progress,
+    )
+    rota = solve(problem, options)
+    rota_data = rota_to_data(problem, rota)
+    files = {"problem.json": _json_bytes(problem_to_data(problem)),
+             "rota.json": _json_bytes(rota_data)}
+    files |= _feed_files(problem, rota.assignments)
+    _write_all(args.out, files)
+    print(summary(problem, rota_data))
+    print(f"wrote {len(files)} files to {args.out}/")
+    return 0 if rota.conflicts == [] else 2
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from scheduler.checker import RotaChecker
+    from scheduler.exchange import problem_from_data
+    from scheduler.scenario import read_document
+
+    problem = problem_from_data(read_document(args.problem), str(args.problem))
+    rota = read_document(args.rota)
+    try:
+        pairs = [(a["doctor"], a["slot"]) for a in rota["assignments"]]
+    except (KeyError, TypeError) as exc:
+        raise InputError.single(str(args.rota), "assignments", f"malformed: {exc}") from None
+    checker = RotaChecker(problem)
+    violations = checker.violations(pairs)
+    for v in violations:
+        print(f"violation: {v.rule}: doctor {v.doctor or '-'}, slots {', '.join(v.slots)}: "
+              f"{v.message}")
+    complaints = checker.justified_complaints(pairs)
+    uncovered = sum(checker.uncovered_seats(pairs).values())
+    print(f"{len(violations)} hard-rule violations, {uncovered} uncovered seats, "
+          f"{len(complaints)} justified complaints")
+    return 1 if violations else 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from sqlmodel import Session, select
+
+    from scheduler.db import make_engine, migrate
+    from scheduler.loader import load_scenario_into
+    from scheduler.models import TensionPeriod
+
+    loaded = read_input(args.file)
+    if loaded.scenario is None:
+        raise InputError.single(str(args.file), "", "load takes a scenario file, not a problem")
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
+                print("database already holds a period; nothing loaded")
+                return 0
+            result = load_scenario_into(session, loaded.scenario, loaded.problem, loaded.digest,
+                                        source=str(args.file))
+    finally:
+        engine.dispose()
+    if result.already_loaded:
+        print(f"period {result.period_id} already loaded from this file; nothing changed")
+    else:
+        print(f"loaded period {result.period_id}: {result.slots} slots, {result.doctors} doctors,"
+              f" {result.answers} answers")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from scheduler.db import migrate
+
+    migrate(get_settings().database_url)
+    uvicorn.run("scheduler.api:app", host=args.host, port=args.port)
+    return 0
+
+
+def _print_progress(event: Progress) -> None:
+    print(f"  [{event.elapsed:6.1f} s] {event.stage:<18} best {event.value:>12.1f}  "
+          f"bound {event.bound:>12.1f}", file=sys.stderr, flush=True)
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _feed_files(problem: Problem, assignments: list[Assignment]) -> dict[str, bytes]:
+    from scheduler.feeds import doctor_feeds, site_feeds
+
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    feeds = doctor_feeds(problem, assignments, stamp=stamp)
+    files = {f"doctor-{k}.ics": v for k, v in feeds.items()}
+    files |= {f"site-{k}.ics": v for k, v in site_feeds(problem, assignments, stamp=stamp).items()}
+    return files
+
+
+def _write_all(out: Path, files: dict[str, bytes]) -> None:
+    """Write every file or none: stage in a sibling temporary folder, then move into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".staging-") as staging:
+        for name, content in files.items():
+            (Path(staging) / name).write_bytes(content)
+        for name in files:
+            (Path(staging) / name).replace(out / name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
