@@ -1,0 +1,299 @@
+"""Database tables (SQLModel) and the read models the API returns.
+
+One family per entity: `XBase` (shared fields) → `X(table=True)` → `XPublic` (API read model).
+Datetimes are timezone-aware everywhere: `UtcDateTime` stores them in UTC and hands them back
+aware, on SQLite (which keeps no offset) as on PostgreSQL. Enumerations are stored as their
+string values (no native PostgreSQL enum types, so adding a value needs no type migration).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import Enum, StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import JSON, Field, SQLModel, UniqueConstraint
+
+from scheduler.problem import Answer
+from scheduler.rota import SolveStatus
+from scheduler.scenario import OrganisationKind, PeriodStatus
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; naive values are refused rather than guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} (a time zone is required)")
+        utc = value.astimezone(UTC)
+        # SQLite has no time zone type: keep the UTC wall time, re-attached on read.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[Enum]) -> sa.Enum:
+    """A VARCHAR column holding the enum's values (not its member names)."""
+    return sa.Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e])
+
+
+# Named constraints, so that later migrations (batch mode on SQLite) can find them by name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class RotaStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"  # was published; a newer version replaced it
+
+
+# --- Sites: emergency departments hosting relief -------------------------------------------
+
+# Shared by the table and the read model.
+class SiteBase(SQLModel):
+    name: str
+    address: str = ""
+    contact: str = ""
+
+
+class Site(SiteBase, table=True):
+    id: str = Field(primary_key=True)
+
+
+# What the API returns.
+class SitePublic(SiteBase):
+    id: str
+
+
+# --- Organisations: the channels GPs are recruited through --------------------------------
+
+class OrganisationBase(SQLModel):
+    name: str
+    kind: OrganisationKind = Field(sa_type=_enum(OrganisationKind))
+
+
+class Organisation(OrganisationBase, table=True):
+    id: str = Field(primary_key=True)
+    coordinator_email: str | None = None
+
+
+class OrganisationPublic(OrganisationBase):
+    id: str
+
+
+# --- Doctors --------------------------------------------------------------------------------
+
+# The doctor's profile; contact details and RPPS stay in the table only (no API auth yet).
+class DoctorBase(SQLModel):
+    name: str
+    organisation_id: str | None = Field(default=None, foreign_key="organisation.id", index=True)
+    skills: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Doctor(DoctorBase, table=True):
+    id: str = Field(primary_key=True)
+    email: str | None = Field(default=None, unique=True)
+    phone: str | None = None
+    rpps: str | None = Field(default=None, unique=True)
+
+
+class DoctorPublic(DoctorBase):
+    id: str
+
+
+# --- Tension periods ---------------------------------------------------------------------
+
+class TensionPeriodBase(SQLModel):
+    name: str
+    start: date
+    end: date
+    timezone: str = "Europe/Paris"
+    availability_deadline: date | None = None
+    status: PeriodStatus = Field(default=PeriodStatus.DRAFT, sa_type=_enum(PeriodStatus))
+    min_rest_hours: float = 11.0
+    travel_buffer_minutes: int = 0
+
+
+class TensionPeriod(TensionPeriodBase, table=True):
+    __tablename__ = "tension_period"
+
+    id: str = Field(primary_key=True)
+    #: Digest of the scenario file the period was loaded from: loading it again is a no-op.
+    source_digest: str | None = None
+
+
+class TensionPeriodPublic(TensionPeriodBase):
+    id: str
+
+
+class TensionPeriodDetail(TensionPeriodPublic):
+    sites: list[SitePublic]
+
+
+# The sites of a period, in the order the scenario lists them.
+class PeriodSite(SQLModel, table=True):
+    __tablename__ = "period_site"
+
+    period_id: str = Field(foreign_key="tension_period.id", primary_key=True)
+    site_id: str = Field(foreign_key="site.id", primary_key=True, index=True)
+    position: int
+
+
+# --- Slots --------------------------------------------------------------------------------
+
+class SlotBase(SQLModel):
+    period_id: str = Field(foreign_key="tension_period.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    start: datetime = Field(sa_type=UtcDateTime)
+    end: datetime = Field(sa_type=UtcDateTime)
+    seats: int
+    skills: list[str] = Field(default_factory=list, sa_type=JSON)
+    priority: int = 1
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    label: str = ""
+
+
+class Slot(SlotBase, table=True):
+    id: str = Field(primary_key=True)
+    #: Rank in the expanded problem, so the solver sees the slots in the same order.
+    position: int
+
+
+class SlotPublic(SlotBase):
+    id: str
+
+
+# --- A doctor's answer for a period: caps, availability, dates away ---------------------------
+
+# Caps (None = no cap), carried-over hours and the doctor's comment for one period.
+class DoctorPeriodBase(SQLModel):
+    max_shifts: int | None = None
+    max_shifts_per_week: int | None = None
+    max_consecutive_days: int | None = None
+    max_hours: float | None = None
+    carry_over_hours: float = 0.0
+    comment: str = ""
+    answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class DoctorPeriod(DoctorPeriodBase, table=True):
+    __tablename__ = "doctor_period"
+
+    doctor_id: str = Field(foreign_key="doctor.id", primary_key=True)
+    period_id: str = Field(foreign_key="tension_period.id", primary_key=True, index=True)
+    #: Rank in the expanded problem, so the solver sees the doctors in the same order.
+    position: int
+
+
+class AvailabilityBase(SQLModel):
+    doctor_id: str = Field(foreign_key="doctor.id", primary_key=True)
+    slot_id: str = Field(foreign_key="slot.id", primary_key=True, index=True)
+    answer: Answer = Field(sa_type=_enum(Answer))
+
+
+# One row per (doctor, slot) answered; no row means not available.
+class Availability(AvailabilityBase, table=True):
+    pass
+
+
+class AvailabilityPublic(AvailabilityBase):
+    pass
+
+
+class DateAwayBase(SQLModel):
+    first: date
+    last: date
+
+
+class DateAway(DateAwayBase, table=True):
+    __tablename__ = "date_away"
+    __table_args__ = (sa.Index("ix_date_away_doctor_period", "doctor_id", "period_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    doctor_id: str = Field(foreign_key="doctor.id")
+    period_id: str = Field(foreign_key="tension_period.id", index=True)
+
+
+class DateAwayPublic(DateAwayBase):
+    pass
+
+
+# A doctor taking part in a period: profile, caps and dates away.
+class PeriodDoctorPublic(DoctorPeriodBase):
+    id: str
+    name: str
+    organisation_id: str | None
+    skills: list[str]
+    away: list[DateAwayPublic]
+
+
+# A manager's pin: the solver keeps this assignment in every version of the period's rota.
+class Pin(SQLModel, table=True):
+    doctor_id: str = Field(foreign_key="doctor.id", primary_key=True)
+    slot_id: str = Field(foreign_key="slot.id", primary_key=True, index=True)
+    position: int
+
+
+# --- Rota versions and their assignments --------------------------------------------------
+
+class RotaVersionBase(SQLModel):
+    period_id: str = Field(foreign_key="tension_period.id", index=True)
+    number: int
+    status: RotaStatus = Field(default=RotaStatus.DRAFT, sa_type=_enum(RotaStatus))
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), sa_type=UtcDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    seed: int = 0
+    solver_status: SolveStatus = Field(sa_type=_enum(SolveStatus))
+    #: Solver report: `stages`, `metrics`, `uncovered` (with reasons) and `conflicts`.
+    statistics: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    note: str = ""
+
+
+class RotaVersion(RotaVersionBase, table=True):
+    __tablename__ = "rota_version"
+    __table_args__ = (UniqueConstraint("period_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class RotaVersionPublic(RotaVersionBase):
+    id: int
+
+
+class AssignmentBase(SQLModel):
+    doctor_id: str = Field(foreign_key="doctor.id", index=True)
+    slot_id: str = Field(foreign_key="slot.id", index=True)
+    pinned: bool = False
+
+
+class Assignment(AssignmentBase, table=True):
+    # The version leads the key: assignments are read a version at a time.
+    __table_args__ = (sa.PrimaryKeyConstraint("rota_version_id", "doctor_id", "slot_id"),)
+
+    rota_version_id: int = Field(foreign_key="rota_version.id")
+
+
+class AssignmentPublic(AssignmentBase):
+    pass
+
+
+class RotaVersionDetail(RotaVersionPublic):
+    assignments: list[AssignmentPublic]
