@@ -29,8 +29,11 @@ install: $(VENV)/.installed
 
 system-deps: .stamp-system-deps
 
+DEMO_PERIOD := chiv-summer-2026
+
 run: install
-	$(BIN)/scheduler load --if-empty scenarios/chiv-summer-2026.yaml
+	$(BIN)/scheduler load --if-empty scenarios/$(DEMO_PERIOD).yaml
+	$(BIN)/scheduler plan $(DEMO_PERIOD) --if-none --time-limit 20
 	$(BIN)/scheduler serve
 
 lint: install

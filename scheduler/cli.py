@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="only when the database holds no period yet (used by `make run`)")
     p.set_defaults(command=cmd_load)
 
+    p = sub.add_parser("plan", help="solve a stored period and save the rota as a draft version")
+    p.add_argument("period")
+    p.add_argument("--time-limit", type=float, default=settings.solver_time_limit_seconds,
+                   metavar="S")
+    p.add_argument("--seed", type=int, default=settings.solver_seed)
+    p.add_argument("--if-none", action="store_true",
+                   help="only when the period has no rota version yet (used by `make run`)")
+    p.set_defaults(command=cmd_plan)
+
     p = sub.add_parser("serve", help="run the web service")
     p.add_argument("--host", default=settings.host)
     p.add_argument("--port", type=int, default=settings.port)
@@ -151,6 +160,38 @@ def cmd_load(args: argparse.Namespace) -> int:
     else:
         print(f"loaded period {result.period_id}: {result.slots} slots, {result.doctors} doctors,"
               f" {result.answers} answers")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from scheduler.db import make_engine, migrate
+    from scheduler.solver import SolveOptions, solve
+    from scheduler.store import UnknownPeriod, problem_from_db, rota_versions, save_rota
+
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            try:
+                problem = problem_from_db(session, args.period)
+            except UnknownPeriod:
+                raise InputError.single("", "period", f"unknown period {args.period!r}") from None
+            if args.if_none and rota_versions(session, args.period):
+                print(f"period {args.period} already has a rota; nothing planned")
+                return 0
+            options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed,
+                                   progress=_print_progress)
+            rota = solve(problem, options)
+            version = save_rota(session, args.period, problem, rota)
+            session.commit()
+            print(f"saved draft rota version {version.number} of {args.period}: "
+                  f"{len(rota.assignments)} assignments, "
+                  f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
+    finally:
+        engine.dispose()
     return 0
 
 

@@ -6,6 +6,7 @@ shared by the solver and `scheduler.checker` would still be caught here.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -80,7 +81,7 @@ def _doctor_errors(d: dict[str, Any], shifts: list[dict[str, Any]], tz: ZoneInfo
     if d["max_consecutive_days"] is not None:
         days = sorted({s["start"].astimezone(tz).date() for s in shifts})
         run = best = 1
-        for prev, cur in zip(days, days[1:], strict=False):
+        for prev, cur in itertools.pairwise(days):
             run = run + 1 if (cur - prev).days == 1 else 1
             best = max(best, run)
         if best > d["max_consecutive_days"]:

@@ -149,3 +149,15 @@ def test_load_is_idempotent_and_a_conflict_changes_nothing(tmp_path: Path) -> No
     conflict = run("load", changed, env=env)
     assert conflict.returncode == 1
     assert conflict.stderr.startswith(f"error: {changed}: ")
+
+
+def test_plan_saves_a_draft_rota_of_a_loaded_period_once(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'plan.db'}"}
+    assert run("load", TINY, env=env).returncode == 0
+    first = run("plan", "tiny-2026-07", "--time-limit", "3", "--if-none", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "saved draft rota version 1" in first.stdout
+    again = run("plan", "tiny-2026-07", "--if-none", env=env)
+    assert "already has a rota" in again.stdout
+    unknown = run("plan", "no-such-period", env=env)
+    assert unknown.returncode == 1 and "period: unknown period" in unknown.stderr
