@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from scheduler.db import make_engine
 from scheduler.routers import health, periods, rotas
 from scheduler.settings import Settings, get_settings
+from scheduler.web import mount_static
 
 API_PREFIX = "/api/v1"
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    mount_static(app)
     app.include_router(health.router)
     app.include_router(periods.router, prefix=API_PREFIX)
     app.include_router(rotas.router, prefix=API_PREFIX)

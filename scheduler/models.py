@@ -297,3 +297,29 @@ class AssignmentPublic(AssignmentBase):
 
 class RotaVersionDetail(RotaVersionPublic):
     assignments: list[AssignmentPublic]
+
+
+# --- Secret links: personal form links, feed URLs, coordinator links ----------------------
+
+class TokenKind(StrEnum):
+    DOCTOR_LINK = "doctor_link"  # the GP's personal link: form, shifts, subscription page
+    FEED = "feed"  # the doctor's private calendar feed URL
+    COORDINATOR = "coordinator"  # a CPTS/SAMI coordinator's read-only view
+    SITE_FEED = "site_feed"  # a site feed set to private
+    MANAGER_FEED = "manager_feed"  # the all-shifts feed
+
+
+# Only a hash of the secret is stored: a database leak does not leak working links.
+class AccessToken(SQLModel, table=True):
+    __tablename__ = "access_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: TokenKind = Field(sa_type=_enum(TokenKind))
+    token_hash: str = Field(unique=True, max_length=64)
+    doctor_id: str | None = Field(default=None, foreign_key="doctor.id", index=True)
+    organisation_id: str | None = Field(default=None, foreign_key="organisation.id", index=True)
+    site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
+    period_id: str | None = Field(default=None, foreign_key="tension_period.id", index=True)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     #: Scenario loaded by `make run` when the database is empty.
     demo_scenario: Path = Path("scenarios/chiv-summer-2026.yaml")
     calendars_dir: Path = Path("calendars")
+    #: Shown on every page and feed event: whom a GP calls about the rota.
+    ed_contact: str = "Secrétariat des urgences du CHIV — delestage.urgences@example.org"
 
     #: CP-SAT: parallel workers (default: the machine's cores) and default time limit.
     solver_workers: int = max(1, os.cpu_count() or 1)
