@@ -81,6 +81,7 @@ class RotaChecker:
             out += self.doctor_violations(self.doctors[doctor_id], slots)
         out += self._seats(known)
         out += self._pinned(set(known))
+        out += self._removed(set(known))
         return out
 
     def doctor_violations(self, doctor: Doctor, slots: Sequence[Slot]) -> list[Violation]:
@@ -138,12 +139,25 @@ class RotaChecker:
         if doctor.max_hours is not None and total > doctor.max_hours + 1e-9:
             out.append(self._v("hours cap", doctor, slots,
                                f"{total:g} h > {doctor.max_hours:g} h"))
+        per_site = Counter(s.site for s in slots)
+        for site, cap in sorted(doctor.max_shifts_per_site.items()):
+            if per_site[site] > cap:
+                out.append(self._v("site cap", doctor, [s for s in slots if s.site == site],
+                                   f"{per_site[site]} shifts at {site} > {cap}"))
         if doctor.max_consecutive_days is not None:
             run = longest_run({local_start_date(s, self.tz) for s in slots})
             if run > doctor.max_consecutive_days:
                 out.append(self._v("consecutive days", doctor, slots,
                                    f"{run} consecutive days > {doctor.max_consecutive_days}"))
         return out
+
+    def _removed(self, pairs: set[tuple[str, str]]) -> list[Violation]:
+        return [
+            Violation(rule="removed", doctor=p.doctor, slots=(p.slot,),
+                      message="assignment removed by the manager is back")
+            for p in self.problem.removed
+            if (p.doctor, p.slot) in pairs
+        ]
 
     def _duplicates(self, pairs: list[tuple[str, str]]) -> list[Violation]:
         return [
@@ -187,14 +201,19 @@ class RotaChecker:
                 if per_slot[s.id] < s.seats}
 
     def justified_complaints(self, assignments: Iterable[tuple[str, str]], *,
-                             unpopular: bool = False) -> list[Complaint]:
-        """DESIGN's fairness certificate: every shift a less-loaded doctor could take over."""
+                             unpopular: bool = False,
+                             keep: Iterable[tuple[str, str]] = ()) -> list[Complaint]:
+        """DESIGN's fairness certificate: every shift a less-loaded doctor could take over.
+
+        Pinned assignments never move; `keep` adds others that must not (e.g. published ones).
+        """
         pairs = set(assignments)
         load = self.loads(pairs, unpopular=unpopular)
         worked: dict[str, list[Slot]] = defaultdict(list)
         for doctor_id, slot_id in pairs:
             worked[doctor_id].append(self.slots[slot_id])
-        pinned = {(p.doctor, p.slot) for p in self.problem.pinned}
+        pinned = {(p.doctor, p.slot) for p in self.problem.pinned} | set(keep)
+        removed = {(p.doctor, p.slot) for p in self.problem.removed}
         offers: dict[str, list[Doctor]] = defaultdict(list)
         for doctor in self.problem.doctors:
             for slot_id in doctor.availability:
@@ -205,7 +224,8 @@ class RotaChecker:
             if (holder, slot_id) in pinned or (unpopular and not slot.unpopular):
                 continue
             for claimant in offers[slot_id]:
-                if (claimant.id, slot_id) in pairs or claimant.id == holder:
+                pair = (claimant.id, slot_id)
+                if pair in pairs or pair in removed or claimant.id == holder:
                     continue
                 if load[holder] - load[claimant.id] <= hours(slot) + 1e-9:
                     continue

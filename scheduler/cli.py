@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                    metavar="S", help="seconds of search (default %(default)s)")
     p.add_argument("--seed", type=int, default=settings.solver_seed)
     p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
+    p.add_argument("--published", type=Path, metavar="ROTA_JSON",
+                   help="re-plan: change as few of this rota's assignments as possible")
     p.add_argument("--fast", action="store_true",
                    help="use every core (faster, but not reproducible run to run)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -86,7 +88,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from scheduler.exchange import problem_to_data, rota_to_data
+    from scheduler.exchange import problem_to_data, read_published, rota_to_data
+    from scheduler.replan import replan
     from scheduler.report import summary
     from scheduler.solver import SolveOptions, solve
 
@@ -99,8 +102,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
         deterministic=not args.fast,
         progress=None if args.quiet else _print_progress,
     )
-    rota = solve(problem, options)
-    rota_data = rota_to_data(problem, rota)
+    changes = None
+    if args.published is not None:
+        problem = read_published(args.published, problem)
+        rota, changes = replan(problem, problem.published, options)
+    else:
+        rota = solve(problem, options)
+    rota_data = rota_to_data(problem, rota, changes)
     files = {"problem.json": _json_bytes(problem_to_data(problem)),
              "rota.json": _json_bytes(rota_data)}
     files |= _feed_files(problem, rota.assignments)

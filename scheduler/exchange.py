@@ -6,6 +6,7 @@ Both are documented in the README so that anyone can check a rota without the mo
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from scheduler.checker import RotaChecker
 from scheduler.errors import InputError, InputProblem
 from scheduler.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.replan import RotaDiff
 from scheduler.rota import Rota
+from scheduler.scenario import read_document
 
 FORMAT = "ed-relief-problem/1"
 
@@ -78,6 +81,7 @@ class DoctorIn(_Strict):
     availability: dict[str, Literal["available", "preferred"]]
     away: list[tuple[date, date]] = []
     carry_over_hours: float = Field(0.0, ge=0)
+    max_shifts_per_site: dict[str, int] = {}
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -100,6 +104,8 @@ class ProblemIn(_Strict):
     slots: list[SlotIn]
     doctors: list[DoctorIn]
     pinned: list[PinIn] = []
+    removed: list[PinIn] = []
+    published: list[PinIn] = []
 
 
 def _reference_problems(p: ProblemIn) -> list[InputProblem]:
@@ -128,11 +134,18 @@ def _reference_problems(p: ProblemIn) -> list[InputProblem]:
             for sid in d.availability
             if sid not in slot_ids
         ]
-    for i, pin in enumerate(p.pinned):
-        if pin.doctor not in doctor_ids:
-            out.append(InputProblem("", f"pinned[{i}].doctor", f"unknown doctor {pin.doctor!r}"))
-        if pin.slot not in slot_ids:
-            out.append(InputProblem("", f"pinned[{i}].slot", f"unknown slot {pin.slot!r}"))
+        out += [
+            InputProblem("", f"doctors[{i}].max_shifts_per_site.{site}", f"unknown site {site!r}")
+            for site in d.max_shifts_per_site
+            if site not in sites
+        ]
+    for name in ("pinned", "removed", "published"):
+        for i, pin in enumerate(getattr(p, name)):
+            if pin.doctor not in doctor_ids:
+                out.append(InputProblem("", f"{name}[{i}].doctor",
+                                        f"unknown doctor {pin.doctor!r}"))
+            if pin.slot not in slot_ids:
+                out.append(InputProblem("", f"{name}[{i}].slot", f"unknown slot {pin.slot!r}"))
     return out
 
 
@@ -163,8 +176,14 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
             )
             for d in parsed.doctors
         ),
-        pinned=tuple(Pin(doctor=p.doctor, slot=p.slot) for p in parsed.pinned),
+        pinned=_pins(parsed.pinned),
+        removed=_pins(parsed.removed),
+        published=_pins(parsed.published),
     )
+
+
+def _pins(pins: list[PinIn]) -> tuple[Pin, ...]:
+    return tuple(Pin(doctor=p.doctor, slot=p.slot) for p in pins)
 
 
 def problem_to_data(problem: Problem) -> dict[str, Any]:
@@ -190,14 +209,37 @@ def problem_to_data(problem: Problem) -> dict[str, Any]:
              "skills": sorted(d.skills),
              "availability": {k: d.availability[k].value for k in sorted(d.availability)},
              "away": [[a.isoformat(), b.isoformat()] for a, b in d.away],
-             "carry_over_hours": d.carry_over_hours}
+             "carry_over_hours": d.carry_over_hours,
+             "max_shifts_per_site": dict(sorted(d.max_shifts_per_site.items()))}
             for d in problem.doctors
         ],
         "pinned": [{"doctor": x.doctor, "slot": x.slot} for x in problem.pinned],
+        "removed": [{"doctor": x.doctor, "slot": x.slot} for x in problem.removed],
+        "published": [{"doctor": x.doctor, "slot": x.slot} for x in problem.published],
     }
 
 
-def rota_to_data(problem: Problem, rota: Rota) -> dict[str, Any]:
+def read_published(path: Path, problem: Problem) -> Problem:
+    """The problem with the assignments of a previous rota.json as its published rota."""
+    source = str(path)
+    data = read_document(path)
+    try:
+        rows = data["assignments"]
+        pins = [Pin(doctor=str(a["doctor"]), slot=str(a["slot"])) for a in rows]
+    except (KeyError, TypeError) as exc:
+        raise InputError.single(source, "assignments", f"not a rota.json: {exc}") from None
+    doctors, slots = problem.doctor_by_id(), problem.slot_by_id()
+    # A withdrawn doctor or a cancelled slot is a change to re-plan for, not an error; a rota of
+    # another period is.
+    if data.get("period") not in (None, problem.period.id):
+        raise InputError.single(source, "period", f"rota of period {data.get('period')!r}, "
+                                f"not {problem.period.id!r}")
+    kept = tuple(p for p in pins if p.doctor in doctors and p.slot in slots)
+    return replace(problem, published=kept)
+
+
+def rota_to_data(problem: Problem, rota: Rota, changes: RotaDiff | None = None
+                 ) -> dict[str, Any]:
     """rota.json: the assignments with their times, uncovered seats with reasons, metrics."""
     slots = problem.slot_by_id()
     checker = RotaChecker(problem)
@@ -231,6 +273,13 @@ def rota_to_data(problem: Problem, rota: Rota) -> dict[str, Any]:
             "justified_complaints_unpopular": len(
                 checker.justified_complaints(pairs, unpopular=True)),
             "hard_rule_violations": len(checker.violations(pairs)),
+        },
+        "changes": None if changes is None else {
+            "kept": len(changes.kept),
+            "moved": [{"slot": m.slot, "from": m.from_doctor, "to": m.to_doctor}
+                      for m in changes.moved],
+            "added": [{"doctor": p.doctor, "slot": p.slot} for p in changes.added],
+            "removed": [{"doctor": p.doctor, "slot": p.slot} for p in changes.removed],
         },
         "loads": [
             {"doctor": d.id, "hours": round(loads[d.id] - d.carry_over_hours, 2),

@@ -346,6 +346,7 @@ class _Expansion:
             availability=answers,
             away=tuple((first, last) for first, last in spec.away),
             carry_over_hours=spec.carry_over_hours,
+            max_shifts_per_site=dict(caps.max_shifts_per_site),
         )
 
     def _matching(self, rule: AvailabilityRule, where: str) -> list[_Draft]:
@@ -362,12 +363,12 @@ class _Expansion:
             candidates = list(self.drafts.values())
         return [d for d in candidates if _rule_matches(rule, d)]
 
-    def pins(self) -> tuple[Pin, ...]:
+    def pins(self, name: str = "pinned") -> tuple[Pin, ...]:
         out = []
-        for i, pin in enumerate(self.scenario.pinned):
+        for i, pin in enumerate(getattr(self.scenario, name)):
             if pin.slot not in self.drafts:
                 why = "is cancelled" if pin.slot in self.cancelled else "is unknown"
-                self.fail(f"pinned[{i}].slot", f"slot {pin.slot!r} {why}")
+                self.fail(f"{name}[{i}].slot", f"slot {pin.slot!r} {why}")
             out.append(Pin(doctor=pin.doctor, slot=pin.slot))
         return tuple(out)
 
@@ -392,6 +393,7 @@ def expand(scenario: Scenario, source: str = "") -> Problem:
     run.finish_slots()
     doctors = tuple(run.doctor(i, spec) for i, spec in enumerate(scenario.doctors))
     pinned = run.pins()
+    removed = run.pins("removed")
     run.check()
     period = scenario.period
     return Problem(
@@ -407,4 +409,5 @@ def expand(scenario: Scenario, source: str = "") -> Problem:
         slots=run.slots(),
         doctors=doctors,
         pinned=pinned,
+        removed=removed,
     )

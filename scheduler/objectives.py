@@ -1,9 +1,10 @@
 """The rota's objectives in DESIGN's priority order, each a linear expression to minimise.
 
 1. coverage: uncovered seats weighted by slot priority;
-2. fairness: sum of squared loads (the water-filling balance of DESIGN), then the same for the
+2. stability: published assignments a re-plan changes;
+3. fairness: sum of squared loads (the water-filling balance of DESIGN), then the same for the
    unpopular slots (nights, weekends, public holidays);
-3. preferences: assignments on plain "available" answers (so "preferred" ones are used first).
+4. preferences: assignments on plain "available" answers (so "preferred" ones are used first).
 
 Squares are modelled exactly on the integer grid of loads: loads are sums of slot lengths, so
 they are multiples of the greatest common divisor of those lengths (the load unit). On that grid,
@@ -39,6 +40,15 @@ def coverage(m: RotaModel) -> Objective:
     """Uncovered seats, each weighted by its slot's priority."""
     expr = sum(slot.priority * m.uncovered[slot.id] for slot in m.problem.slots)
     return Objective("coverage", expr)
+
+
+def stability(m: RotaModel) -> Objective:
+    """Published assignments changed by a re-plan (0 when nothing was published)."""
+    changed = [
+        1 - m.x[p.doctor, p.slot] if (p.doctor, p.slot) in m.x else 1
+        for p in m.problem.published
+    ]
+    return Objective("stability", sum(changed))
 
 
 def preferences(m: RotaModel) -> Objective:

@@ -21,8 +21,10 @@ def hand_over_complaints(
     """Apply complaint moves until none is left; return the new assignments and the move count."""
     checker = RotaChecker(problem)
     current = set(assignments)
+    # Handing over a published assignment would cost stability, which ranks above fairness.
+    published = {(p.doctor, p.slot) for p in problem.published}
     for moves in range(max_moves):
-        complaints = checker.justified_complaints(current)
+        complaints = checker.justified_complaints(current, keep=published & current)
         if not complaints:
             return current, moves
         best = max(

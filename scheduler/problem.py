@@ -119,14 +119,16 @@ class Doctor:
     availability: Mapping[str, Answer] = field(default_factory=dict)
     away: tuple[tuple[date, date], ...] = ()
     carry_over_hours: float = 0.0
+    #: Per-site caps a doctor sets when a period spans several sites (site id -> shifts).
+    max_shifts_per_site: Mapping[str, int] = field(default_factory=dict)
 
     def is_away_on(self, day: date) -> bool:
         return any(first <= day <= last for first, last in self.away)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, order=True)
 class Pin:
-    """An assignment the manager fixed by hand; the solver keeps it."""
+    """A doctor × slot pair: pinned (kept), removed (kept out) or published (for stability)."""
 
     doctor: str
     slot: str
@@ -140,6 +142,10 @@ class Problem:
     slots: tuple[Slot, ...]
     doctors: tuple[Doctor, ...]
     pinned: tuple[Pin, ...] = ()
+    #: Assignments the manager removed by hand: they stay removed.
+    removed: tuple[Pin, ...] = ()
+    #: The published rota when re-planning: changing it is the second objective.
+    published: tuple[Pin, ...] = ()
 
     def __post_init__(self) -> None:
         for kind, ids in (

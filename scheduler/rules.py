@@ -143,10 +143,27 @@ def add_consecutive_days_cap(m: RotaModel) -> None:
                 m.model.add(sum(works[day] for day in window) <= k)
 
 
+def add_site_caps(m: RotaModel) -> None:
+    """At most N shifts at one site, where a doctor sets per-site caps (multi-site periods)."""
+    for doctor in m.problem.doctors:
+        for site, cap in doctor.max_shifts_per_site.items():
+            here = [v for s, v in m.doctor_vars(doctor) if s.site == site]
+            if len(here) > cap:
+                m.model.add(sum(here) <= cap)
+
+
 def add_pinned(m: RotaModel) -> None:
     """Pinned assignments stay (their feasibility is checked before solving)."""
     for pin in m.problem.pinned:
         m.model.add(m.x[pin.doctor, pin.slot] == 1)
+
+
+def add_removed(m: RotaModel) -> None:
+    """Assignments the manager removed by hand stay removed."""
+    for pair in m.problem.removed:
+        var = m.x.get((pair.doctor, pair.slot))
+        if var is not None:
+            m.model.add(var == 0)
 
 
 HARD_RULES: tuple[Callable[[RotaModel], None], ...] = (
@@ -156,5 +173,7 @@ HARD_RULES: tuple[Callable[[RotaModel], None], ...] = (
     add_weekly_cap,
     add_hours_cap,
     add_consecutive_days_cap,
+    add_site_caps,
     add_pinned,
+    add_removed,
 )

@@ -191,6 +191,8 @@ class CapsSpec(Strict):
     max_shifts_per_week: int | None = Field(None, ge=0, le=21)
     max_consecutive_days: int | None = Field(None, ge=1, le=62)
     max_hours: float | None = Field(None, ge=0, le=2000)
+    #: Per-site caps in a multi-site period: site id -> at most N shifts there.
+    max_shifts_per_site: dict[Identifier, Annotated[int, Field(ge=0, le=200)]] = {}
 
 
 class AvailabilityRule(Strict):
@@ -264,6 +266,8 @@ class Scenario(Strict):
     organisations: list[OrganisationSpec] = []
     doctors: list[DoctorSpec] = []
     pinned: list[PinSpec] = []
+    #: Assignments the manager removed by hand: the solver never makes them again.
+    removed: list[PinSpec] = []
 
 
 def _duplicates(ids: list[str]) -> list[str]:
@@ -299,9 +303,15 @@ def reference_problems(s: Scenario) -> list[tuple[str, str]]:
             for sid in rule.sites or []:
                 if sid not in sites:
                     out.append((f"doctors[{i}].availability[{j}].sites", f"unknown site {sid!r}"))
-    for i, p in enumerate(s.pinned):
-        if p.doctor not in doctors:
-            out.append((f"pinned[{i}].doctor", f"unknown doctor {p.doctor!r}"))
+    for name in ("pinned", "removed"):
+        for i, p in enumerate(getattr(s, name)):
+            if p.doctor not in doctors:
+                out.append((f"{name}[{i}].doctor", f"unknown doctor {p.doctor!r}"))
+    for i, d in enumerate(s.doctors):
+        for site in d.caps.max_shifts_per_site:
+            if site not in sites:
+                out.append((f"doctors[{i}].caps.max_shifts_per_site.{site}",
+                            f"unknown site {site!r}"))
     return out
 
 

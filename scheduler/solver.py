@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.explain import explain_uncovered, pinned_conflicts
-from scheduler.objectives import Objective, coverage, fairness, fairness_unpopular, preferences
+from scheduler.objectives import (
+    Objective,
+    coverage,
+    fairness,
+    fairness_unpopular,
+    preferences,
+    stability,
+)
 from scheduler.polish import hand_over_complaints
 from scheduler.problem import Problem
 from scheduler.rota import Assignment, Progress, Rota, SolveStatus, StageReport
@@ -29,6 +36,7 @@ DETERMINISTIC_SECONDS_PER_SECOND = 0.25
 #: The stages in priority order.
 STAGES: tuple[Callable[[RotaModel], Objective], ...] = (
     coverage,
+    stability,
     fairness,
     fairness_unpopular,
     preferences,
@@ -102,7 +110,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         proven = result == cp_model.OPTIMAL
         solution = {key for key, var in m.x.items() if solver.boolean_value(var)}
         value = round(solver.objective_value)
-        if not proven and index > 0:
+        if not proven and objective.name.startswith("fairness"):
             # Unproven fairness may leave complaints; handing them over is lexicographically
             # better (coverage kept, fairness strictly improved), so it is always allowed.
             solution, moves = hand_over_complaints(problem, solution)

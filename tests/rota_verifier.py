@@ -47,6 +47,9 @@ def verify(problem: dict[str, Any], rota: dict[str, Any]) -> list[str]:
         if not any(a["doctor"] == pin["doctor"] and a["slot"] == pin["slot"]
                    for a in rota["assignments"]):
             errors.append(f"pinned {pin} missing")
+    worked = {(a["doctor"], a["slot"]) for a in rota["assignments"]}
+    errors += [f"removed {r} is back" for r in problem.get("removed", [])
+               if (r["doctor"], r["slot"]) in worked]
     covered = sum(seats.values())
     if rota["metrics"]["covered_seats"] != covered:
         errors.append(f"covered_seats {rota['metrics']['covered_seats']} != {covered}")
@@ -78,6 +81,9 @@ def _doctor_errors(d: dict[str, Any], shifts: list[dict[str, Any]], tz: ZoneInfo
     hours = sum((s["end"] - s["start"]).total_seconds() / 3600 for s in shifts)
     if d["max_hours"] is not None and hours > d["max_hours"] + 1e-9:
         errors.append(f"{d['id']}: {hours} h > {d['max_hours']}")
+    for site, cap in d.get("max_shifts_per_site", {}).items():
+        if sum(1 for s in shifts if s["site"] == site) > cap:
+            errors.append(f"{d['id']}: more than {cap} shifts at {site}")
     if d["max_consecutive_days"] is not None:
         days = sorted({s["start"].astimezone(tz).date() for s in shifts})
         run = best = 1

@@ -161,3 +161,27 @@ def test_plan_saves_a_draft_rota_of_a_loaded_period_once(tmp_path: Path) -> None
     assert "already has a rota" in again.stdout
     unknown = run("plan", "no-such-period", env=env)
     assert unknown.returncode == 1 and "period: unknown period" in unknown.stderr
+
+
+def test_replan_after_a_withdrawal_reports_the_changes(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    assert run("solve", TINY, "--out", first, "--time-limit", "3", "--quiet").returncode == 0
+    rota = json.loads((first / "rota.json").read_text())
+    gone = rota["assignments"][0]["doctor"]
+    theirs = {a["slot"] for a in rota["assignments"] if a["doctor"] == gone}
+    problem = json.loads((first / "problem.json").read_text())
+    for d in problem["doctors"]:
+        if d["id"] == gone:
+            d["availability"] = {}
+    changed = tmp_path / "withdrawn.json"
+    changed.write_text(json.dumps(problem))
+    second = tmp_path / "second"
+    result = run("solve", changed, "--published", first / "rota.json", "--out", second,
+                 "--time-limit", "3", "--quiet")
+    assert result.returncode == 0, result.stderr
+    replanned = json.loads((second / "rota.json").read_text())
+    changes = replanned["changes"]
+    touched = {m["slot"] for m in changes["moved"]} | {r["slot"] for r in changes["removed"]}
+    assert touched == theirs
+    assert changes["kept"] == len(rota["assignments"]) - len(theirs)
+    assert verify(json.loads((second / "problem.json").read_text()), replanned) == []

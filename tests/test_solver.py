@@ -66,7 +66,7 @@ def test_all_stages_reported_with_proof_on_a_small_problem() -> None:
     rota = solve(p, FAST)
     assert rota.status is SolveStatus.OPTIMAL
     assert [s.name for s in rota.stages] == [
-        "coverage", "fairness", "fairness_unpopular", "preferences"]
+        "coverage", "stability", "fairness", "fairness_unpopular", "preferences"]
     assert all(s.proven and s.value == s.bound for s in rota.stages)
 
 
