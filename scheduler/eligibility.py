@@ -33,8 +33,17 @@ def eligible(doctor: Doctor, slot: Slot, tz: ZoneInfo) -> bool:
 
 
 def eligible_pairs(problem: Problem) -> list[tuple[Doctor, Slot]]:
+    """Every doctor × slot pair the per-pair rules allow, doctors then slots in problem order."""
     tz = problem.tz
-    return [(d, s) for d in problem.doctors for s in problem.slots if eligible(d, s, tz)]
+    position = {s.id: i for i, s in enumerate(problem.slots)}
+    slots = problem.slot_by_id()
+    out = []
+    for doctor in problem.doctors:
+        offered_ids = sorted((sid for sid in doctor.availability if sid in slots),
+                             key=position.__getitem__)
+        out += [(doctor, slots[sid]) for sid in offered_ids
+                if eligible(doctor, slots[sid], tz)]
+    return out
 
 
 def required_gap_minutes(first: Slot, second: Slot, min_rest_hours: float, travel: int) -> int:

@@ -9,9 +9,19 @@ import json
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    model_validator,
+)
 
 from scheduler.checker import RotaChecker
 from scheduler.errors import InputError, InputProblem
@@ -24,14 +34,33 @@ FORMAT = "ed-relief-problem/1"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+#: Counts must be JSON integers: "1" or true are wrong types, not numbers.
+Count = Annotated[int, Strict()]
+Hours = Annotated[float, Strict()]
+
+
+def _valid_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+def _whole_minutes(moment: datetime) -> datetime:
+    if moment.second or moment.microsecond:
+        raise ValueError(f"{moment.isoformat()} is not on a whole minute")
+    return moment
 
 
 class PeriodIn(_Strict):
     id: str
     start: date
     end: date
-    timezone: str = "Europe/Paris"
+    timezone: Annotated[str, AfterValidator(_valid_timezone)] = "Europe/Paris"
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodIn:
@@ -41,8 +70,8 @@ class PeriodIn(_Strict):
 
 
 class RulesIn(_Strict):
-    min_rest_hours: float = Field(ge=0, le=48)
-    travel_buffer_minutes: int = Field(ge=0, le=600)
+    min_rest_hours: Hours = Field(ge=0, le=48)
+    travel_buffer_minutes: Count = Field(ge=0, le=600)
 
 
 class SiteIn(_Strict):
@@ -55,11 +84,11 @@ class SiteIn(_Strict):
 class SlotIn(_Strict):
     id: str
     site: str
-    start: AwareDatetime
-    end: AwareDatetime
-    seats: int = Field(ge=0, le=50)
+    start: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
+    end: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
+    seats: Count = Field(ge=0, le=50)
     skills: list[str] = []
-    priority: int = Field(1, ge=1, le=100)
+    priority: Count = Field(1, ge=1, le=100)
     tags: list[str] = []
     label: str = ""
 
@@ -73,15 +102,16 @@ class SlotIn(_Strict):
 class DoctorIn(_Strict):
     id: str
     name: str = ""
-    max_shifts: int | None = Field(None, ge=0)
-    max_shifts_per_week: int | None = Field(None, ge=0)
-    max_consecutive_days: int | None = Field(None, ge=1)
-    max_hours: float | None = Field(None, ge=0)
+    # The same bounds as the scenario's caps.
+    max_shifts: Count | None = Field(None, ge=0, le=200)
+    max_shifts_per_week: Count | None = Field(None, ge=0, le=21)
+    max_consecutive_days: Count | None = Field(None, ge=1, le=62)
+    max_hours: Hours | None = Field(None, ge=0, le=2000)
     skills: list[str] = []
     availability: dict[str, Literal["available", "preferred"]]
     away: list[tuple[date, date]] = []
-    carry_over_hours: float = Field(0.0, ge=0)
-    max_shifts_per_site: dict[str, int] = {}
+    carry_over_hours: Hours = Field(0.0, ge=0, le=5000)
+    max_shifts_per_site: dict[str, Annotated[Count, Field(ge=0, le=200)]] = {}
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -111,6 +141,11 @@ class ProblemIn(_Strict):
 def _reference_problems(p: ProblemIn) -> list[InputProblem]:
     out: list[InputProblem] = []
     sites = {s.id for s in p.sites}
+    seen_sites: set[str] = set()
+    for i, site in enumerate(p.sites):
+        if site.id in seen_sites:
+            out.append(InputProblem("", f"sites[{i}].id", f"duplicate site id {site.id!r}"))
+        seen_sites.add(site.id)
     slot_ids: dict[str, int] = {}
     by_time: dict[tuple[str, datetime, datetime], int] = {}
     for i, s in enumerate(p.slots):
@@ -140,7 +175,11 @@ def _reference_problems(p: ProblemIn) -> list[InputProblem]:
             if site not in sites
         ]
     for name in ("pinned", "removed", "published"):
+        seen: set[tuple[str, str]] = set()
         for i, pin in enumerate(getattr(p, name)):
+            if (pin.doctor, pin.slot) in seen:
+                out.append(InputProblem("", f"{name}[{i}]", "listed twice"))
+            seen.add((pin.doctor, pin.slot))
             if pin.doctor not in doctor_ids:
                 out.append(InputProblem("", f"{name}[{i}].doctor",
                                         f"unknown doctor {pin.doctor!r}"))

@@ -22,13 +22,13 @@ class Input:
 
 
 def read_input(path: Path) -> Input:
-    """A scenario or a problem.json (recognised by its top-level `slots` list), validated."""
+    """A scenario or a problem.json (recognised by `format` or `slots`), validated."""
     data = read_document(path)
     source = str(path)
     if not isinstance(data, dict):
         raise InputError.single(source, "", "expected a mapping at the top level")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if "slots" in data:
+    if "format" in data or "slots" in data:
         return Input(problem_from_data(data, source), None, digest)
     scenario = parse_scenario(data, source)
     return Input(expand(scenario, source), scenario, digest)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,10 +29,15 @@ from scheduler.rules import RotaModel
 MAX_CHORDS = 160
 
 
+Pairs = frozenset[tuple[str, str]]
+
+
 @dataclass(frozen=True)
 class Objective:
     name: str
     expr: cp_model.LinearExprT
+    #: The same objective computed on a rota in plain Python (integer, in the model's units).
+    evaluate: Callable[[Pairs], int]
     #: Divide the integer objective by this to report it in its natural unit (hours²...).
     scale: float = 1.0
 
@@ -39,7 +45,12 @@ class Objective:
 def coverage(m: RotaModel) -> Objective:
     """Uncovered seats, each weighted by its slot's priority."""
     expr = sum(slot.priority * m.uncovered[slot.id] for slot in m.problem.slots)
-    return Objective("coverage", expr)
+
+    def evaluate(pairs: Pairs) -> int:
+        taken = Counter(slot for _, slot in pairs)
+        return sum(s.priority * max(0, s.seats - taken[s.id]) for s in m.problem.slots)
+
+    return Objective("coverage", expr, evaluate)
 
 
 def stability(m: RotaModel) -> Objective:
@@ -48,7 +59,8 @@ def stability(m: RotaModel) -> Objective:
         1 - m.x[p.doctor, p.slot] if (p.doctor, p.slot) in m.x else 1
         for p in m.problem.published
     ]
-    return Objective("stability", sum(changed))
+    published = {(p.doctor, p.slot) for p in m.problem.published}
+    return Objective("stability", sum(changed), lambda pairs: len(published - pairs))
 
 
 def preferences(m: RotaModel) -> Objective:
@@ -59,7 +71,11 @@ def preferences(m: RotaModel) -> Objective:
         for (doctor_id, slot_id), v in m.x.items()
         if doctors[doctor_id].availability[slot_id] is Answer.AVAILABLE
     ]
-    return Objective("preferences", sum(plain))
+
+    def evaluate(pairs: Pairs) -> int:
+        return sum(1 for d, s in pairs if doctors[d].availability.get(s) is Answer.AVAILABLE)
+
+    return Objective("preferences", sum(plain), evaluate)
 
 
 def fairness(m: RotaModel) -> Objective:
@@ -94,28 +110,51 @@ def _sum_of_squares(
         if not pairs and not carry:
             continue
         load = sum((s.minutes // unit) * v for s, v in pairs) + carry
-        top = carry + _max_load_units(doctor, [s for s, _ in pairs], unit)
-        terms.append(_square(m.model, load, carry, top, f"{name}_sq[{doctor.id}]"))
+        reachable = [carry + x for x in _reachable_loads(doctor, [s for s, _ in pairs], unit)]
+        terms.append(_square(m.model, load, reachable, f"{name}_sq[{doctor.id}]"))
+    slots = m.problem.slot_by_id()
+    carries = {d.id: carry_minutes(d) // unit if with_carry_over else 0 for d in m.problem.doctors}
+
+    def evaluate(pairs: Pairs) -> int:
+        loads = Counter(carries)
+        for d, s in pairs:
+            if counts(slots[s]):
+                loads[d] += slots[s].minutes // unit
+        return sum(load * load for load in loads.values())
+
     # Report in hours²: one unit² is (unit/60)² hours².
-    return Objective(name, sum(terms), scale=(60 / unit) ** 2)
+    return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2)
 
 
-def _max_load_units(doctor: Doctor, slots: list[Slot], unit: int) -> int:
-    """An upper bound on a doctor's load from their caps, in load units."""
-    lengths = sorted((s.minutes // unit for s in slots), reverse=True)
-    top = sum(lengths[: doctor.max_shifts] if doctor.max_shifts is not None else lengths)
+def _reachable_loads(doctor: Doctor, slots: list[Slot], unit: int) -> list[int]:
+    """Every load (in units) a doctor could reach with these slots within their shift and hour
+    caps: subset sums of the slot lengths (a superset of what the other rules allow).
+
+    Chords between reachable loads only make the relaxation much tighter than chords between
+    every grid point (a doctor doing 4 h and 6 h shifts never has a load of 2 h), and the
+    square stays exact at every load the rota can really give.
+    """
+    max_count = len(slots) if doctor.max_shifts is None else min(len(slots), doctor.max_shifts)
+    top = sum(sorted((s.minutes // unit for s in slots), reverse=True)[:max_count])
     if doctor.max_hours is not None:
         top = min(top, math.floor(doctor.max_hours * 60 / unit + 1e-6))
-    return top
+    # fewest[x] = fewest shifts summing to x (bounded knapsack over the lengths on offer).
+    fewest = [0] + [max_count + 1] * top
+    for length in (s.minutes // unit for s in slots):
+        for x in range(top, length - 1, -1):
+            if fewest[x - length] + 1 < fewest[x]:
+                fewest[x] = fewest[x - length] + 1
+    return [x for x in range(top + 1) if fewest[x] <= max_count]
 
 
-def _square(
-    model: cp_model.CpModel, load: cp_model.LinearExprT, low: int, high: int, name: str
-) -> cp_model.IntVar:
-    """sq >= load² on the grid low..high, exact at the grid points (chords of the parabola)."""
+def _square(model: cp_model.CpModel, load: cp_model.LinearExprT, reachable: list[int],
+            name: str) -> cp_model.IntVar:
+    """sq >= load² on the reachable loads, exact there (chords of the parabola)."""
+    low, high = reachable[0], reachable[-1]
     sq = model.new_int_var(low * low, high * high, name)
-    step = max(1, math.ceil((high - low) / MAX_CHORDS))
-    points = [*list(range(low, high, step)), high]
+    step = max(1, math.ceil((len(reachable) - 1) / MAX_CHORDS))
+    points = reachable[::step] if (len(reachable) - 1) % step == 0 else \
+        [*reachable[::step], high]
     for a, b in itertools.pairwise(points):
         # Chord through (a, a²) and (b, b²): y = (a + b)·L − a·b.
         model.add(sq >= (a + b) * load - a * b)

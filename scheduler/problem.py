@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 UTC = ZoneInfo("UTC")
@@ -70,11 +71,11 @@ class Slot:
 
     # Python compares and subtracts aware datetimes sharing one tzinfo as wall-clock times, so
     # every elapsed-time computation goes through UTC (a night across the October change: 13 h).
-    @property
+    @cached_property
     def start_utc(self) -> datetime:
         return self.start.astimezone(UTC)
 
-    @property
+    @cached_property
     def end_utc(self) -> datetime:
         return self.end.astimezone(UTC)
 
@@ -121,6 +122,10 @@ class Doctor:
     carry_over_hours: float = 0.0
     #: Per-site caps a doctor sets when a period spans several sites (site id -> shifts).
     max_shifts_per_site: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Loads are counted in whole minutes by the model and the checker alike.
+        object.__setattr__(self, "carry_over_hours", round(self.carry_over_hours * 60) / 60)
 
     def is_away_on(self, day: date) -> bool:
         return any(first <= day <= last for first, last in self.away)

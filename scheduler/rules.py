@@ -65,10 +65,10 @@ def add_no_overlap_rest_and_travel(m: RotaModel) -> None:
     rest = timedelta(hours=rules.min_rest_hours)
     for doctor in m.problem.doctors:
         slots = sorted(m.by_doctor[doctor.id], key=lambda s: (s.start_utc, s.end_utc, s.id))
+        spans = [(s.start_utc, s.end_utc + rest, s.id) for s in slots]
         cliques: set[tuple[str, ...]] = set()
-        for anchor in slots:
-            at = anchor.start_utc
-            clique = tuple(s.id for s in slots if s.start_utc <= at < s.end_utc + rest)
+        for at, _, _ in spans:
+            clique = tuple(sid for start, until, sid in spans if start <= at < until)
             if len(clique) > 1:
                 cliques.add(clique)
         for clique in sorted(cliques):
@@ -137,6 +137,8 @@ def add_consecutive_days_cap(m: RotaModel) -> None:
             for v in day_vars:
                 m.model.add_implication(v, w)
             works[day] = w
+        if k >= len(works):
+            continue
         for first in sorted(works):
             window = [first + timedelta(days=i) for i in range(k + 1)]
             if all(day in works for day in window):
