@@ -15,7 +15,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Debian packages and npm modules that only the tests need (independent iCalendar parsers).
+# Debian packages and npm modules that only the tests need (independent iCalendar parsers,
+# chromium for the browser tests).
 # Skipped when already present, so a developer machine without root can still run `make test`
 # once they are installed.
 .stamp-system-deps:
@@ -23,6 +24,10 @@ install: $(VENV)/.installed
 	   || ! command -v node >/dev/null; then \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 	    gir1.2-ical-3.0 python3-gi nodejs npm; \
+	fi
+	@# Debian's chromium for the browser tests (Playwright drives it; never `playwright install`).
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 	npm ci --silent --no-audit --no-fund --prefix tests/feeds_clients
 	touch $@

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from scheduler.db import make_engine
-from scheduler.routers import health, periods, rotas
+from scheduler.routers import agenda, coordinator, feeds, form, health, invitations, periods, rotas
 from scheduler.settings import Settings, get_settings
 from scheduler.web import mount_static
 
@@ -40,6 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(periods.router, prefix=API_PREFIX)
     app.include_router(rotas.router, prefix=API_PREFIX)
+    app.include_router(feeds.router)
+    app.include_router(agenda.router)
+    app.include_router(form.router)
+    app.include_router(coordinator.router)
+    app.include_router(coordinator.api_router, prefix=API_PREFIX)
+    app.include_router(invitations.router, prefix=API_PREFIX)
     return app
 
 

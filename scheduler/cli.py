@@ -1,4 +1,4 @@
-"""`scheduler` command line: validate, solve, check, load, serve."""
+"""`scheduler` command line: validate, solve, check, load, plan, publish, serve."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scheduler.collection_cli import add_commands as add_collection_commands
 from scheduler.errors import InputError
 from scheduler.inputs import read_input
 from scheduler.problem import Problem
@@ -71,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--if-none", action="store_true",
                    help="only when the period has no rota version yet (used by `make run`)")
     p.set_defaults(command=cmd_plan)
+
+    p = sub.add_parser("publish", help="publish a rota version and write its feeds into DIR")
+    p.add_argument("period")
+    p.add_argument("--version", type=int, metavar="N",
+                   help="rota version number (default: the latest)")
+    p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
+    p.set_defaults(command=cmd_publish)
+
+    add_collection_commands(sub)
 
     p = sub.add_parser("serve", help="run the web service")
     p.add_argument("--host", default=settings.host)
@@ -200,6 +210,39 @@ def cmd_plan(args: argparse.Namespace) -> int:
                   f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
     finally:
         engine.dispose()
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from scheduler.db import make_engine, migrate
+    from scheduler.feed_documents import feed_files
+    from scheduler.publication import UnknownVersion, publish
+    from scheduler.store import UnknownPeriod
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            try:
+                done = publish(session, args.period, now=datetime.now(UTC),
+                               version=args.version, contact=settings.ed_contact)
+            except UnknownPeriod:
+                raise InputError.single("", "period", f"unknown period {args.period!r}") from None
+            except UnknownVersion as exc:
+                raise InputError.single("", "version", str(exc)) from None
+            session.commit()
+            # The stored bytes, so the files are exactly what the feed URLs serve.
+            files = feed_files(session, done.feeds)
+    finally:
+        engine.dispose()
+    _write_all(args.out, files)
+    print(f"published rota version {done.version} of {done.period_id} at "
+          f"{done.stamp.isoformat()}: {done.added} shifts added, {done.changed} changed, "
+          f"{done.removed} removed; {len(done.changed_feeds)} of {len(done.feeds)} feeds changed")
+    print(f"wrote {len(files)} files to {args.out}/")
     return 0
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import JSON, Field, SQLModel, UniqueConstraint
 
+from scheduler.feeds.rota_events import Audience
 from scheduler.problem import Answer
 from scheduler.rota import SolveStatus
 from scheduler.scenario import OrganisationKind, PeriodStatus
@@ -323,3 +324,61 @@ class AccessToken(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+# --- Invitations: a personal link sent (or handed) to a doctor for one period --------------
+
+# One row per link issued; re-sending adds a row, so the manager sees every attempt.
+class Invitation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: str = Field(foreign_key="tension_period.id", index=True)
+    doctor_id: str = Field(foreign_key="doctor.id", index=True)
+    token_id: int = Field(foreign_key="access_token.id")
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    #: Who asked for it: "manager", or "coordinator:<organisation id>".
+    requested_by: str = "manager"
+    emailed_to: str | None = None
+    emailed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: Why the email could not be sent ("" when sent or not asked for).
+    email_error: str = ""
+
+
+# --- Published feeds: what calendar clients read --------------------------------------------
+
+class FeedKind(StrEnum):
+    DOCTOR = "doctor"  # one doctor's shifts, every period
+    SITE = "site"  # every shift at one site, naming the doctors
+    ALL = "all"  # every shift of every site, for the managers
+
+
+# One feed event as last published. A row stays (present=False) when its assignment goes, so
+# a shift that comes back keeps its UID with a higher SEQUENCE.
+class PublishedEvent(SQLModel, table=True):
+    __tablename__ = "published_event"
+
+    uid: str = Field(primary_key=True)
+    period_id: str = Field(foreign_key="tension_period.id", index=True)
+    audience: Audience = Field(sa_type=_enum(Audience))
+    doctor_id: str = Field(foreign_key="doctor.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    slot_id: str = Field(foreign_key="slot.id", index=True)
+    start: datetime = Field(sa_type=UtcDateTime)
+    end: datetime = Field(sa_type=UtcDateTime)
+    summary: str
+    location: str = ""
+    description: str = ""
+    sequence: int = 0
+    last_modified: datetime = Field(sa_type=UtcDateTime)
+    present: bool = True
+
+
+# A feed's bytes as served, written at publication, so serving a feed is one lookup.
+class PublishedFeed(SQLModel, table=True):
+    __tablename__ = "published_feed"
+
+    kind: FeedKind = Field(sa_type=_enum(FeedKind), primary_key=True)
+    subject: str = Field(primary_key=True)  # doctor or site id; "" for the all-shifts feed
+    etag: str = Field(max_length=66)
+    #: When the bytes last changed: DTSTAMP of its events and the HTTP Last-Modified.
+    changed_at: datetime = Field(sa_type=UtcDateTime)
+    body: bytes = Field(sa_type=sa.LargeBinary)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +33,20 @@ class Settings(BaseSettings):
     solver_workers: int = max(1, os.cpu_count() or 1)
     solver_time_limit_seconds: float = 60.0
     solver_seed: int = 0
+
+    #: Site feeds: readable by anyone who knows the site id (True), or only through a secret
+    #: site-feed link (False: they name the doctors on duty).
+    site_feeds_public: bool = False
+
+    #: Outgoing mail (invitations). No host: emails are not sent, links are shown instead.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    #: "none" (plain, e.g. a local relay), "starttls" (usually port 587) or "ssl" (port 465).
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "Urgences du CHIV <delestage.urgences@example.org>"
+    smtp_timeout_seconds: float = 20.0
 
 
 @lru_cache

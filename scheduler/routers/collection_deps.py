@@ -1,0 +1,35 @@
+"""Dependencies of the collection pages and API: the clock and the app's settings.
+
+The clock is a dependency so that tests can move it (deadlines, link expiry) without sleeping.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from scheduler.settings import Settings
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+NowDep = Annotated[datetime, Depends(now_utc)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+async def posted_fields(request: Request) -> list[tuple[str, str]]:
+    """A posted HTML form as (name, value) pairs; a form holds one field per slot."""
+    form = await request.form(max_fields=20_000, max_files=0)
+    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+
+
+FieldsDep = Annotated[list[tuple[str, str]], Depends(posted_fields)]
