@@ -55,3 +55,12 @@ def moment(value: datetime, timezone: str) -> str:
     """«5 juillet 2027 à 14:32» in the given time zone."""
     local = value.astimezone(ZoneInfo(timezone))
     return f"{long_date(local.date())} à {clock(local)}"
+
+
+#: French names of the skills a slot may require (scenario files use the English codes).
+SKILLS = {"paediatrics": "pédiatrie", "sutures": "sutures", "gynaecology": "gynécologie",
+          "geriatrics": "gériatrie", "radiology": "radiologie"}
+
+
+def skill(code: str) -> str:
+    return SKILLS.get(code, code)

@@ -10,9 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from scheduler import french
+
 PACKAGE = Path(__file__).parent
 templates = Jinja2Templates(directory=PACKAGE / "templates")
 templates.env.globals["service_name"] = "Délestage des urgences"
+templates.env.filters["skill"] = french.skill
 
 
 def mount_static(app: FastAPI) -> None:
