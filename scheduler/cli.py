@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scheduler.collection_cli import add_commands as add_collection_commands
+from scheduler.db import migrate, migrated_session
 from scheduler.errors import InputError
 from scheduler.inputs import read_input
 from scheduler.problem import Problem
@@ -82,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_collection_commands(sub)
 
+    p = sub.add_parser("feed-link", help="issue a secret link to a site or the all-shifts feed")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--site", metavar="SITE", help="the feed of one site")
+    which.add_argument("--all", action="store_true", help="the managers' all-shifts feed")
+    p.add_argument("--rotate", action="store_true",
+                   help="revoke the previous links of this feed (their URLs stop working)")
+    p.set_defaults(command=cmd_feed_link)
+
     p = sub.add_parser("serve", help="run the web service")
     p.add_argument("--host", default=settings.host)
     p.add_argument("--port", type=int, default=settings.port)
@@ -152,27 +161,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
-    from scheduler.db import make_engine, migrate
     from scheduler.loader import load_scenario_into
     from scheduler.models import TensionPeriod
 
     loaded = read_input(args.file)
     if loaded.scenario is None:
         raise InputError.single(str(args.file), "", "load takes a scenario file, not a problem")
-    url = get_settings().database_url
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
-                print("database already holds a period; nothing loaded")
-                return 0
-            result = load_scenario_into(session, loaded.scenario, loaded.problem, loaded.digest,
-                                        source=str(args.file))
-    finally:
-        engine.dispose()
+    with migrated_session(get_settings().database_url) as session:
+        if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
+            print("database already holds a period; nothing loaded")
+            return 0
+        result = load_scenario_into(session, loaded.scenario, loaded.problem, loaded.digest,
+                                    source=str(args.file))
     if result.already_loaded:
         print(f"period {result.period_id} already loaded from this file; nothing changed")
     else:
@@ -182,62 +184,45 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
-    from scheduler.db import make_engine, migrate
     from scheduler.solver import SolveOptions, solve
     from scheduler.store import UnknownPeriod, problem_from_db, rota_versions, save_rota
 
-    url = get_settings().database_url
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            try:
-                problem = problem_from_db(session, args.period)
-            except UnknownPeriod:
-                raise InputError.single("", "period", f"unknown period {args.period!r}") from None
-            if args.if_none and rota_versions(session, args.period):
-                print(f"period {args.period} already has a rota; nothing planned")
-                return 0
-            options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed,
-                                   progress=_print_progress)
-            rota = solve(problem, options)
-            version = save_rota(session, args.period, problem, rota)
-            session.commit()
-            print(f"saved draft rota version {version.number} of {args.period}: "
-                  f"{len(rota.assignments)} assignments, "
-                  f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
-    finally:
-        engine.dispose()
+    with migrated_session(get_settings().database_url) as session:
+        try:
+            problem = problem_from_db(session, args.period)
+        except UnknownPeriod:
+            raise InputError.single("", "period", f"unknown period {args.period!r}") from None
+        if args.if_none and rota_versions(session, args.period):
+            print(f"period {args.period} already has a rota; nothing planned")
+            return 0
+        options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed,
+                               progress=_print_progress)
+        rota = solve(problem, options)
+        version = save_rota(session, args.period, problem, rota)
+        session.commit()
+        print(f"saved draft rota version {version.number} of {args.period}: "
+              f"{len(rota.assignments)} assignments, "
+              f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
-    from scheduler.db import make_engine, migrate
     from scheduler.feed_documents import feed_files
     from scheduler.publication import UnknownVersion, publish
     from scheduler.store import UnknownPeriod
 
     settings = get_settings()
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            try:
-                done = publish(session, args.period, now=datetime.now(UTC),
-                               version=args.version, contact=settings.ed_contact)
-            except UnknownPeriod:
-                raise InputError.single("", "period", f"unknown period {args.period!r}") from None
-            except UnknownVersion as exc:
-                raise InputError.single("", "version", str(exc)) from None
-            session.commit()
-            # The stored bytes, so the files are exactly what the feed URLs serve.
-            files = feed_files(session, done.feeds)
-    finally:
-        engine.dispose()
+    with migrated_session(settings.database_url) as session:
+        try:
+            done = publish(session, args.period, now=datetime.now(UTC),
+                           version=args.version, contact=settings.ed_contact)
+        except UnknownPeriod:
+            raise InputError.single("", "period", f"unknown period {args.period!r}") from None
+        except UnknownVersion as exc:
+            raise InputError.single("", "version", str(exc)) from None
+        session.commit()
+        # The stored bytes, so the files are exactly what the feed URLs serve.
+        files = feed_files(session, done.feeds)
     _write_all(args.out, files)
     print(f"published rota version {done.version} of {done.period_id} at "
           f"{done.stamp.isoformat()}: {done.added} shifts added, {done.changed} changed, "
@@ -246,10 +231,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feed_link(args: argparse.Namespace) -> int:
+    from scheduler import tokens
+    from scheduler.models import Site, TokenKind
+
+    settings = get_settings()
+    kind = TokenKind.MANAGER_FEED if args.all else TokenKind.SITE_FEED
+    with migrated_session(settings.database_url) as session:
+        if args.site is not None and session.get(Site, args.site) is None:
+            raise InputError.single("", "site", f"unknown site {args.site!r}")
+        make = tokens.rotate if args.rotate else tokens.issue
+        secret = make(session, kind, now=datetime.now(UTC), site_id=args.site)
+        session.commit()
+    path = f"/feeds/all/{secret}.ics" if args.all else f"/feeds/site/{args.site}/{secret}.ics"
+    url = settings.base_url.rstrip("/") + path
+    print(url)
+    print("webcal://" + url.split("://", 1)[1])
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
-
-    from scheduler.db import migrate
 
     migrate(get_settings().database_url)
     uvicorn.run("scheduler.api:app", host=args.host, port=args.port)

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
+from scheduler.db import migrated_session
 from scheduler.errors import InputError
-from scheduler.settings import Settings, get_settings
+from scheduler.settings import get_settings
 
 
 def add_commands(sub: Any) -> None:
@@ -44,19 +41,6 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(command=cmd_coordinator_link)
 
 
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    from scheduler.db import make_engine, migrate
-
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def cmd_invite(args: argparse.Namespace) -> int:
     from scheduler.invitations import doctors_to_invite, invite, send_invitations
 
@@ -64,7 +48,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     if args.send and not settings.smtp_host:
         raise InputError.single("", "--send", "no SMTP host configured (SCHEDULER_SMTP_HOST)")
     now = datetime.now(UTC)
-    with _session(settings) as session:
+    with migrated_session(settings.database_url) as session:
         ids = doctors_to_invite(session, doctor_ids=args.doctor or (),
                                 organisation_id=args.organisation, everyone=args.all)
         issued = invite(session, args.period, ids, now=now, base_url=settings.base_url)
@@ -91,7 +75,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise InputError.single(str(args.file), "", f"cannot read file: {exc}") from None
-    with _session(get_settings()) as session:
+    with migrated_session(get_settings().database_url) as session:
         if args.commit:
             preview = import_roster(session, data, organisation_id=args.organisation,
                                     source=str(args.file))
@@ -114,7 +98,7 @@ def cmd_coordinator_link(args: argparse.Namespace) -> int:
     from scheduler.models import Organisation
 
     settings = get_settings()
-    with _session(settings) as session:
+    with migrated_session(settings.database_url) as session:
         url = issue_coordinator_link(session, args.organisation, now=datetime.now(UTC),
                                      base_url=settings.base_url, period_id=args.period)
         organisation = session.get(Organisation, args.organisation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,6 +59,18 @@ def migrate(url: str, revision: str = "head") -> None:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A session on the database at `url`, migrated first (for the command line)."""
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
     finally:
         engine.dispose()
 
