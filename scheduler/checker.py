@@ -79,6 +79,10 @@ class RotaChecker:
             by_doctor[doctor_id].append(self.slots[slot_id])
         for doctor_id, slots in by_doctor.items():
             out += self.doctor_violations(self.doctors[doctor_id], slots)
+        # A doctor with no shift at all can still fall short of a minimum.
+        for doctor in self.problem.doctors:
+            if doctor.id not in by_doctor and doctor.min_hours:
+                out += self.doctor_violations(doctor, [])
         out += self._seats(known)
         out += self._pinned(set(known))
         out += self._removed(set(known))
@@ -88,6 +92,7 @@ class RotaChecker:
         out = [v for s in slots for v in self._pair(doctor, s)]
         out += self._spacing(doctor, slots)
         out += self._caps(doctor, slots)
+        out += self._days(doctor, slots)
         return out
 
     def _v(self, rule: str, doctor: Doctor, slots: Iterable[Slot], message: str) -> Violation:
@@ -151,6 +156,67 @@ class RotaChecker:
                                    f"{run} consecutive days > {doctor.max_consecutive_days}"))
         return out
 
+    def _days(self, doctor: Doctor, slots: Sequence[Slot]) -> list[Violation]:
+        """The rules on worked dates and slot kinds: minimum hours, kind caps, shifts per day,
+        forbidden successions, minimum runs of working days and of days off, weekends."""
+        out = []
+        rules = self.problem.rules
+        total = sum(hours(s) for s in slots)
+        if doctor.min_hours is not None and total < doctor.min_hours - 1e-9:
+            out.append(self._v("minimum hours", doctor, slots,
+                               f"{total:g} h < {doctor.min_hours:g} h"))
+        kinds = Counter(s.kind for s in slots)
+        for kind, cap in sorted(doctor.max_shifts_by_kind.items()):
+            if kinds[kind] > cap:
+                out.append(self._v("kind cap", doctor, [s for s in slots if s.kind == kind],
+                                   f"{kinds[kind]} {kind!r} shifts > {cap}"))
+        on_day: dict[date, list[Slot]] = defaultdict(list)
+        for s in slots:
+            on_day[local_start_date(s, self.tz)].append(s)
+        if rules.max_shifts_per_day is not None:
+            for day, day_slots in sorted(on_day.items()):
+                if len(day_slots) > rules.max_shifts_per_day:
+                    out.append(self._v("shifts per day", doctor, day_slots,
+                                       f"{len(day_slots)} shifts on {day} > "
+                                       f"{rules.max_shifts_per_day}"))
+        forbidden = set(rules.forbidden_successions)
+        for day, day_slots in sorted(on_day.items()):
+            for a in day_slots:
+                for b in on_day.get(day + timedelta(days=1), []):
+                    if (a.kind, b.kind) in forbidden:
+                        out.append(self._v("forbidden succession", doctor, [a, b],
+                                           f"{b.kind!r} the day after {a.kind!r}"))
+        out += self._runs(doctor, slots, set(on_day))
+        if doctor.max_weekends is not None:
+            weekends = {d.isocalendar()[:2] for d in on_day if d.isoweekday() >= 6}
+            if len(weekends) > doctor.max_weekends:
+                out.append(self._v("weekends", doctor, slots,
+                                   f"{len(weekends)} weekends worked > {doctor.max_weekends}"))
+        return out
+
+    def _runs(self, doctor: Doctor, slots: Sequence[Slot], worked: set[date]
+              ) -> list[Violation]:
+        """Short runs of working days or of days off strictly inside the period."""
+        out = []
+        period = self.problem.period
+        days = [period.start + timedelta(days=i)
+                for i in range((period.end - period.start).days + 1)]
+        runs: list[tuple[bool, int, int]] = []  # (working, first index, length)
+        for i, day in enumerate(days):
+            if runs and runs[-1][0] == (day in worked):
+                kind, first, length = runs[-1]
+                runs[-1] = (kind, first, length + 1)
+            else:
+                runs.append((day in worked, i, 1))
+        for working, first, length in runs[1:-1]:  # runs touching an edge are exempt
+            minimum = doctor.min_consecutive_days if working else doctor.min_days_off
+            if minimum is not None and length < minimum:
+                rule = "minimum consecutive days" if working else "minimum days off"
+                what = "working days" if working else "days off"
+                out.append(self._v(rule, doctor, slots,
+                                   f"{length} {what} from {days[first]} < {minimum}"))
+        return out
+
     def _removed(self, pairs: set[tuple[str, str]]) -> list[Violation]:
         return [
             Violation(rule="removed", doctor=p.doctor, slots=(p.slot,),
@@ -170,10 +236,14 @@ class RotaChecker:
         per_slot = Counter(s for _, s in set(pairs))
         return [
             Violation(rule="seats", doctor="", slots=(s,),
-                      message=f"{n} doctors > {self.slots[s].seats} seats")
+                      message=f"{n} doctors > {most} seats")
             for s, n in sorted(per_slot.items())
-            if n > self.slots[s].seats
+            if n > (most := self._most_doctors(self.slots[s]))
         ]
+
+    @staticmethod
+    def _most_doctors(slot: Slot) -> int:
+        return slot.seats if slot.max_seats is None else max(slot.seats, slot.max_seats)
 
     def _pinned(self, pairs: set[tuple[str, str]]) -> list[Violation]:
         return [

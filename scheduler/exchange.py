@@ -72,6 +72,8 @@ class PeriodIn(_Strict):
 class RulesIn(_Strict):
     min_rest_hours: Hours = Field(ge=0, le=48)
     travel_buffer_minutes: Count = Field(ge=0, le=600)
+    max_shifts_per_day: Count | None = Field(None, ge=1, le=24)
+    forbidden_successions: list[tuple[str, str]] = []
 
 
 class SiteIn(_Strict):
@@ -91,11 +93,16 @@ class SlotIn(_Strict):
     priority: Count = Field(1, ge=1, le=100)
     tags: list[str] = []
     label: str = ""
+    kind: str = ""
+    max_seats: Count | None = Field(None, ge=0, le=500)
+    over_cover_cost: Count = Field(0, ge=0, le=1000)
 
     @model_validator(mode="after")
     def _ordered(self) -> SlotIn:
         if self.end <= self.start:
             raise ValueError(f"end {self.end.isoformat()} is not after start")
+        if self.max_seats is not None and self.max_seats < self.seats:
+            raise ValueError(f"max_seats {self.max_seats} is below seats {self.seats}")
         return self
 
 
@@ -112,6 +119,12 @@ class DoctorIn(_Strict):
     away: list[tuple[date, date]] = []
     carry_over_hours: Hours = Field(0.0, ge=0, le=5000)
     max_shifts_per_site: dict[str, Annotated[Count, Field(ge=0, le=200)]] = {}
+    min_hours: Hours | None = Field(None, ge=0, le=2000)
+    max_shifts_by_kind: dict[str, Annotated[Count, Field(ge=0, le=400)]] = {}
+    min_consecutive_days: Count | None = Field(None, ge=1, le=62)
+    min_days_off: Count | None = Field(None, ge=1, le=62)
+    max_weekends: Count | None = Field(None, ge=0, le=60)
+    wishes: dict[str, Annotated[Count, Field(ge=-1000, le=1000)]] = {}
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -136,6 +149,7 @@ class ProblemIn(_Strict):
     pinned: list[PinIn] = []
     removed: list[PinIn] = []
     published: list[PinIn] = []
+    objective_mode: Literal["lexicographic", "weighted"] = "lexicographic"
 
 
 def _reference_problems(p: ProblemIn) -> list[InputProblem]:
@@ -174,6 +188,11 @@ def _reference_problems(p: ProblemIn) -> list[InputProblem]:
             for site in d.max_shifts_per_site
             if site not in sites
         ]
+        out += [
+            InputProblem("", f"doctors[{i}].wishes.{sid}", f"unknown slot {sid!r}")
+            for sid in d.wishes
+            if sid not in slot_ids
+        ]
     for name in ("pinned", "removed", "published"):
         seen: set[tuple[str, str]] = set()
         for i, pin in enumerate(getattr(p, name)):
@@ -198,7 +217,8 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
         raise InputError(problems).with_source(source)
     return Problem(
         period=Period(**parsed.period.model_dump()),
-        rules=Rules(**parsed.rules.model_dump()),
+        rules=Rules(**{**parsed.rules.model_dump(),
+                       "forbidden_successions": tuple(parsed.rules.forbidden_successions)}),
         sites=tuple(Site(**s.model_dump()) for s in parsed.sites),
         slots=tuple(
             Slot(**{**s.model_dump(), "skills": frozenset(s.skills), "tags": frozenset(s.tags)})
@@ -218,6 +238,7 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
         pinned=_pins(parsed.pinned),
         removed=_pins(parsed.removed),
         published=_pins(parsed.published),
+        objective_mode=parsed.objective_mode,
     )
 
 
@@ -226,6 +247,34 @@ def _pins(pins: list[PinIn]) -> tuple[Pin, ...]:
 
 
 def problem_to_data(problem: Problem) -> dict[str, Any]:
+    data = _core_problem_data(problem)
+    # Fields added for the staffing benchmark appear only when set, so that existing
+    # problem.json files are written byte for byte as before.
+    rules = problem.rules
+    data["rules"].update(_set({
+        "max_shifts_per_day": rules.max_shifts_per_day,
+        "forbidden_successions": [list(pair) for pair in rules.forbidden_successions]}))
+    for out, slot in zip(data["slots"], problem.slots, strict=True):
+        out.update(_set({"kind": slot.kind, "max_seats": slot.max_seats,
+                         "over_cover_cost": slot.over_cover_cost or None}))
+    for out, d in zip(data["doctors"], problem.doctors, strict=True):
+        out.update(_set({
+            "min_hours": d.min_hours,
+            "max_shifts_by_kind": dict(sorted(d.max_shifts_by_kind.items())),
+            "min_consecutive_days": d.min_consecutive_days, "min_days_off": d.min_days_off,
+            "max_weekends": d.max_weekends, "wishes": dict(sorted(d.wishes.items()))}))
+    if problem.objective_mode != "lexicographic":
+        data["objective_mode"] = problem.objective_mode
+    return data
+
+
+def _set(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields that differ from their neutral default (None, "" or empty); a cap of 0 is
+    kept, it means "never"."""
+    return {k: v for k, v in fields.items() if v is not None and v not in ("", [], {})}
+
+
+def _core_problem_data(problem: Problem) -> dict[str, Any]:
     p = problem.period
     return {
         "format": FORMAT,

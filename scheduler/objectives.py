@@ -53,6 +53,51 @@ def coverage(m: RotaModel) -> Objective:
     return Objective("coverage", expr, evaluate)
 
 
+def over_cover(m: RotaModel) -> Objective:
+    """Doctors beyond `seats` on slots that allow more (`max_seats`), each at its slot's cost."""
+    slots = m.problem.slot_by_id()
+    expr = sum(slots[sid].over_cover_cost * over for sid, over in m.over.items())
+
+    def evaluate(pairs: Pairs) -> int:
+        taken = Counter(slot for _, slot in pairs)
+        return sum(s.over_cover_cost * max(0, taken[s.id] - s.seats)
+                   for s in m.problem.slots if s.max_seats is not None)
+
+    return Objective("over_cover", expr, evaluate)
+
+
+def wishes(m: RotaModel) -> Objective:
+    """Lost wishes: the weight of each wished-for slot not worked and each unwanted one worked."""
+    terms: list[cp_model.LinearExprT] = []
+    for doctor in m.problem.doctors:
+        for slot_id, weight in doctor.wishes.items():
+            var = m.x.get((doctor.id, slot_id))
+            if var is None:
+                # A wish the rules never let come true is lost for good; the opposite is kept.
+                terms.append(max(weight, 0))
+            elif weight > 0:
+                terms.append(weight * (1 - var))
+            else:
+                terms.append(-weight * var)
+    wished = [(d.id, s, w) for d in m.problem.doctors for s, w in d.wishes.items()]
+
+    def evaluate(pairs: Pairs) -> int:
+        return sum(abs(w) for d, s, w in wished if ((d, s) in pairs) == (w < 0))
+
+    return Objective("wishes", sum(terms), evaluate)
+
+
+def weighted(m: RotaModel) -> Objective:
+    """The weighted mode's single objective: priority × uncovered seats + over-cover costs +
+    lost wishes (the penalty of published staff-scheduling benchmarks)."""
+    parts = (coverage(m), over_cover(m), wishes(m))
+
+    def evaluate(pairs: Pairs) -> int:
+        return sum(part.evaluate(pairs) for part in parts)
+
+    return Objective("weighted", sum(part.expr for part in parts), evaluate)
+
+
 def stability(m: RotaModel) -> Objective:
     """Published assignments changed by a re-plan (0 when nothing was published)."""
     changed = [

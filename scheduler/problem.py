@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 UTC = ZoneInfo("UTC")
@@ -22,6 +23,8 @@ class Answer(StrEnum):
     AVAILABLE = "available"
     PREFERRED = "preferred"
 
+
+ObjectiveMode = Literal["lexicographic", "weighted"]
 
 #: Slot tags that make a slot unpopular (balanced separately for fairness).
 UNPOPULAR_TAGS = frozenset({"night", "weekend", "holiday"})
@@ -45,6 +48,10 @@ class Rules:
 
     min_rest_hours: float = 11.0
     travel_buffer_minutes: int = 0
+    #: At most this many shifts a doctor starts on one local date (None = no cap).
+    max_shifts_per_day: int | None = None
+    #: (a, b): a doctor may not work a slot of kind b on the local date after one of kind a.
+    forbidden_successions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +75,12 @@ class Slot:
     priority: int = 1
     tags: frozenset[str] = frozenset()
     label: str = ""
+    #: The shift type (template) the slot comes from, for per-kind caps and successions.
+    kind: str = ""
+    #: None: `seats` is the most doctors the slot takes. Else up to `max_seats` doctors, each
+    #: beyond `seats` costing `over_cover_cost` (a soft over-cover, as in staffing benchmarks).
+    max_seats: int | None = None
+    over_cover_cost: int = 0
 
     # Python compares and subtracts aware datetimes sharing one tzinfo as wall-clock times, so
     # every elapsed-time computation goes through UTC (a night across the October change: 13 h).
@@ -122,6 +135,20 @@ class Doctor:
     carry_over_hours: float = 0.0
     #: Per-site caps a doctor sets when a period spans several sites (site id -> shifts).
     max_shifts_per_site: Mapping[str, int] = field(default_factory=dict)
+    #: At least this many hours in the period (real elapsed time); None = no minimum.
+    min_hours: float | None = None
+    #: At most N shifts of one slot kind (kind -> shifts) over the period.
+    max_shifts_by_kind: Mapping[str, int] = field(default_factory=dict)
+    #: Every run of working days lasts at least this many days, except a run touching the
+    #: first or last date of the period (it may continue outside it).
+    min_consecutive_days: int | None = None
+    #: Every run of days off lasts at least this many days, with the same exemption.
+    min_days_off: int | None = None
+    #: At most this many weekends worked (a Saturday or a Sunday worked counts once).
+    max_weekends: int | None = None
+    #: Wishes on slots (slot id -> weight): a positive weight asks for the slot (its weight is
+    #: lost if not assigned), a negative one asks to be spared it (lost if assigned).
+    wishes: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Loads are counted in whole minutes by the model and the checker alike.
@@ -151,6 +178,10 @@ class Problem:
     removed: tuple[Pin, ...] = ()
     #: The published rota when re-planning: changing it is the second objective.
     published: tuple[Pin, ...] = ()
+    #: "lexicographic": DESIGN's strict priority order, stage by stage. "weighted": one stage
+    #: minimising priority × uncovered seats + over-cover costs + lost wishes (the objective of
+    #: published staff-scheduling benchmarks, where priorities are weights, not an order).
+    objective_mode: ObjectiveMode = "lexicographic"
 
     def __post_init__(self) -> None:
         for kind, ids in (

@@ -3,10 +3,13 @@
 Objectives are solved lexicographically (DESIGN, "Objectives, in this order of priority"): each
 stage minimises one objective with every earlier objective held at the value it reached, and
 starts from the previous stage's rota as a hint, so a later stage can never cost an earlier one.
+A problem in the weighted mode (`Problem.objective_mode`, used for staffing benchmarks) is solved
+in one stage instead, minimising the weighted sum of coverage, over-cover and lost wishes.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +22,15 @@ from scheduler.objectives import (
     coverage,
     fairness,
     fairness_unpopular,
+    over_cover,
     preferences,
     stability,
+    weighted,
+    wishes,
 )
 from scheduler.polish import hand_over_complaints
 from scheduler.problem import Problem
-from scheduler.rota import Assignment, Progress, Rota, SolveStatus, StageReport
+from scheduler.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
 from scheduler.rules import RotaModel
 
 ProgressCallback = Callable[[Progress], None]
@@ -33,17 +39,31 @@ ProgressCallback = Callable[[Progress], None]
 #: CI box, measured on the CHIV scenario); turns a time limit into a reproducible work budget.
 DETERMINISTIC_SECONDS_PER_SECOND = 0.25
 
+Stage = tuple[Callable[[RotaModel], Objective], float, int]
+
 #: The stages in priority order: objective, share of the time limit (unused time moves on),
 #: CP-SAT linearisation level. Full linearisation (2) adds the cuts that make the
 #: sum-of-squares bound tight (CHIV fairness gap ~10 % → ~1 %), but slows the large, easy
 #: assignment LPs of coverage down by an order of magnitude, so those keep the default (1).
-STAGES: tuple[tuple[Callable[[RotaModel], Objective], float, int], ...] = (
+STAGES: tuple[Stage, ...] = (
     (coverage, 2.0, 1),
     (stability, 1.0, 1),
     (fairness, 3.0, 2),
     (fairness_unpopular, 1.5, 2),
     (preferences, 1.0, 1),
 )
+
+#: The weighted mode's one stage, with the full linearisation: its bound comes from the LP.
+WEIGHTED_STAGES: tuple[Stage, ...] = ((weighted, 1.0, 2),)
+
+#: Workers for a weighted solve on a small machine. CP-SAT's default portfolio below 6 workers
+#: has no worker with the full LP relaxation, and without it the bound stalls (measured on the
+#: Curtois benchmark, Instance2 at 10 s on 2 cores: bound 208 by default, 828 = optimal).
+SMALL_PORTFOLIO = ("max_lp", "core", "quick_restart_no_lp", "default_lp")
+
+#: Hard rules a subset of a rota can break although the whole rota keeps them: pinned
+#: assignments alone are not judged by them, and handing a shift over could break them.
+MINIMUM_RULES = frozenset({"minimum hours", "minimum consecutive days", "minimum days off"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +103,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     """Build the rota: coverage first, then fairness, then preferences."""
     options = options or SolveOptions()
     started = time.monotonic()
-    conflicts = pinned_conflicts(problem)
+    conflicts = [c for c in pinned_conflicts(problem) if c.rule not in MINIMUM_RULES]
     if conflicts:
         return Rota(status=SolveStatus.INFEASIBLE, conflicts=conflicts, seed=options.seed)
 
@@ -94,9 +114,11 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     objectives: list[_Stage] = []
     rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
     limit, spent = options.time_limit_seconds * rate, 0.0
-    for index, (make_objective, share, linearization) in enumerate(STAGES):
+    stages = stages_for(problem)
+    weighted_mode = problem.objective_mode == "weighted"
+    for index, (make_objective, share, linearization) in enumerate(stages):
         objective = make_objective(m)
-        shares_left = sum(weight for _, weight, _ in STAGES[index:])
+        shares_left = sum(weight for _, weight, _ in stages[index:])
         budget = max(0.05, (limit - spent) * share / shares_left)
         wall_left = options.time_limit_seconds - (time.monotonic() - started)
         wall_budget = max(1.0, wall_left * share / shares_left)
@@ -105,12 +127,21 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             # (Not on the first stage: hinting the empty rota leads CP-SAT's search astray.)
             _hint(m, solution, values)
         m.model.minimize(objective.expr)
-        solver = _solver(options, budget, wall_budget, linearization)
+        solver = _solver(options, budget, wall_budget, linearization,
+                         small_portfolio=weighted_mode)
         result = solver.solve(m.model, _ProgressRelay(objective, started, options.progress))
         spent += solver.deterministic_time if options.deterministic else solver.wall_time
         if result in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             solution = {key for key, var in m.x.items() if solver.boolean_value(var)}
             values = list(solver.response_proto.solution)
+        elif values is None and _has_minimums(problem):
+            # Minimum rules make the empty rota no fallback: without a rota, say so.
+            infeasible = result == cp_model.INFEASIBLE
+            return Rota(status=SolveStatus.INFEASIBLE if infeasible else SolveStatus.UNKNOWN,
+                        conflicts=[Conflict(rule="hard rules", records=(),
+                                            message="no rota keeps every hard rule")]
+                        if infeasible else [],
+                        solve_seconds=time.monotonic() - started, seed=options.seed)
         # Else no rota within the budget: the previous one (at worst the empty rota) stands.
         objectives.append(_Stage(objective, solver.best_objective_bound,
                                  result == cp_model.OPTIMAL, time.monotonic() - stage_started))
@@ -119,7 +150,11 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
 
     # Complaints left by unproven stages: handing them over is lexicographically better
     # (coverage and stability kept, fairness strictly improved), so it is always done.
-    solution, moves = hand_over_complaints(problem, solution)
+    # (Not in the weighted mode, which has no fairness objective, nor with minimum rules, which
+    # a hand-over could break for the doctor giving the shift away.)
+    moves = 0
+    if not weighted_mode and not _has_minimums(problem):
+        solution, moves = hand_over_complaints(problem, solution)
     reports = _reports(objectives, frozenset(solution), moved=moves > 0)
     status = SolveStatus.OPTIMAL if all(r.proven for r in reports) else SolveStatus.FEASIBLE
     pins = {(p.doctor, p.slot) for p in problem.pinned}
@@ -135,6 +170,27 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         solve_seconds=time.monotonic() - started,
         seed=options.seed,
     )
+
+
+def stages_for(problem: Problem) -> tuple[Stage, ...]:
+    """The stages of this problem: DESIGN's order, with the over-cover and wishes stages only
+    where the problem has them (so other problems' reports are unchanged), or the weighted one.
+    """
+    if problem.objective_mode == "weighted":
+        return WEIGHTED_STAGES
+    out: list[Stage] = []
+    for stage in STAGES:
+        if stage[0] is preferences and any(d.wishes for d in problem.doctors):
+            out.append((wishes, 1.0, 1))
+        out.append(stage)
+        if stage[0] is coverage and any(s.max_seats is not None for s in problem.slots):
+            out.append((over_cover, 1.0, 1))
+    return tuple(out)
+
+
+def _has_minimums(problem: Problem) -> bool:
+    return any(d.min_hours is not None or d.min_consecutive_days is not None
+               or d.min_days_off is not None for d in problem.doctors)
 
 
 def _hint(m: RotaModel, solution: set[tuple[str, str]], values: list[int] | None) -> None:
@@ -178,8 +234,8 @@ def _reports(stages: list[_Stage], final: frozenset[tuple[str, str]], *, moved: 
     return reports
 
 
-def _solver(options: SolveOptions, budget: float, wall_budget: float, linearization: int
-            ) -> cp_model.CpSolver:
+def _solver(options: SolveOptions, budget: float, wall_budget: float, linearization: int,
+            *, small_portfolio: bool = False) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.random_seed = options.seed
@@ -193,4 +249,8 @@ def _solver(options: SolveOptions, budget: float, wall_budget: float, linearizat
     else:
         params.num_workers = options.workers
         params.max_time_in_seconds = wall_budget
+        workers = options.workers or os.cpu_count() or 1
+        if small_portfolio and workers <= len(SMALL_PORTFOLIO):
+            params.num_workers = workers
+            params.subsolvers.extend(SMALL_PORTFOLIO[:workers])
     return solver

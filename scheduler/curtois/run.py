@@ -3,6 +3,9 @@ the independent evaluator (the solver's own number is reported beside it, never 
 the results are printed as a table and saved as JSON.
 
     python -m scheduler.curtois.run --time-limit 60 --instances 1-12 --out bench-results/curtois
+
+`--solver engine` (the default) maps each instance onto the rota engine's own problem and rules
+(scheduler/curtois/engine.py); `--solver reference` runs the direct reference model.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scheduler.curtois.engine import engine_solver
 from scheduler.curtois.evaluate import evaluate
 from scheduler.curtois.instance import Instance
 from scheduler.curtois.parse import parse_instance
@@ -173,10 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--instances-dir", type=Path, default=BENCHMARK_DIR / "instances")
+    parser.add_argument("--solver", choices=("engine", "reference"), default="engine",
+                        help="the rota engine (default) or the direct reference model")
     args = parser.parse_args(argv)
+    make_solver = engine_solver if args.solver == "engine" else reference_solver
     try:
         paths = [args.instances_dir / f"Instance{n}.txt" for n in instance_numbers(args.instances)]
-        results = run_all(paths, args.time_limit, reference_solver(args.workers, args.seed),
+        results = run_all(paths, args.time_limit, make_solver(args.workers, args.seed),
                           args.out)
     except InputError as exc:
         print(exc, file=sys.stderr)
