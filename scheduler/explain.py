@@ -80,17 +80,23 @@ def _why_not(problem: Problem, slot: Slot, doctor: Doctor, slots: list[Slot]) ->
         kind = "overlap with" if overlap else \
             "rest rule after" if other.start_utc < slot.start_utc else "rest rule before"
         return f"{kind} {other.id}"
-    cap = _cap_reached(problem, doctor, [*slots, slot])
-    if cap:
-        return cap
+    broken = _rule_broken(problem, doctor, [*slots, slot])
+    if broken:
+        return broken
     return "free, but taking it would cost a higher-priority slot or the time limit ran out"
 
 
-def _cap_reached(problem: Problem, doctor: Doctor, slots: list[Slot]) -> str:
-    checker = RotaChecker(problem)
-    for v in checker.doctor_violations(doctor, slots):
-        if v.rule in {"period cap", "weekly cap", "hours cap", "consecutive days"}:
+#: Rules that are a doctor's cap: "at their weekly cap" reads better than "breaks".
+CAPS = frozenset({"period cap", "weekly cap", "hours cap", "consecutive days", "site cap"})
+
+
+def _rule_broken(problem: Problem, doctor: Doctor, slots: list[Slot]) -> str:
+    """The first rule that taking one more shift would break (caps and every other rule)."""
+    for v in RotaChecker(problem).doctor_violations(doctor, slots):
+        if v.rule in CAPS:
             return f"at their {v.rule} ({v.message})"
+        if v.rule not in {"availability", "dates away", "skills"}:
+            return f"the {v.rule} rule ({v.message})"
     return ""
 
 

@@ -115,3 +115,10 @@ def test_uncovered_reason_missing_skill_and_away() -> None:
                            away=((date(2026, 7, 5), date(2026, 7, 5)),))])
     reason = solve(p, FAST).uncovered[0].reason
     assert "Dr x: lacks skill paediatrics" in reason and "Dr y: away" in reason
+
+
+def test_uncovered_reason_names_the_per_site_cap() -> None:
+    slots = [slot("c1", "2026-07-06 20:00", site="chic"), slot("c2", "2026-07-08 20:00",
+                                                               site="chic")]
+    x = doctor("x", ["c1", "c2"], max_shifts_per_site={"chic": 1})
+    assert "Dr x: at their site cap" in solve(problem(slots, [x]), FAST).uncovered[0].reason
