@@ -12,7 +12,6 @@ or expired all give None.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,6 @@ from scheduler.models import AccessToken, FeedKind, PublishedFeed, TokenKind
 
 # What `tokens.issue` hands out: SECRET_BYTES of URL-safe base64, no padding. Checked before
 # hashing so that any other path segment is simply unknown.
-_SHAPE = re.compile(rf"^[A-Za-z0-9_-]{{{(tokens.SECRET_BYTES * 4 + 2) // 3}}}$")
 
 _token = AccessToken.__table__  # type: ignore[attr-defined]
 _feed = PublishedFeed.__table__  # type: ignore[attr-defined]
@@ -111,7 +109,7 @@ class FeedLookup:
     def by_token(self, token_kind: TokenKind, feed: FeedKind, secret: str, now: datetime
                  ) -> TokenFeed | None:
         """The token's subject and its feed's validators, or None for a token not live."""
-        if not _SHAPE.match(secret):
+        if not tokens.well_formed(secret):
             return None
         row = self._first(self._by_token[feed], hash=tokens.hash_secret(secret),
                           feed_kind=feed.value)

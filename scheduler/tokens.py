@@ -18,7 +18,12 @@ from scheduler.models import AccessToken, TokenKind
 
 #: 24 random bytes → 32 URL-safe characters.
 SECRET_BYTES = 24
-_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+_SHAPE = re.compile(rf"^[A-Za-z0-9_-]{{{(SECRET_BYTES * 4 + 2) // 3}}}$")
+
+
+def well_formed(secret: str) -> bool:
+    """Could this be one of our secrets? (Checked before any database lookup.)"""
+    return _SHAPE.match(secret) is not None
 
 
 def hash_secret(secret: str) -> str:
@@ -48,7 +53,7 @@ def issue(
 def resolve(session: Session, kind: TokenKind, secret: str, *, now: datetime
             ) -> AccessToken | None:
     """The live token of `kind` for `secret`, or None (unknown, malformed, revoked, expired)."""
-    if not _SHAPE.match(secret):
+    if not well_formed(secret):
         return None
     token = session.exec(
         select(AccessToken).where(AccessToken.token_hash == hash_secret(secret))
