@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -145,8 +146,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 

@@ -38,35 +38,36 @@ def pinned_conflicts(problem: Problem) -> list[Conflict]:
 def explain_uncovered(problem: Problem, assignments: Sequence[Assignment]) -> list[UncoveredSeats]:
     """For each slot with empty seats, why the doctors who offered it are not on it."""
     worked: dict[str, list[Slot]] = defaultdict(list)
-    per_slot: dict[str, int] = defaultdict(int)
+    on_slot: dict[str, set[str]] = defaultdict(set)
     slots = problem.slot_by_id()
     for a in assignments:
         worked[a.doctor].append(slots[a.slot])
-        per_slot[a.slot] += 1
+        on_slot[a.slot].add(a.doctor)
+    checker = RotaChecker(problem)
     out = []
     for slot in problem.slots:
-        missing = slot.seats - per_slot[slot.id]
+        missing = slot.seats - len(on_slot[slot.id])
         if missing > 0:
-            reason = _reason(problem, slot, worked, {a.doctor for a in assignments
-                                                     if a.slot == slot.id})
+            reason = _reason(checker, slot, worked, on_slot[slot.id])
             out.append(UncoveredSeats(slot=slot.id, seats=missing, reason=reason))
     return out
 
 
-def _reason(problem: Problem, slot: Slot, worked: dict[str, list[Slot]],
+def _reason(checker: RotaChecker, slot: Slot, worked: dict[str, list[Slot]],
             on_slot: set[str]) -> str:
+    problem = checker.problem
     offering = [d for d in problem.doctors if slot.id in d.availability and d.id not in on_slot]
     if not offering:
         return "no doctor available" if not on_slot else "no other doctor available"
-    blocks = [f"{_name(d)}: {_why_not(problem, slot, d, worked[d.id])}" for d in offering]
+    blocks = [f"{_name(d)}: {_why_not(checker, slot, d, worked[d.id])}" for d in offering]
     n = len(offering)
     lead = f"the {n} available doctors cannot take it" if n > 1 else \
         "the only available doctor cannot take it"
     return f"{lead} ({'; '.join(blocks)})"
 
 
-def _why_not(problem: Problem, slot: Slot, doctor: Doctor, slots: list[Slot]) -> str:
-    tz, rules = problem.tz, problem.rules
+def _why_not(checker: RotaChecker, slot: Slot, doctor: Doctor, slots: list[Slot]) -> str:
+    tz, rules = checker.problem.tz, checker.problem.rules
     if away_during(doctor, slot, tz):
         return "away"
     missing = lacks_skills(doctor, slot)
@@ -80,7 +81,7 @@ def _why_not(problem: Problem, slot: Slot, doctor: Doctor, slots: list[Slot]) ->
         kind = "overlap with" if overlap else \
             "rest rule after" if other.start_utc < slot.start_utc else "rest rule before"
         return f"{kind} {other.id}"
-    broken = _rule_broken(problem, doctor, [*slots, slot])
+    broken = _rule_broken(checker, doctor, [*slots, slot])
     if broken:
         return broken
     return "free, but taking it would cost a higher-priority slot or the time limit ran out"
@@ -90,9 +91,9 @@ def _why_not(problem: Problem, slot: Slot, doctor: Doctor, slots: list[Slot]) ->
 CAPS = frozenset({"period cap", "weekly cap", "hours cap", "consecutive days", "site cap"})
 
 
-def _rule_broken(problem: Problem, doctor: Doctor, slots: list[Slot]) -> str:
+def _rule_broken(checker: RotaChecker, doctor: Doctor, slots: list[Slot]) -> str:
     """The first rule that taking one more shift would break (caps and every other rule)."""
-    for v in RotaChecker(problem).doctor_violations(doctor, slots):
+    for v in checker.doctor_violations(doctor, slots):
         if v.rule in CAPS:
             return f"at their {v.rule} ({v.message})"
         if v.rule not in {"availability", "dates away", "skills"}:

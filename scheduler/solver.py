@@ -100,7 +100,7 @@ class _ProgressRelay(cp_model.CpSolverSolutionCallback):
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
-    """Build the rota: coverage first, then fairness, then preferences."""
+    """Build the rota: the stages of `stages_for(problem)` in priority order, then hand-overs."""
     options = options or SolveOptions()
     started = time.monotonic()
     conflicts = [c for c in pinned_conflicts(problem) if c.rule not in MINIMUM_RULES]
