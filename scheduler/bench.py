@@ -39,11 +39,17 @@ CHIV = Path("scenarios/chiv-summer-2026.yaml")
 def stage_table(rota: Rota) -> list[dict[str, Any]]:
     rows = []
     for s in rota.stages:
-        gap = (s.value - s.bound) / s.bound * 100 if s.bound else 0.0
         rows.append({"stage": s.name, "value": s.value, "bound": round(s.bound, 2),
-                     "gap_percent": round(gap, 2), "proven": s.proven,
+                     "gap_percent": gap_percent(s.value, s.bound), "proven": s.proven,
                      "seconds": round(s.seconds, 2)})
     return rows
+
+
+def gap_percent(value: float, bound: float) -> float | None:
+    """How far above its bound a value is, in %; None when a zero bound makes it meaningless."""
+    if value == bound:
+        return 0.0
+    return round((value - bound) / bound * 100, 2) if bound > 0 else None
 
 
 def bench_chiv(time_limit: float) -> dict[str, Any]:
@@ -57,7 +63,8 @@ def bench_chiv(time_limit: float) -> dict[str, Any]:
         "time_limit": time_limit, "wall_seconds": round(wall, 2), "stages": stages,
         "coverage_proven": stages[0]["proven"],
         "fairness_gap_percent": fairness["gap_percent"],
-        "target_met": stages[0]["proven"] and fairness["gap_percent"] <= 1.0 and wall <= 10.0,
+        "target_met": stages[0]["proven"] and fairness["gap_percent"] is not None
+        and fairness["gap_percent"] <= 1.0 and wall <= 10.0,
     }
 
 
@@ -102,9 +109,13 @@ def _print(title: str, data: dict[str, Any]) -> None:
         if key != "stages":
             print(f"  {key}: {value}")
     for s in data.get("stages", []):
+        proof = "proven" if s["proven"] else "not proven"
         print(f"  {s['stage']:<20} value {s['value']:>12} bound {s['bound']:>12} "
-              f"gap {s['gap_percent']:>7}%  {'proven' if s['proven'] else 'not proven':<10} "
-              f"{s['seconds']:>7} s")
+              f"gap {_percent(s['gap_percent']):>8}  {proof:<10} {s['seconds']:>7} s")
+
+
+def _percent(gap: float | None) -> str:
+    return "n/a" if gap is None else f"{gap}%"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

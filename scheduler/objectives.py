@@ -40,6 +40,8 @@ class Objective:
     evaluate: Callable[[Pairs], int]
     #: Divide the integer objective by this to report it in its natural unit (hours²...).
     scale: float = 1.0
+    #: For a balance objective: each doctor's load on a rota (in the model's units).
+    loads: Callable[[Pairs], dict[str, int]] | None = None
 
 
 def coverage(m: RotaModel) -> Objective:
@@ -160,15 +162,18 @@ def _sum_of_squares(
     slots = m.problem.slot_by_id()
     carries = {d.id: carry_minutes(d) // unit if with_carry_over else 0 for d in m.problem.doctors}
 
-    def evaluate(pairs: Pairs) -> int:
-        loads = Counter(carries)
+    def loads(pairs: Pairs) -> dict[str, int]:
+        out = Counter(carries)
         for d, s in pairs:
             if counts(slots[s]):
-                loads[d] += slots[s].minutes // unit
-        return sum(load * load for load in loads.values())
+                out[d] += slots[s].minutes // unit
+        return dict(out)
+
+    def evaluate(pairs: Pairs) -> int:
+        return sum(load * load for load in loads(pairs).values())
 
     # Report in hours²: one unit² is (unit/60)² hours².
-    return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2)
+    return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2, loads=loads)
 
 
 def _reachable_loads(doctor: Doctor, slots: list[Slot], unit: int) -> list[int]:
