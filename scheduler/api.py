@@ -1,4 +1,4 @@
-"""The web service: `create_app()` builds it, `app` is what `uvicorn scheduler.api:app` serves.
+"""The web service: `create_app()` builds it (`uvicorn --factory scheduler.api:create_app`).
 
 Thin on purpose: routes parse the request, call `store` and the domain, and map what is
 missing to 404. The database engine lives in the app state, so each app has its own.
@@ -47,6 +47,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(coordinator.api_router, prefix=API_PREFIX)
     app.include_router(invitations.router, prefix=API_PREFIX)
     return app
-
-
-app = create_app()

@@ -254,7 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     migrate(get_settings().database_url)
-    uvicorn.run("scheduler.api:app", host=args.host, port=args.port)
+    uvicorn.run("scheduler.api:create_app", factory=True, host=args.host, port=args.port)
     return 0
 
 

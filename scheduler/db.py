@@ -1,15 +1,15 @@
-"""Database plumbing: engines, schema migrations and the per-request session."""
+"""Database plumbing: engines, schema migrations and command-line sessions (the per-request
+session of the web service is in `scheduler/routers/deps.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -74,11 +74,3 @@ def migrated_session(url: str) -> Iterator[Session]:
     finally:
         engine.dispose()
 
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, on the engine `create_app` stored in the app state."""
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

@@ -22,7 +22,7 @@ from scheduler.expand import expand
 from scheduler.invitations import invite
 from scheduler.loader import load_scenario_into
 from scheduler.problem import Problem
-from scheduler.routers.collection_deps import now_utc
+from scheduler.routers.deps import now_utc
 from scheduler.rpps import make_rpps
 from scheduler.scenario import parse_scenario
 from scheduler.settings import Settings

@@ -25,10 +25,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from scheduler.api import create_app
-from scheduler.db import alembic_config, get_session, make_engine, migrate
+from scheduler.db import alembic_config, make_engine, migrate
 from scheduler.expand import expand
 from scheduler.loader import load_scenario_into
 from scheduler.problem import Problem
+from scheduler.routers.deps import get_session
 from scheduler.scenario import Scenario, parse_scenario, read_document
 from scheduler.settings import Settings
 

@@ -16,10 +16,10 @@ from sqlmodel import Session
 
 from scheduler import tokens
 from scheduler.api import create_app
-from scheduler.db import get_session
 from scheduler.models import TokenKind
 from scheduler.problem import Problem
 from scheduler.routers.agenda import qr_svg
+from scheduler.routers.deps import get_session
 from scheduler.settings import Settings
 from tests.published_rota import (
     NIGHT,

@@ -22,9 +22,9 @@ from sqlmodel import Session
 
 from scheduler import tokens
 from scheduler.api import create_app
-from scheduler.db import get_session
 from scheduler.models import TokenKind
 from scheduler.problem import Problem
+from scheduler.routers.deps import get_session
 from scheduler.settings import Settings
 from tests.published_rota import (
     NIGHT,
@@ -303,8 +303,8 @@ def live_server(engine: Engine) -> Iterator[str]:
     env = {**os.environ, "SCHEDULER_DATABASE_URL": engine.url.render_as_string(
         hide_password=False)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "scheduler.api:app", "--host", "127.0.0.1",
-         "--port", "0", "--no-access-log"],
+        [sys.executable, "-m", "uvicorn", "--factory", "scheduler.api:create_app",
+         "--host", "127.0.0.1", "--port", "0", "--no-access-log"],
         env=env, stderr=subprocess.PIPE, text=True,
     )
     lines: queue.Queue[str] = queue.Queue()

@@ -15,7 +15,7 @@ import pytest
 from scheduler.checker import RotaChecker
 from scheduler.exchange import problem_from_data, problem_to_data
 from scheduler.problem import Doctor, Problem, Rules, Slot
-from scheduler.rota import Rota
+from scheduler.rota import Rota, SolveStatus
 from scheduler.solver import SolveOptions, solve
 from tests.factories import doctor, problem, slot
 
@@ -72,6 +72,14 @@ def test_checker_flags_a_doctor_below_minimum_hours() -> None:
     p = problem(TWO, [doctor("y", ["a", "b"], min_hours=8)])
     assert "minimum hours" in rules_broken(p, [("y", "a")])
     assert rules_broken(p, [("y", "a"), ("y", "b")]) == set()
+
+
+def test_unreachable_minimum_hours_make_the_problem_infeasible_not_an_empty_rota() -> None:
+    # Two 4-hour slots offered, 12 hours required: no rota keeps the rule, and the empty rota
+    # (the usual fallback) breaks it too.
+    rota = solve(problem(TWO, [doctor("y", ["a", "b"], min_hours=12)]), FAST)
+    assert rota.status is SolveStatus.INFEASIBLE and rota.assignments == []
+    assert [c.rule for c in rota.conflicts] == ["hard rules"]
 
 
 def test_minimum_hours_alone_do_not_make_a_pin_a_conflict() -> None:

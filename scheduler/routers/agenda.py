@@ -13,12 +13,11 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from scheduler import tokens
-from scheduler.db import SessionDep
 from scheduler.feed_links import doctor_feed_secret, rotate_doctor_feed
 from scheduler.french import slot_hours, weekday_date
 from scheduler.models import AccessToken, Doctor, TokenKind
 from scheduler.publication import Shift, doctor_shifts
-from scheduler.routers.feeds import SettingsDep
+from scheduler.routers.deps import SessionDep, SettingsDep
 from scheduler.web import not_found_page, page
 
 router = APIRouter(tags=["doctor pages"], include_in_schema=False)

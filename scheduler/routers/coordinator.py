@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from scheduler import french
-from scheduler.db import SessionDep
 from scheduler.errors import InputError
 from scheduler.invitations import (
     AnswerStatus,
@@ -27,7 +26,7 @@ from scheduler.invitations import (
     send_invitations,
 )
 from scheduler.models import TensionPeriod
-from scheduler.routers.collection_deps import FieldsDep, NowDep, SettingsDep
+from scheduler.routers.deps import FieldsDep, NowDep, SessionDep, SettingsDep
 from scheduler.routers.form import PRIVATE
 from scheduler.settings import Settings
 from scheduler.web import not_found_page, page

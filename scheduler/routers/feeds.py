@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from scheduler.feed_documents import FeedDocument, FeedKey, unpublished_feed
 from scheduler.feed_lookup import FeedLookup, TokenFeed, feed_lookup
 from scheduler.models import FeedKind, TokenKind
-from scheduler.settings import Settings
+from scheduler.routers.deps import SettingsDep
 
 # Calendar URLs, not JSON API: left out of OpenAPI (one GET+HEAD route per URL keeps 405's
 # Allow header right, but would give OpenAPI one operation id twice).
@@ -32,14 +32,6 @@ router = APIRouter(prefix="/feeds", tags=["feeds"], include_in_schema=False)
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 METHODS = ["GET", "HEAD"]
 _T = TypeVar("_T")
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 @router.api_route("/doctor/{token}.ics", methods=METHODS)

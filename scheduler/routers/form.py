@@ -24,7 +24,6 @@ from scheduler.answers import (
     stored_answers,
     summarise,
 )
-from scheduler.db import SessionDep
 from scheduler.form_view import (
     CHOICE_LABELS,
     CLEAR,
@@ -42,7 +41,7 @@ from scheduler.form_view import (
 from scheduler.french import long_date, moment, plural
 from scheduler.invitations import DoctorLink, open_doctor_link
 from scheduler.models import DoctorPeriod
-from scheduler.routers.collection_deps import FieldsDep, NowDep, SettingsDep
+from scheduler.routers.deps import FieldsDep, NowDep, SessionDep, SettingsDep
 from scheduler.scenario import PeriodStatus
 from scheduler.web import not_found_page, page
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from scheduler.db import SessionDep
+from scheduler.routers.deps import SessionDep
 
 router = APIRouter(tags=["health"])
 

@@ -23,7 +23,6 @@ from scheduler.answers import (
     stored_answers,
     summarise,
 )
-from scheduler.db import SessionDep
 from scheduler.errors import InputError
 from scheduler.invitations import (
     DoctorLink,
@@ -40,7 +39,7 @@ from scheduler.mail import MailError, send
 from scheduler.models import DoctorPeriod, Organisation, TensionPeriod
 from scheduler.problem import Answer
 from scheduler.roster import RosterPreview, import_roster, preview_roster
-from scheduler.routers.collection_deps import NowDep, SettingsDep
+from scheduler.routers.deps import NowDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["invitations"])
 

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from scheduler import store
-from scheduler.db import SessionDep
 from scheduler.models import (
     AvailabilityPublic,
     DoctorPeriod,
@@ -20,6 +19,7 @@ from scheduler.models import (
     TensionPeriodDetail,
     TensionPeriodPublic,
 )
+from scheduler.routers.deps import SessionDep
 
 router = APIRouter(prefix="/periods", tags=["periods"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from scheduler import store
-from scheduler.db import SessionDep
 from scheduler.models import AssignmentPublic, RotaVersion, RotaVersionDetail
+from scheduler.routers.deps import SessionDep
 
 router = APIRouter(prefix="/rotas", tags=["rotas"])
 

@@ -1,16 +1,25 @@
-"""Dependencies of the collection pages and API: the clock and the app's settings.
+"""Request dependencies of the web service: the database session, the app's settings, the clock
+and posted form fields.
 
 The clock is a dependency so that tests can move it (deadlines, link expiry) without sleeping.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
 from scheduler.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, on the engine `create_app` stored in the app state."""
+    with Session(request.app.state.engine) as session:
+        yield session
 
 
 def now_utc() -> datetime:
@@ -22,6 +31,7 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
+SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(now_utc)]
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
