@@ -20,10 +20,17 @@ install: $(VENV)/.installed
 # Skipped when already present, so a developer machine without root can still run `make test`
 # once they are installed.
 .stamp-system-deps:
-	@if ! /usr/bin/python3 -c 'import gi; gi.require_version("ICal", "3.0")' 2>/dev/null \
-	   || ! command -v node >/dev/null; then \
+	@# Only what is missing: a machine's Node may come from NodeSource, whose nodejs package
+	@# ships npm and conflicts with Debian's npm package.
+	@if ! /usr/bin/python3 -c 'import gi; gi.require_version("ICal", "3.0")' 2>/dev/null; then \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-	    gir1.2-ical-3.0 python3-gi nodejs npm; \
+	    gir1.2-ical-3.0 python3-gi; \
+	fi
+	@if ! command -v node >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs; \
+	fi
+	@if ! command -v npm >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends npm; \
 	fi
 	@# Debian's chromium for the browser tests (Playwright drives it; never `playwright install`).
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -15,6 +15,7 @@ deterministic work budget.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,34 +63,44 @@ def improve(
     parameters (workers, linearisation) like the stage's own solve.
     """
     rng = random.Random(seed)
+    proto = m.model.proto
     x_index = [(doctor, var.index) for (doctor, _), var in m.x.items()]
-    objective = m.model.proto.objective
-    objective_expr = cp_model.LinearExpr.weighted_sum(
-        [m.model.get_int_var_from_proto_index(i) for i in objective.vars],
-        list(objective.coeffs),
-    ) + round(objective.offset)
+    # (x variables are booleans: their domain is [low, high]; the proto's repeated fields do
+    # not take negative indices.)
+    bounds = {index: (proto.variables[index].domain[0], proto.variables[index].domain[1])
+              for _, index in x_index}
+    offset = round(proto.objective.offset)
     result = SearchResult(values=values, objective=objective_value)
     size = INITIAL_SIZE
     while (result.deterministic_time + ROUND_BUDGET <= budget
            and result.wall_time < wall_budget and len(m.by_doctor) > 1):
+        round_started = time.monotonic()
         chosen = _neighbourhood(m, loads(result.values), rng, size)
-        sub = m.model.clone()
-        for doctor, index in x_index:
-            if doctor not in chosen:
-                domain = sub.proto.variables[index].domain
-                domain[0] = domain[1] = result.values[index]
-        sub.clear_hints()  # type: ignore[no-untyped-call]
-        sub.proto.solution_hint.vars.extend(range(len(result.values)))
-        sub.proto.solution_hint.values.extend(result.values)
-        sub.add(objective_expr <= result.objective - 1)  # only a better rota is of use
-        solver = cp_model.CpSolver()
-        configure(solver)
-        solver.parameters.max_deterministic_time = ROUND_BUDGET
-        solver.parameters.max_time_in_seconds = max(0.05, wall_budget - result.wall_time)
-        status = solver.solve(sub)
+        # The round's problem is the model itself with everybody else's rota fixed and only
+        # strictly better objective values allowed; the model is restored right after.
+        try:
+            for doctor, index in x_index:
+                if doctor not in chosen:
+                    domain = proto.variables[index].domain
+                    domain[0] = domain[1] = result.values[index]
+            proto.objective.domain.extend([-(2**62), result.objective - 1 - offset])
+            m.model.clear_hints()  # type: ignore[no-untyped-call]
+            proto.solution_hint.vars.extend(range(len(result.values)))
+            proto.solution_hint.values.extend(result.values)
+            solver = cp_model.CpSolver()
+            configure(solver)
+            solver.parameters.max_deterministic_time = ROUND_BUDGET
+            solver.parameters.max_time_in_seconds = max(0.05, wall_budget - result.wall_time)
+            status = solver.solve(m.model)
+        finally:
+            for index, (low, high) in bounds.items():
+                domain = proto.variables[index].domain
+                domain[0], domain[1] = low, high
+            proto.objective.domain.clear()
+            m.model.clear_hints()  # type: ignore[no-untyped-call]
         result.rounds += 1
         result.deterministic_time += solver.deterministic_time
-        result.wall_time += solver.wall_time
+        result.wall_time += time.monotonic() - round_started
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             result.values = list(solver.response_proto.solution)
             result.objective = round(solver.objective_value)

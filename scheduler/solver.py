@@ -40,7 +40,7 @@ ProgressCallback = Callable[[Progress], None]
 #: CP-SAT's deterministic time done per second by one worker on the reference machine (2-core
 #: CI box, measured on the CHIV scenario: ~0.42 idle, ~0.25 under load); turns a time limit into
 #: a reproducible work budget. Wall time still caps each stage on a slower machine.
-DETERMINISTIC_SECONDS_PER_SECOND = 0.35
+DETERMINISTIC_SECONDS_PER_SECOND = 0.3
 
 Stage = tuple[Callable[[RotaModel], Objective], float, int]
 

@@ -80,6 +80,17 @@ def test_the_search_never_returns_a_worse_rota() -> None:
     assert balance.evaluate(_pairs(m, again.values)) == again.objective
 
 
+def test_the_search_leaves_the_model_as_it_found_it() -> None:
+    m, balance, values, _ = _covered_rota(PROBLEM)
+    proto = m.model.proto
+    before = [list(v.domain) for v in proto.variables]
+    constraints = len(proto.constraints)
+    _search(m, balance, values)
+    assert [list(v.domain) for v in proto.variables] == before
+    assert len(proto.constraints) == constraints
+    assert list(proto.objective.domain) == [] and list(proto.solution_hint.vars) == []
+
+
 def test_the_search_is_reproducible() -> None:
     m, balance, values, _ = _covered_rota(PROBLEM)
     assert _search(m, balance, values).values == _search(m, balance, values).values
