@@ -38,6 +38,8 @@ ROUND_BUDGET = 0.15
 class SearchResult:
     values: list[int]
     objective: int
+    #: A round freed every doctor and found nothing better: `objective` is the optimum.
+    proven: bool = False
     rounds: int = 0
     improvements: int = 0
     deterministic_time: float = 0.0
@@ -70,10 +72,18 @@ def improve(
     bounds = {index: (proto.variables[index].domain[0], proto.variables[index].domain[1])
               for _, index in x_index}
     offset = round(proto.objective.offset)
+    # The caller's hint and objective domain, put back after each round.
+    hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
+    objective_domain = list(proto.objective.domain)
+    if objective_domain:
+        raise ValueError("the neighbourhood search needs an objective without a domain")
+    everybody = sum(1 for slots in m.by_doctor.values() if slots)
     result = SearchResult(values=values, objective=objective_value)
     size = INITIAL_SIZE
+    # The wall clock is checked between rounds only (a safety net): a round cut by the clock
+    # would make the search depend on the machine's speed.
     while (result.deterministic_time + ROUND_BUDGET <= budget
-           and result.wall_time < wall_budget and len(m.by_doctor) > 1):
+           and result.wall_time < wall_budget and everybody > 1 and not result.proven):
         round_started = time.monotonic()
         chosen = _neighbourhood(m, loads(result.values), rng, size)
         # The round's problem is the model itself with everybody else's rota fixed and only
@@ -90,7 +100,7 @@ def improve(
             solver = cp_model.CpSolver()
             configure(solver)
             solver.parameters.max_deterministic_time = ROUND_BUDGET
-            solver.parameters.max_time_in_seconds = max(0.05, wall_budget - result.wall_time)
+            solver.parameters.max_time_in_seconds = wall_budget
             status = solver.solve(m.model)
         finally:
             for index, (low, high) in bounds.items():
@@ -98,6 +108,10 @@ def improve(
                 domain[0], domain[1] = low, high
             proto.objective.domain.clear()
             m.model.clear_hints()  # type: ignore[no-untyped-call]
+            proto.solution_hint.vars.extend(hint[0])
+            proto.solution_hint.values.extend(hint[1])
+        if status == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"neighbourhood round: invalid model ({solver.solution_info()})")
         result.rounds += 1
         result.deterministic_time += solver.deterministic_time
         result.wall_time += time.monotonic() - round_started
@@ -108,7 +122,10 @@ def improve(
             if on_improvement is not None:
                 on_improvement(result.objective)
         if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
-            size = min(MAX_SIZE, size + 2)  # solved to the end: try a bigger neighbourhood
+            # Solved to the end: with every doctor free that is the whole problem solved;
+            # else try a bigger neighbourhood.
+            result.proven = len(chosen) == everybody
+            size = min(MAX_SIZE, size + 2)
         else:
             size = max(MIN_SIZE, size - 2)
     return result

@@ -71,6 +71,10 @@ BALANCE_PHASES = (0.25, 0.45, 0.30)
 #: Curtois benchmark, Instance2 at 10 s on 2 cores: bound 208 by default, 828 = optimal).
 SMALL_PORTFOLIO = ("max_lp", "core", "quick_restart_no_lp", "default_lp")
 
+#: In deterministic mode a phase may run this many times its share of the time limit before
+#: the wall clock cuts it, so that on a normally loaded machine the work budget ends it.
+WALL_SLACK = 2.0
+
 #: Hard rules a subset of a rota can break although the whole rota keeps them: pinned
 #: assignments alone are not judged by them, and handing a shift over could break them.
 MINIMUM_RULES = frozenset({"minimum hours", "minimum consecutive days", "minimum days off"})
@@ -90,20 +94,25 @@ class SolveOptions:
 
 
 class _ProgressRelay(cp_model.CpSolverSolutionCallback):
-    def __init__(self, objective: Objective, started: float, progress: ProgressCallback | None
-                 ) -> None:
+    """Reports each rota CP-SAT finds, with the stage's best bound so far (`floor`: what earlier
+    phases of the stage proved)."""
+
+    def __init__(self, objective: Objective, started: float, progress: ProgressCallback | None,
+                 floor: float = -math.inf) -> None:
         super().__init__()
         self._objective = objective
         self._started = started
         self._progress = progress
+        self._floor = floor
 
     def on_solution_callback(self) -> None:
         if self._progress is not None:
+            bound = max(self._floor, self.best_objective_bound)
             self._progress(
                 Progress(
                     stage=self._objective.name,
                     value=self.objective_value / self._objective.scale,
-                    bound=self.best_objective_bound / self._objective.scale,
+                    bound=bound / self._objective.scale,
                     elapsed=time.monotonic() - self._started,
                 )
             )
@@ -244,8 +253,8 @@ class _StageRun:
         solver = _solver(self.options, budget.work, budget.wall, self.linearization,
                          small_portfolio=small_portfolio, lp_upfront=lp_upfront,
                          bound_only=bound_only)
-        status = solver.solve(self.m.model,
-                              _ProgressRelay(self.objective, self.started, self.options.progress))
+        status = solver.solve(self.m.model, _ProgressRelay(
+            self.objective, self.started, self.options.progress, floor=self.bound))
         self._count(solver)
         self.bound = max(self.bound, solver.best_objective_bound)
         if status == cp_model.OPTIMAL:
@@ -284,14 +293,22 @@ class _StageRun:
             params.linearization_level = self.linearization
             params.num_workers = 1 if self.options.deterministic else self.options.workers
 
+        deterministic = self.options.deterministic
         found = improve(self.m, self.rota.values, self._value(self.rota.values),
                         lambda values: loads(pairs(values)),
-                        budget=budget.work if self.options.deterministic else math.inf,
-                        wall_budget=budget.wall, seed=self.options.seed, configure=configure,
+                        budget=budget.work if deterministic else math.inf,
+                        # The same slack on the wall clock as CP-SAT's own phases: the work
+                        # budget, not the clock, should end the search (reproducibility).
+                        wall_budget=budget.wall * (WALL_SLACK if deterministic else 1.0),
+                        seed=self.options.seed, configure=configure,
                         on_improvement=self._report)
-        self.used += found.deterministic_time if self.options.deterministic else found.wall_time
+        self.used += found.deterministic_time if deterministic else found.wall_time
         self.wall += found.wall_time
         self.rota.take(self.m, found.values)
+        if found.proven:
+            # A round that freed every doctor found nothing better: the rota is optimal.
+            self.proven = True
+            self.bound = max(self.bound, found.objective)
 
     def _left(self, budget: _Budget, share: float) -> _Budget:
         """`share` of what this stage has left of its budget."""
@@ -381,7 +398,7 @@ def _solver(options: SolveOptions, budget: float, wall_budget: float, linearizat
         params.max_deterministic_time = budget
         # The time limit still holds on a slow or busy machine (where the work budget would
         # overrun it); a stage cut this way is no longer reproducible run to run.
-        params.max_time_in_seconds = 2 * wall_budget
+        params.max_time_in_seconds = WALL_SLACK * wall_budget
     else:
         params.num_workers = options.workers
         params.max_time_in_seconds = wall_budget

@@ -11,6 +11,7 @@ from scheduler.objectives import Objective, coverage, fairness
 from scheduler.problem import Problem
 from scheduler.rules import RotaModel
 from scheduler.synthetic import StressShape, synthetic_problem
+from tests.factories import doctor, problem, slot
 
 Pairs = frozenset[tuple[str, str]]
 
@@ -83,12 +84,28 @@ def test_the_search_never_returns_a_worse_rota() -> None:
 def test_the_search_leaves_the_model_as_it_found_it() -> None:
     m, balance, values, _ = _covered_rota(PROBLEM)
     proto = m.model.proto
+    first = next(iter(m.x.values()))
+    m.model.add_hint(first, 1)
     before = [list(v.domain) for v in proto.variables]
     constraints = len(proto.constraints)
     _search(m, balance, values)
     assert [list(v.domain) for v in proto.variables] == before
     assert len(proto.constraints) == constraints
-    assert list(proto.objective.domain) == [] and list(proto.solution_hint.vars) == []
+    assert list(proto.objective.domain) == []
+    assert (list(proto.solution_hint.vars), list(proto.solution_hint.values)) == (
+        [first.index], [1])
+
+
+def test_a_round_freeing_every_doctor_proves_the_optimum() -> None:
+    # c can only take s0; a and b share the other five as evenly as possible: loads 4, 8, 12.
+    slots = [slot(f"s{i}", f"2026-07-{6 + 2 * i:02d} 20:00") for i in range(6)]
+    ids = [s.id for s in slots]
+    m, balance, values, _ = _covered_rota(
+        problem(slots, [doctor("a", ids), doctor("b", ids), doctor("c", ids[:1])]))
+    found = _search(m, balance, values)
+    assert found.proven and found.rounds <= 2
+    # (Loads in the model's unit: the 4-hour shift length.)
+    assert sorted(balance.loads(_pairs(m, found.values)).values()) == [1, 2, 3]
 
 
 def test_the_search_is_reproducible() -> None:
