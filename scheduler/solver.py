@@ -71,7 +71,7 @@ BALANCE_PHASES = (0.25, 0.45, 0.30)
 #: Curtois benchmark, Instance2 at 10 s on 2 cores: bound 208 by default, 828 = optimal).
 SMALL_PORTFOLIO = ("max_lp", "core", "quick_restart_no_lp", "default_lp")
 
-#: In deterministic mode a phase may run this many times its share of the time limit before
+#: In deterministic mode a stage may run this many times its share of the time limit before
 #: the wall clock cuts it, so that on a normally loaded machine the work budget ends it.
 WALL_SLACK = 2.0
 
@@ -149,7 +149,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         if objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
-            run.search(budget, small_portfolio=weighted_mode)
+            run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
             if run.status == cp_model.UNKNOWN and rota.values is None \
                     and _has_minimums(problem):
                 # Minimum rules make the empty rota no fallback: without a rota, say so.
@@ -228,10 +228,8 @@ class _Incumbent:
 class _Budget:
     #: CP-SAT deterministic seconds (wall seconds when not deterministic).
     work: float
+    #: Seconds: the limit itself when not deterministic, else a safety net.
     wall: float
-
-    def part(self, share: float) -> _Budget:
-        return _Budget(self.work * share, self.wall * share)
 
 
 class _StageRun:
@@ -263,22 +261,26 @@ class _StageRun:
             self.status = status
         elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             values = list(solver.response_proto.solution)
-            better = self.rota.values is None or self._value(values) <= self._value(
-                self.rota.values)
-            if better:
+            if self.rota.values is None:
                 self.rota.take(self.m, values)
+            else:
+                # The bound search keeps the rota unless it finds a strictly better one (a rota
+                # of equal value found only when the clock allowed would break reproducibility).
+                value, current = self._value(values), self._value(self.rota.values)
+                if value < current or (value == current and not bound_only):
+                    self.rota.take(self.m, values)
             self.status = status
 
     def balance(self, budget: _Budget) -> None:
         """A balance stage: CP-SAT for a good rota and the LP bound, then the neighbourhood
         search for better rotas, then CP-SAT again proving a higher bound."""
         first, second, _ = BALANCE_PHASES
-        self.search(budget.part(first), lp_upfront=True)
+        self.search(self.phase(budget, first), lp_upfront=True)
         if not self.proven and self.rota.values is not None:
-            self.neighbourhoods(self._left(budget, second / (1 - first)))
+            self.neighbourhoods(self.phase(budget, second / (1 - first)))
         if not self.proven and self._value_of_rota() > self.bound:
             _hint(self.m, self.rota.solution, self.rota.values)
-            self.search(self._left(budget, 1.0), lp_upfront=True, bound_only=True)
+            self.search(self.phase(budget, 1.0), lp_upfront=True, bound_only=True)
 
     def neighbourhoods(self, budget: _Budget) -> None:
         assert self.rota.values is not None and self.objective.loads is not None
@@ -297,10 +299,7 @@ class _StageRun:
         found = improve(self.m, self.rota.values, self._value(self.rota.values),
                         lambda values: loads(pairs(values)),
                         budget=budget.work if deterministic else math.inf,
-                        # The same slack on the wall clock as CP-SAT's own phases: the work
-                        # budget, not the clock, should end the search (reproducibility).
-                        wall_budget=budget.wall * (WALL_SLACK if deterministic else 1.0),
-                        seed=self.options.seed, configure=configure,
+                        wall_budget=budget.wall, seed=self.options.seed, configure=configure,
                         on_improvement=self._report)
         self.used += found.deterministic_time if deterministic else found.wall_time
         self.wall += found.wall_time
@@ -310,10 +309,15 @@ class _StageRun:
             self.proven = True
             self.bound = max(self.bound, found.objective)
 
-    def _left(self, budget: _Budget, share: float) -> _Budget:
-        """`share` of what this stage has left of its budget."""
-        return _Budget(max(0.0, budget.work - self.used) * share,
-                       max(0.1, budget.wall - self.wall) * share)
+    def phase(self, stage: _Budget, share: float) -> _Budget:
+        """A phase's budget: `share` of the work this stage has left. In deterministic mode the
+        work budget ends each phase and the clock is only a safety net (the stage's wall time
+        times WALL_SLACK, minus what it used), so that the rota does not depend on the
+        machine's speed; otherwise `share` of the wall time left."""
+        work = max(0.0, stage.work - self.used) * share
+        if self.options.deterministic:
+            return _Budget(work, max(0.1, stage.wall * WALL_SLACK - self.wall))
+        return _Budget(work, max(0.1, stage.wall - self.wall) * share)
 
     def _count(self, solver: cp_model.CpSolver) -> None:
         self.used += solver.deterministic_time if self.options.deterministic \
@@ -398,7 +402,7 @@ def _solver(options: SolveOptions, budget: float, wall_budget: float, linearizat
         params.max_deterministic_time = budget
         # The time limit still holds on a slow or busy machine (where the work budget would
         # overrun it); a stage cut this way is no longer reproducible run to run.
-        params.max_time_in_seconds = WALL_SLACK * wall_budget
+        params.max_time_in_seconds = wall_budget
     else:
         params.num_workers = options.workers
         params.max_time_in_seconds = wall_budget
