@@ -221,7 +221,12 @@ class _Incumbent:
 
     def take(self, m: RotaModel, values: list[int]) -> None:
         self.values = values
-        self.solution = {key for key, var in m.x.items() if values[var.index]}
+        self.solution = set(_assigned(m, values))
+
+
+def _assigned(m: RotaModel, values: list[int]) -> frozenset[tuple[str, str]]:
+    """The (doctor, slot) pairs a full solution of the model assigns."""
+    return frozenset(key for key, var in m.x.items() if values[var.index])
 
 
 @dataclass(frozen=True)
@@ -284,10 +289,7 @@ class _StageRun:
 
     def neighbourhoods(self, budget: _Budget) -> None:
         assert self.rota.values is not None and self.objective.loads is not None
-        loads, keys = self.objective.loads, list(self.m.x.items())
-
-        def pairs(values: list[int]) -> frozenset[tuple[str, str]]:
-            return frozenset(key for key, var in keys if values[var.index])
+        loads = self.objective.loads
 
         def configure(solver: cp_model.CpSolver) -> None:
             params = solver.parameters
@@ -297,7 +299,7 @@ class _StageRun:
 
         deterministic = self.options.deterministic
         found = improve(self.m, self.rota.values, self._value(self.rota.values),
-                        lambda values: loads(pairs(values)),
+                        lambda values: loads(_assigned(self.m, values)),
                         budget=budget.work if deterministic else math.inf,
                         wall_budget=budget.wall, seed=self.options.seed, configure=configure,
                         on_improvement=self._report)
@@ -325,8 +327,7 @@ class _StageRun:
         self.wall += solver.wall_time
 
     def _value(self, values: list[int]) -> int:
-        return self.objective.evaluate(
-            frozenset(key for key, var in self.m.x.items() if values[var.index]))
+        return self.objective.evaluate(_assigned(self.m, values))
 
     def _value_of_rota(self) -> int:
         return self.objective.evaluate(frozenset(self.rota.solution))

@@ -24,14 +24,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-from scheduler.api import create_app
 from scheduler.db import alembic_config, make_engine, migrate
 from scheduler.expand import expand
 from scheduler.loader import load_scenario_into
 from scheduler.problem import Problem
-from scheduler.routers.deps import get_session
 from scheduler.scenario import Scenario, parse_scenario, read_document
-from scheduler.settings import Settings
+from tests.web import app_client
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -135,14 +133,7 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     """The API on the test database, through the app's own session dependency override."""
-    app = create_app(Settings(database_url=engine.url.render_as_string(hide_password=False)))
-
-    def session_override() -> Iterator[Session]:
-        with Session(engine) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_override
-    with TestClient(app) as test_client:
+    with app_client(engine) as test_client:
         yield test_client
 
 

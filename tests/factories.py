@@ -1,11 +1,14 @@
-"""Small problem builders for solver and checker tests."""
+"""Small problem builders for solver and checker tests, and a checked small solve."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler.checker import RotaChecker
 from scheduler.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.rota import Rota
+from scheduler.solver import SolveOptions, solve
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -50,3 +53,18 @@ def problem(
         doctors=tuple(doctors),
         pinned=tuple(Pin(doctor=d, slot=s) for d, s in pinned),
     )
+
+
+FAST = SolveOptions(time_limit_seconds=5)
+
+
+def solved(p: Problem) -> Rota:
+    """The rota of a small problem, checked against every hard rule by the independent checker."""
+    rota = solve(p, FAST)
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(p).violations(pairs) == []
+    return rota
+
+
+def uncovered(rota: Rota) -> int:
+    return sum(u.seats for u in rota.uncovered)

@@ -15,12 +15,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler import tokens
-from scheduler.api import create_app
 from scheduler.models import TokenKind
 from scheduler.problem import Problem
 from scheduler.routers.agenda import qr_svg
-from scheduler.routers.deps import get_session
-from scheduler.settings import Settings
 from tests.published_rota import (
     NIGHT,
     SUMMER,
@@ -31,6 +28,7 @@ from tests.published_rota import (
     save_version,
     vevents,
 )
+from tests.web import app_client
 
 BASE = "https://releve.example.org"
 NOW = datetime.now(UTC)
@@ -42,15 +40,7 @@ sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.fixture
 def web(engine: Engine) -> Iterator[TestClient]:
     """The app with a public https base URL, as in production."""
-    app = create_app(Settings(database_url=engine.url.render_as_string(hide_password=False),
-                              base_url=BASE))
-
-    def session_override() -> Iterator[Session]:
-        with Session(engine) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_override
-    with TestClient(app, base_url=BASE) as test_client:
+    with app_client(engine, base_url=BASE) as test_client:
         yield test_client
 
 

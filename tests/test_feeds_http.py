@@ -21,11 +21,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler import tokens
-from scheduler.api import create_app
 from scheduler.models import TokenKind
 from scheduler.problem import Problem
-from scheduler.routers.deps import get_session
-from scheduler.settings import Settings
 from tests.published_rota import (
     NIGHT,
     SUMMER,
@@ -39,6 +36,7 @@ from tests.published_rota import (
     vevents,
 )
 from tests.test_feeds import icaljs, libical, run_client  # noqa: F401  (fixtures)
+from tests.web import app_client
 
 ROTA = [("dr-alpha", SUMMER), ("dr-alpha", NIGHT), ("dr-bravo", NIGHT), ("dr-alpha", WINTER),
         ("dr-charlie", WINTER)]
@@ -234,15 +232,7 @@ def test_private_site_feed_with_its_token_names_the_doctors_on_duty(
 
 @pytest.fixture
 def public_client(engine: Engine) -> Iterator[TestClient]:
-    url = engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, site_feeds_public=True))
-
-    def session_override() -> Iterator[Session]:
-        with Session(engine) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = session_override
-    with TestClient(app) as test_client:
+    with app_client(engine, site_feeds_public=True) as test_client:
         yield test_client
 
 

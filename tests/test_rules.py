@@ -11,25 +11,9 @@ from datetime import date
 
 import pytest
 
-from scheduler.checker import RotaChecker
-from scheduler.problem import Problem
-from scheduler.rota import Rota, SolveStatus
-from scheduler.solver import SolveOptions, solve
-from tests.factories import doctor, problem, slot
-
-FAST = SolveOptions(time_limit_seconds=5)
-
-
-def solved(p: Problem) -> Rota:
-    rota = solve(p, FAST)
-    pairs = [(a.doctor, a.slot) for a in rota.assignments]
-    assert RotaChecker(p).violations(pairs) == []
-    return rota
-
-
-def uncovered(rota: Rota) -> int:
-    return sum(u.seats for u in rota.uncovered)
-
+from scheduler.rota import SolveStatus
+from scheduler.solver import solve
+from tests.factories import FAST, doctor, problem, slot, solved, uncovered
 
 TWO_EVENINGS = [slot("mon", "2026-07-06 20:00"), slot("tue", "2026-07-07 20:00")]
 

@@ -16,21 +16,8 @@ from scheduler.checker import RotaChecker
 from scheduler.exchange import problem_from_data, problem_to_data
 from scheduler.problem import Doctor, Problem, Rules, Slot
 from scheduler.rota import Rota, SolveStatus
-from scheduler.solver import SolveOptions, solve
-from tests.factories import doctor, problem, slot
-
-FAST = SolveOptions(time_limit_seconds=5)
-
-
-def solved(p: Problem) -> Rota:
-    rota = solve(p, FAST)
-    pairs = [(a.doctor, a.slot) for a in rota.assignments]
-    assert RotaChecker(p).violations(pairs) == []
-    return rota
-
-
-def uncovered(rota: Rota) -> int:
-    return sum(u.seats for u in rota.uncovered)
+from scheduler.solver import solve
+from tests.factories import FAST, doctor, problem, slot, solved, uncovered
 
 
 def worked(rota: Rota, who: str) -> list[str]:
