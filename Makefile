@@ -49,14 +49,14 @@ run: install
 	$(BIN)/scheduler serve
 
 lint: install
-	$(BIN)/ruff check scheduler tests scenarios
-	$(BIN)/mypy scheduler
+	$(BIN)/ruff check scheduler tests scenarios benchmarks
+	$(BIN)/mypy scheduler benchmarks
 
 test: install system-deps lint
 	$(BIN)/pytest -q
 
 bench: install
-	$(PY) -m scheduler.bench
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .stamp-* tests/feeds_clients/node_modules scheduler.db

@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from scheduler.eligibility import eligible_pairs
-from scheduler.expand import expand
-from scheduler.rpps import make_rpps
-from scheduler.scenario import WEEKDAYS, parse_scenario
+from scheduler.domain.rpps import make_rpps
+from scheduler.engine.eligibility import eligible_pairs
+from scheduler.scenario.expand import expand
+from scheduler.scenario.spec import WEEKDAYS, parse_scenario
 
 OUT = Path(__file__).with_name("chiv-summer-2026.yaml")
 SEED = 2026

@@ -1,7 +1,8 @@
 """The web service: `create_app()` builds it (`uvicorn --factory scheduler.api:create_app`).
 
-Thin on purpose: routes parse the request, call `store` and the domain, and map what is
-missing to 404. The database engine lives in the app state, so each app has its own.
+Thin on purpose: routes parse the request, call the layers below, and map what is missing to
+404 and bad input to the one 422 body (`scheduler.web.errors`). The database engine lives in
+the app state, so each app has its own.
 """
 
 from __future__ import annotations
@@ -11,10 +12,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from scheduler.db import make_engine
-from scheduler.routers import agenda, coordinator, feeds, form, health, invitations, periods, rotas
-from scheduler.settings import Settings, get_settings
-from scheduler.web import mount_static
+from scheduler.config.settings import Settings, get_settings
+from scheduler.storage.db import make_engine
+from scheduler.web import feeds, health
+from scheduler.web.api import (
+    answers,
+    coordinator,
+    invitations,
+    organisations,
+    periods,
+    roster,
+    rotas,
+)
+from scheduler.web.errors import install_error_handlers
+from scheduler.web.pages import agenda, form
+from scheduler.web.pages import coordinator as coordinator_pages
+from scheduler.web.templating import mount_static
 
 API_PREFIX = "/api/v1"
 
@@ -36,14 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    install_error_handlers(app)
     mount_static(app)
     app.include_router(health.router)
-    app.include_router(periods.router, prefix=API_PREFIX)
-    app.include_router(rotas.router, prefix=API_PREFIX)
+    for api in (periods, rotas, invitations, organisations, roster, answers, coordinator):
+        app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(feeds.router)
-    app.include_router(agenda.router)
-    app.include_router(form.router)
-    app.include_router(coordinator.router)
-    app.include_router(coordinator.api_router, prefix=API_PREFIX)
-    app.include_router(invitations.router, prefix=API_PREFIX)
+    for pages in (form, agenda, coordinator_pages):
+        app.include_router(pages.router)
     return app

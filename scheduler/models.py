@@ -9,17 +9,23 @@ string values (no native PostgreSQL enum types, so adding a value needs no type 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import JSON, Field, SQLModel, UniqueConstraint
 
-from scheduler.feeds.rota_events import Audience
-from scheduler.problem import Answer
-from scheduler.rota import SolveStatus
-from scheduler.scenario import OrganisationKind, PeriodStatus
+from scheduler.domain.enums import (
+    Audience,
+    FeedKind,
+    OrganisationKind,
+    PeriodStatus,
+    RotaStatus,
+    TokenKind,
+)
+from scheduler.domain.problem import Answer
+from scheduler.domain.rota import SolveStatus
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -60,10 +66,6 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-class RotaStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    SUPERSEDED = "superseded"  # was published; a newer version replaced it
 
 
 # --- Sites: emergency departments hosting relief -------------------------------------------
@@ -302,12 +304,6 @@ class RotaVersionDetail(RotaVersionPublic):
 
 # --- Secret links: personal form links, feed URLs, coordinator links ----------------------
 
-class TokenKind(StrEnum):
-    DOCTOR_LINK = "doctor_link"  # the GP's personal link: form, shifts, subscription page
-    FEED = "feed"  # the doctor's private calendar feed URL
-    COORDINATOR = "coordinator"  # a CPTS/SAMI coordinator's read-only view
-    SITE_FEED = "site_feed"  # a site feed set to private
-    MANAGER_FEED = "manager_feed"  # the all-shifts feed
 
 
 # Only a hash of the secret is stored: a database leak does not leak working links.
@@ -345,10 +341,6 @@ class Invitation(SQLModel, table=True):
 
 # --- Published feeds: what calendar clients read --------------------------------------------
 
-class FeedKind(StrEnum):
-    DOCTOR = "doctor"  # one doctor's shifts, every period
-    SITE = "site"  # every shift at one site, naming the doctors
-    ALL = "all"  # every shift of every site, for the managers
 
 
 # One feed event as last published. A row stays (present=False) when its assignment goes, so

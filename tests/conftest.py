@@ -24,12 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-from scheduler.db import alembic_config, make_engine, migrate
-from scheduler.expand import expand
-from scheduler.loader import load_scenario_into
-from scheduler.problem import Problem
-from scheduler.scenario import Scenario, parse_scenario, read_document
-from tests.web import app_client
+from scheduler.domain.problem import Problem
+from scheduler.scenario.expand import expand
+from scheduler.scenario.spec import Scenario, parse_scenario, read_document
+from scheduler.storage.db import alembic_config, make_engine, migrate
+from scheduler.storage.loader import load_scenario_into
+from tests.support import REPO
+from tests.support.web import app_client
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -98,7 +99,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty database: a temporary SQLite file, or the PostgreSQL test base."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'scheduler.db'}"
+        return f"sqlite:///{tmp_path / 'scheduler.storage.db'}"
     url: str = request.getfixturevalue("postgres_url")
     _empty_postgres(url)
     return url
@@ -108,7 +109,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An engine on an empty database migrated to the latest schema, with `migrate()`."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scheduler.db'}"
+        url = f"sqlite:///{tmp_path / 'scheduler.storage.db'}"
         migrate(url)
         engine = make_engine(url)
     else:
@@ -139,7 +140,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 # Scenario data ---------------------------------------------------------------------------
 
-TINY_SCENARIO = Path(__file__).parent.parent / "scenarios" / "tiny.yaml"
+TINY_SCENARIO = REPO / "scenarios" / "tiny.yaml"
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Benchmarks of the service (`make bench`): not part of the shipped package."""

@@ -1,0 +1,1 @@
+"""Collecting availability: invitations and personal links, GP answers, roster import, mail."""

@@ -1,0 +1,272 @@
+"""A GP's answers for one period: availability per slot, dates away, caps and a comment.
+
+`save_answers` replaces the doctor's whole answer for the period in one transaction. Two
+saves for the same doctor (two browser tabs) run one after the other: the first statement of
+the transaction is a write on the doctor's `doctor_period` row, which takes PostgreSQL's row
+lock and SQLite's write lock before anything is read, so the second save waits, then replaces
+the first one's rows. The final state is always exactly one complete answer.
+
+Problems carry an English message (API, CLI) and a French one (the GP's form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case
+from sqlmodel import Session, col, delete, func, insert, select, update
+
+from scheduler.domain.enums import PeriodStatus
+from scheduler.domain.errors import InputError, InputProblem
+from scheduler.domain.problem import Answer
+from scheduler.models import Availability, DateAway, DoctorPeriod, Slot, TensionPeriod
+
+#: Bounds of the caps a GP can give (a week holds at most 21 slots of 8 hours).
+MAX_SHIFTS = 200
+MAX_SHIFTS_PER_WEEK = 21
+MAX_AWAY_RANGES = 20
+MAX_COMMENT_CHARS = 2000
+#: Periods whose answers are still being collected.
+OPEN_STATUSES = frozenset({PeriodStatus.DRAFT, PeriodStatus.COLLECTING})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answers:
+    """What a GP says for one period; a slot absent from `availability` is not available."""
+
+    availability: Mapping[str, Answer] = field(default_factory=dict)
+    away: tuple[tuple[date, date], ...] = ()
+    max_shifts: int | None = None
+    max_shifts_per_week: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One bad field: `field` as the API names it, the message in English and in French."""
+
+    field: str
+    message: str
+    message_fr: str
+
+
+class AnswersRejected(InputError):
+    """The answers break a rule; nothing was written."""
+
+    def __init__(self, problems: Sequence[AnswerProblem]) -> None:
+        super().__init__([InputProblem("answers", p.field, p.message) for p in problems])
+        self.answer_problems = list(problems)
+
+
+class AnswersClosed(Exception):
+    """The period no longer takes answers (deadline passed, or planning has started)."""
+
+
+class NotInvited(LookupError):
+    """The doctor does not take part in the period."""
+
+
+# The deadline ------------------------------------------------------------------------------
+
+def deadline_end(period: TensionPeriod) -> datetime | None:
+    """The instant answers close: the end of the deadline day, in the period's time zone."""
+    if period.availability_deadline is None:
+        return None
+    return local_midnight(period.availability_deadline + timedelta(days=1), period.timezone)
+
+
+def answers_open(period: TensionPeriod, now: datetime) -> bool:
+    """Whether a GP can still change their answers for `period` at `now`."""
+    end = deadline_end(period)
+    return period.status in OPEN_STATUSES and (end is None or now < end)
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The instant `day` begins in `timezone`, in UTC."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+# Checking ----------------------------------------------------------------------------------
+
+def answer_problems(
+    period: TensionPeriod, slot_ids: set[str], answers: Answers
+) -> list[AnswerProblem]:
+    """Everything wrong with `answers` for `period` whose slots are `slot_ids`."""
+    out = [
+        AnswerProblem(f"availability.{slot_id}", f"slot {slot_id!r} is not in this period",
+                      "Ce créneau ne fait pas partie de la période.")
+        for slot_id in sorted(set(answers.availability) - slot_ids)
+    ]
+    out += _cap_problems("max_shifts", answers.max_shifts, MAX_SHIFTS)
+    out += _cap_problems("max_shifts_per_week", answers.max_shifts_per_week, MAX_SHIFTS_PER_WEEK)
+    if len(answers.away) > MAX_AWAY_RANGES:
+        out.append(AnswerProblem("away", f"at most {MAX_AWAY_RANGES} date ranges",
+                                 f"Au plus {MAX_AWAY_RANGES} périodes d'absence."))
+    for i, (first, last) in enumerate(answers.away):
+        out += _away_problems(period, i, first, last)
+    if len(answers.comment) > MAX_COMMENT_CHARS:
+        out.append(AnswerProblem(
+            "comment", f"at most {MAX_COMMENT_CHARS} characters",
+            f"Le commentaire est trop long ({len(answers.comment)} caractères, "
+            f"au plus {MAX_COMMENT_CHARS}).",
+        ))
+    return out
+
+
+def _cap_problems(name: str, value: int | None, highest: int) -> list[AnswerProblem]:
+    if value is None or 1 <= value <= highest:
+        return []
+    return [AnswerProblem(name, f"must be between 1 and {highest} (or empty for no cap)",
+                          f"Indiquez un nombre entre 1 et {highest}, ou laissez vide.")]
+
+
+def _away_problems(period: TensionPeriod, i: int, first: date, last: date) -> list[AnswerProblem]:
+    if last < first:
+        return [AnswerProblem(
+            f"away[{i}].last", f"ends ({last}) before it starts ({first})",
+            "La date de fin est avant la date de début.",
+        )]
+    if last < period.start or first > period.end:
+        return [AnswerProblem(
+            f"away[{i}].first",
+            f"{first}..{last} is outside the period ({period.start}..{period.end})",
+            "Cette absence est en dehors de la période.",
+        )]
+    return []
+
+
+# Reading and saving ------------------------------------------------------------------------
+
+def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers | None:
+    """The doctor's saved answers for the period, or None if they do not take part in it."""
+    caps = session.get(DoctorPeriod, (doctor_id, period_id))
+    if caps is None:
+        return None
+    rows = session.exec(
+        select(Availability.slot_id, Availability.answer)
+        .join(Slot, col(Slot.id) == Availability.slot_id)
+        .where(Availability.doctor_id == doctor_id, Slot.period_id == period_id)
+        .order_by(col(Slot.position))
+    ).all()
+    away = session.exec(
+        select(DateAway)
+        .where(DateAway.doctor_id == doctor_id, DateAway.period_id == period_id)
+        .order_by(col(DateAway.id))
+    ).all()
+    return Answers(
+        availability={slot_id: Answer(answer) for slot_id, answer in rows},
+        away=tuple((a.first, a.last) for a in away),
+        max_shifts=caps.max_shifts,
+        max_shifts_per_week=caps.max_shifts_per_week,
+        comment=caps.comment,
+    )
+
+
+def period_slot_ids(session: Session, period_id: str) -> set[str]:
+    return set(session.exec(select(Slot.id).where(Slot.period_id == period_id)).all())
+
+
+def save_answers(
+    session: Session, doctor_id: str, period_id: str, answers: Answers, *, now: datetime
+) -> None:
+    """Replace the doctor's answers for the period, all or nothing; commits on success.
+
+    Commits whatever the session read before (the save must start its own transaction with
+    the locking write). Raises `NotInvited`, `AnswersClosed` or `AnswersRejected`; on any
+    failure nothing is written.
+    """
+    session.commit()
+    try:
+        locked = session.exec(
+            update(DoctorPeriod)
+            .where(col(DoctorPeriod.doctor_id) == doctor_id,
+                   col(DoctorPeriod.period_id) == period_id)
+            .values(answered_at=now)
+        )
+        if locked.rowcount == 0:
+            raise NotInvited(doctor_id)
+        period = session.get(TensionPeriod, period_id)
+        assert period is not None  # the doctor_period row references it
+        if not answers_open(period, now):
+            raise AnswersClosed(period_id)
+        problems = answer_problems(period, period_slot_ids(session, period_id), answers)
+        if problems:
+            raise AnswersRejected(problems)
+        _replace(session, doctor_id, period_id, answers)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _replace(session: Session, doctor_id: str, period_id: str, answers: Answers) -> None:
+    period_slots = select(Slot.id).where(Slot.period_id == period_id)
+    session.exec(
+        delete(Availability).where(col(Availability.doctor_id) == doctor_id,
+                                   col(Availability.slot_id).in_(period_slots))
+    )
+    session.exec(
+        delete(DateAway).where(col(DateAway.doctor_id) == doctor_id,
+                               col(DateAway.period_id) == period_id)
+    )
+    rows = [{"doctor_id": doctor_id, "slot_id": slot_id, "answer": answer}
+            for slot_id, answer in answers.availability.items()]
+    if rows:
+        session.exec(insert(Availability), params=rows)
+    session.add_all(DateAway(doctor_id=doctor_id, period_id=period_id, first=first, last=last)
+                    for first, last in answers.away)
+    session.exec(
+        update(DoctorPeriod)
+        .where(col(DoctorPeriod.doctor_id) == doctor_id, col(DoctorPeriod.period_id) == period_id)
+        .values(max_shifts=answers.max_shifts, max_shifts_per_week=answers.max_shifts_per_week,
+                comment=answers.comment)
+    )
+    session.flush()
+
+
+# Summary -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    offered: int
+    preferred: int
+    max_shifts: int | None
+    max_shifts_per_week: int | None
+    away_ranges: int
+    #: Slots offered that touch a date away (the solver will not use them).
+    offered_while_away: int
+
+
+def summarise(answers: Answers, slots: Sequence[Slot], timezone: str) -> Summary:
+    tz = ZoneInfo(timezone)
+    offered = [s for s in slots if s.id in answers.availability]
+    return Summary(
+        offered=len(offered),
+        preferred=sum(answers.availability[s.id] == Answer.PREFERRED for s in offered),
+        max_shifts=answers.max_shifts,
+        max_shifts_per_week=answers.max_shifts_per_week,
+        away_ranges=len(answers.away),
+        offered_while_away=sum(_touches_away(s, answers.away, tz) for s in offered),
+    )
+
+
+def _touches_away(slot: Slot, away: Sequence[tuple[date, date]], tz: ZoneInfo) -> bool:
+    # A shift touches every local date its [start, end) overlaps (DESIGN, counting conventions).
+    first = slot.start.astimezone(tz).date()
+    last = (slot.end.astimezone(tz) - timedelta(microseconds=1)).date()
+    return any(a_first <= last and first <= a_last for a_first, a_last in away)
+
+
+def offered_counts(session: Session, period_id: str) -> dict[str, tuple[int, int]]:
+    """Per doctor: (slots offered, of which preferred) for the period."""
+    preferred = func.sum(case((col(Availability.answer) == Answer.PREFERRED, 1), else_=0))
+    rows = session.exec(
+        select(Availability.doctor_id, func.count(), preferred)
+        .join(Slot, col(Slot.id) == Availability.slot_id)
+        .where(Slot.period_id == period_id)
+        .group_by(col(Availability.doctor_id))
+    ).all()
+    return {doctor: (int(total), int(pref or 0)) for doctor, total, pref in rows}

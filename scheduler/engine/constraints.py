@@ -1,0 +1,358 @@
+"""The rota rules as CP-SAT constraints: one `add_<rule>` per rule of DESIGN.
+
+Availability, dates away and skills are enforced by `eligibility.py` (a variable exists only for
+an eligible doctor × slot pair); everything else is added here on a `RotaModel`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.engine.eligibility import eligible_pairs, in_conflict
+
+
+@dataclass
+class RotaModel:
+    """A CP-SAT model of one problem: x[doctor, slot] = 1 when the doctor works the slot."""
+
+    problem: Problem
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    x: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    uncovered: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    #: Doctors beyond `seats` on slots with `max_seats` (soft over-cover).
+    over: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    _works: dict[tuple[str, date], cp_model.IntVar | None] = field(default_factory=dict)
+    _by_day: dict[str, dict[date, list[cp_model.IntVar]]] = field(default_factory=dict)
+    by_doctor: dict[str, list[Slot]] = field(default_factory=lambda: defaultdict(list))
+    by_slot: dict[str, list[Doctor]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def build(cls, problem: Problem) -> RotaModel:
+        m = cls(problem)
+        for doctor, slot in eligible_pairs(problem):
+            m.x[doctor.id, slot.id] = m.model.new_bool_var(f"x[{doctor.id},{slot.id}]")
+            m.by_doctor[doctor.id].append(slot)
+            m.by_slot[slot.id].append(doctor)
+        for rule in HARD_RULES:
+            rule(m)
+        return m
+
+    def doctor_vars(self, doctor: Doctor) -> list[tuple[Slot, cp_model.IntVar]]:
+        return [(s, self.x[doctor.id, s.id]) for s in self.by_doctor[doctor.id]]
+
+    def period_dates(self) -> list[date]:
+        period = self.problem.period
+        return [period.start + timedelta(days=i)
+                for i in range((period.end - period.start).days + 1)]
+
+    def works(self, doctor: Doctor, day: date) -> cp_model.IntVar | None:
+        """True when the doctor starts a shift on that local date; None when they cannot."""
+        key = (doctor.id, day)
+        if key not in self._works:
+            if doctor.id not in self._by_day:
+                by_day: dict[date, list[cp_model.IntVar]] = defaultdict(list)
+                for slot, var in self.doctor_vars(doctor):
+                    by_day[slot.start_date(self.problem.tz)].append(var)
+                self._by_day[doctor.id] = by_day
+            day_vars = self._by_day[doctor.id].get(day, [])
+            w: cp_model.IntVar | None = None
+            if len(day_vars) == 1:
+                w = day_vars[0]
+            elif day_vars:
+                w = self.model.new_bool_var(f"works_on[{doctor.id},{day}]")
+                if self.problem.rules.max_shifts_per_day == 1:
+                    # At most one shift that day: working is their sum (a tighter relaxation).
+                    self.model.add(w == sum(day_vars))
+                else:
+                    self.model.add_max_equality(w, day_vars)
+            self._works[key] = w
+        return self._works[key]
+
+
+def add_seats(m: RotaModel) -> None:
+    """Seats: at most `seats` doctors per slot (or `max_seats` where set); empty seats are
+    uncovered, doctors beyond `seats` are over-cover."""
+    for slot in m.problem.slots:
+        assigned = [m.x[d.id, slot.id] for d in m.by_slot[slot.id]]
+        u = m.model.new_int_var(0, slot.seats, f"uncovered[{slot.id}]")
+        m.uncovered[slot.id] = u
+        if slot.max_seats is None:
+            m.model.add(sum(assigned) + u == slot.seats)
+            continue
+        extra = max(0, slot.max_seats - slot.seats)
+        over = m.model.new_int_var(0, extra, f"over[{slot.id}]")
+        m.model.add(sum(assigned) + u - over == slot.seats)
+        # Never both: the model's cost then equals the plain count on every rota, not only
+        # on optimal ones.
+        short = m.model.new_bool_var(f"short[{slot.id}]")
+        m.model.add(over == 0).only_enforce_if(short)
+        m.model.add(u == 0).only_enforce_if(short.Not())
+        m.over[slot.id] = over
+
+
+def add_no_overlap_rest_and_travel(m: RotaModel) -> None:
+    """No overlapping slots for a doctor, minimum rest between shifts, travel buffer between sites.
+
+    With one required gap g for every pair, two slots conflict exactly when their intervals
+    extended by g, [start, end + g), intersect: an interval graph, whose maximal cliques are
+    found at slot starts. One at-most-one per clique is far tighter than one clause per pair.
+    Pairs that only conflict through a travel buffer longer than the rest get a clause each.
+    """
+    rules = m.problem.rules
+    rest = timedelta(hours=rules.min_rest_hours)
+    for doctor in m.problem.doctors:
+        slots = sorted(m.by_doctor[doctor.id], key=lambda s: (s.start_utc, s.end_utc, s.id))
+        spans = [(s.start_utc, s.end_utc + rest, s.id) for s in slots]
+        cliques: set[tuple[str, ...]] = set()
+        for at, _, _ in spans:
+            clique = tuple(sid for start, until, sid in spans if start <= at < until)
+            if len(clique) > 1:
+                cliques.add(clique)
+        for clique in sorted(cliques):
+            m.model.add_at_most_one(m.x[doctor.id, sid] for sid in clique)
+        if rules.travel_buffer_minutes > rules.min_rest_hours * 60:
+            _add_travel_pairs(m, doctor, slots, rest)
+
+
+def _add_travel_pairs(m: RotaModel, doctor: Doctor, slots: list[Slot], rest: timedelta) -> None:
+    rules = m.problem.rules
+    buffer = timedelta(minutes=rules.travel_buffer_minutes)
+    for i, a in enumerate(slots):
+        for b in slots[i + 1 :]:
+            if b.start_utc >= a.end_utc + buffer:
+                break
+            if a.site != b.site and b.start_utc >= a.end_utc + rest and in_conflict(
+                a, b, rules.min_rest_hours, rules.travel_buffer_minutes
+            ):
+                m.model.add_bool_or([m.x[doctor.id, a.id].Not(), m.x[doctor.id, b.id].Not()])
+
+
+def add_period_cap(m: RotaModel) -> None:
+    """At most N shifts in the period."""
+    for doctor in m.problem.doctors:
+        if doctor.max_shifts is not None:
+            m.model.add(sum(v for _, v in m.doctor_vars(doctor)) <= doctor.max_shifts)
+
+
+def add_weekly_cap(m: RotaModel) -> None:
+    """At most M shifts per ISO week (of the local start date)."""
+    tz = m.problem.tz
+    for doctor in m.problem.doctors:
+        if doctor.max_shifts_per_week is None:
+            continue
+        weeks: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for slot, var in m.doctor_vars(doctor):
+            iso = slot.start_date(tz).isocalendar()
+            weeks[iso.year, iso.week].append(var)
+        for week_vars in weeks.values():
+            if len(week_vars) > doctor.max_shifts_per_week:
+                m.model.add(sum(week_vars) <= doctor.max_shifts_per_week)
+
+
+def add_hours_cap(m: RotaModel) -> None:
+    """At most H hours in the period (real elapsed time)."""
+    for doctor in m.problem.doctors:
+        if doctor.max_hours is None:
+            continue
+        limit = math.floor(doctor.max_hours * 60 + 1e-6)
+        m.model.add(sum(s.minutes * v for s, v in m.doctor_vars(doctor)) <= limit)
+
+
+def add_consecutive_days_cap(m: RotaModel) -> None:
+    """At most K consecutive working days (a shift belongs to its local start date)."""
+    tz = m.problem.tz
+    for doctor in m.problem.doctors:
+        k = doctor.max_consecutive_days
+        if k is None:
+            continue
+        per_day: dict[date, list[cp_model.IntVar]] = defaultdict(list)
+        for slot, var in m.doctor_vars(doctor):
+            per_day[slot.start_date(tz)].append(var)
+        works: dict[date, cp_model.IntVar] = {}
+        if m.problem.rules.max_shifts_per_day == 1:
+            # One shift a day: the shared "works" literals are exact sums (tighter LP).
+            per_day = {}
+            works = {day: w for day in m.period_dates() if (w := m.works(doctor, day)) is not None}
+        for day, day_vars in per_day.items():
+            w = m.model.new_bool_var(f"works[{doctor.id},{day}]")
+            for v in day_vars:
+                m.model.add_implication(v, w)
+            works[day] = w
+        if k >= len(works):
+            continue
+        for first in sorted(works):
+            window = [first + timedelta(days=i) for i in range(k + 1)]
+            if all(day in works for day in window):
+                m.model.add(sum(works[day] for day in window) <= k)
+
+
+def add_site_caps(m: RotaModel) -> None:
+    """At most N shifts at one site, where a doctor sets per-site caps (multi-site periods)."""
+    for doctor in m.problem.doctors:
+        for site, cap in doctor.max_shifts_per_site.items():
+            here = [v for s, v in m.doctor_vars(doctor) if s.site == site]
+            if len(here) > cap:
+                m.model.add(sum(here) <= cap)
+
+
+def add_pinned(m: RotaModel) -> None:
+    """Pinned assignments stay (their feasibility is checked before solving)."""
+    for pin in m.problem.pinned:
+        m.model.add(m.x[pin.doctor, pin.slot] == 1)
+
+
+def add_removed(m: RotaModel) -> None:
+    """Assignments the manager removed by hand stay removed."""
+    for pair in m.problem.removed:
+        var = m.x.get((pair.doctor, pair.slot))
+        if var is not None:
+            m.model.add(var == 0)
+
+
+def add_min_hours(m: RotaModel) -> None:
+    """At least H hours in the period (real elapsed time)."""
+    for doctor in m.problem.doctors:
+        if doctor.min_hours is None:
+            continue
+        floor = math.ceil(doctor.min_hours * 60 - 1e-6)
+        m.model.add(sum(s.minutes * v for s, v in m.doctor_vars(doctor)) >= floor)
+
+
+def add_kind_caps(m: RotaModel) -> None:
+    """At most N shifts of one kind (shift type) in the period."""
+    for doctor in m.problem.doctors:
+        for kind, cap in doctor.max_shifts_by_kind.items():
+            of_kind = [v for s, v in m.doctor_vars(doctor) if s.kind == kind]
+            if len(of_kind) > cap:
+                m.model.add(sum(of_kind) <= cap)
+
+
+def add_max_shifts_per_day(m: RotaModel) -> None:
+    """At most N shifts starting on one local date."""
+    cap = m.problem.rules.max_shifts_per_day
+    if cap is None:
+        return
+    tz = m.problem.tz
+    for doctor in m.problem.doctors:
+        per_day: dict[date, list[cp_model.IntVar]] = defaultdict(list)
+        for slot, var in m.doctor_vars(doctor):
+            per_day[slot.start_date(tz)].append(var)
+        for day_vars in per_day.values():
+            if len(day_vars) > cap:
+                m.model.add(sum(day_vars) <= cap)
+
+
+def add_forbidden_successions(m: RotaModel) -> None:
+    """No slot of kind b on the local date after a slot of kind a, for each forbidden (a, b)."""
+    forbidden: dict[str, set[str]] = defaultdict(set)
+    for first, then in m.problem.rules.forbidden_successions:
+        forbidden[first].add(then)
+    if not forbidden:
+        return
+    tz = m.problem.tz
+    one_a_day = m.problem.rules.max_shifts_per_day == 1
+    for doctor in m.problem.doctors:
+        by_day: dict[date, list[tuple[Slot, cp_model.IntVar]]] = defaultdict(list)
+        for slot, var in m.doctor_vars(doctor):
+            by_day[slot.start_date(tz)].append((slot, var))
+        for day, today in by_day.items():
+            tomorrow = by_day.get(day + timedelta(days=1), [])
+            for slot, var in today:
+                banned = [v for s, v in tomorrow if s.kind in forbidden.get(slot.kind, ())]
+                if not banned:
+                    continue
+                if one_a_day:
+                    # Tomorrow's slots exclude each other: one clique inequality.
+                    m.model.add(var + sum(banned) <= 1)
+                else:
+                    for other in banned:
+                        m.model.add_bool_or([var.Not(), other.Not()])
+
+
+def add_min_consecutive_days(m: RotaModel) -> None:
+    """Runs of working days last at least K days, unless they touch the period's edges."""
+    for doctor in m.problem.doctors:
+        if doctor.min_consecutive_days is not None:
+            _forbid_short_inner_runs(m, doctor, doctor.min_consecutive_days, working=True)
+
+
+def add_min_days_off(m: RotaModel) -> None:
+    """Runs of days off last at least K days, unless they touch the period's edges."""
+    for doctor in m.problem.doctors:
+        if doctor.min_days_off is not None:
+            _forbid_short_inner_runs(m, doctor, doctor.min_days_off, working=False)
+
+
+def _forbid_short_inner_runs(m: RotaModel, doctor: Doctor, minimum: int, *, working: bool
+                             ) -> None:
+    """Forbid each pattern `other, run shorter than minimum, other` inside the period: one
+    clause per pattern, over the literals "works on that date" (constant false on a date
+    without any slot for the doctor)."""
+    days = m.period_dates()
+    works = [m.works(doctor, day) for day in days]
+    for length in range(1, minimum):
+        for start in range(1, len(days) - length):
+            # (works that date, whether the pattern has a working date there)
+            pattern = [(works[start - 1], not working),
+                       *((works[d], working) for d in range(start, start + length)),
+                       (works[start + length], not working)]
+            clause: list[cp_model.LiteralT] = []
+            satisfied = False
+            for var, needs_work in pattern:
+                # The clause says: some date of the pattern differs from it.
+                if var is None:
+                    satisfied |= needs_work  # never works that date: the pattern cannot occur
+                    continue
+                clause.append(var.Not() if needs_work else var)
+            if not satisfied:
+                m.model.add_bool_or(clause)
+
+
+def add_max_weekends(m: RotaModel) -> None:
+    """At most N weekends worked; a weekend counts once if its Saturday or Sunday is worked."""
+    days = m.period_dates()
+    for doctor in m.problem.doctors:
+        if doctor.max_weekends is None:
+            continue
+        weekends: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for day in days:
+            w = m.works(doctor, day) if day.weekday() >= 5 else None
+            if w is not None:
+                iso = day.isocalendar()
+                weekends[iso.year, iso.week].append(w)
+        if len(weekends) <= doctor.max_weekends:
+            continue
+        worked = []
+        for key, day_vars in sorted(weekends.items()):
+            weekend = m.model.new_bool_var(f"weekend[{doctor.id},{key[0]}-W{key[1]}]")
+            for w in day_vars:
+                m.model.add_implication(w, weekend)
+            worked.append(weekend)
+        m.model.add(sum(worked) <= doctor.max_weekends)
+
+
+HARD_RULES: tuple[Callable[[RotaModel], None], ...] = (
+    add_seats,
+    add_no_overlap_rest_and_travel,
+    add_period_cap,
+    add_weekly_cap,
+    add_hours_cap,
+    add_consecutive_days_cap,
+    add_site_caps,
+    add_pinned,
+    add_removed,
+    add_min_hours,
+    add_kind_caps,
+    add_max_shifts_per_day,
+    add_forbidden_successions,
+    add_min_consecutive_days,
+    add_min_days_off,
+    add_max_weekends,
+)

@@ -1,0 +1,59 @@
+"""Which doctor may take which slot at all: the per-pair hard rules.
+
+Shared by the solver (to create only the variables that can be true) and the explanations.
+The independent checker in `checker.py` re-implements these on purpose.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.problem import Doctor, Problem, Slot
+
+
+def offered(doctor: Doctor, slot: Slot) -> bool:
+    """Availability: the doctor marked the slot available or preferred."""
+    return slot.id in doctor.availability
+
+
+def away_during(doctor: Doctor, slot: Slot, tz: ZoneInfo) -> bool:
+    """Dates away: the slot touches a local date on which the doctor is away."""
+    return any(doctor.is_away_on(day) for day in slot.touched_dates(tz))
+
+
+def lacks_skills(doctor: Doctor, slot: Slot) -> frozenset[str]:
+    """Skills: the slot's required skills the doctor does not have."""
+    return slot.skills - doctor.skills
+
+
+def eligible(doctor: Doctor, slot: Slot, tz: ZoneInfo) -> bool:
+    return offered(doctor, slot) and not away_during(doctor, slot, tz) and not lacks_skills(
+        doctor, slot
+    )
+
+
+def eligible_pairs(problem: Problem) -> list[tuple[Doctor, Slot]]:
+    """Every doctor × slot pair the per-pair rules allow, doctors then slots in problem order."""
+    tz = problem.tz
+    position = {s.id: i for i, s in enumerate(problem.slots)}
+    slots = problem.slot_by_id()
+    out = []
+    for doctor in problem.doctors:
+        offered_ids = sorted((sid for sid in doctor.availability if sid in slots),
+                             key=position.__getitem__)
+        out += [(doctor, slots[sid]) for sid in offered_ids
+                if eligible(doctor, slots[sid], tz)]
+    return out
+
+
+def required_gap_minutes(first: Slot, second: Slot, min_rest_hours: float, travel: int) -> int:
+    """Minutes needed between the end of `first` and the start of `second` for one doctor."""
+    rest = round(min_rest_hours * 60)
+    return max(rest, travel) if first.site != second.site else rest
+
+
+def in_conflict(a: Slot, b: Slot, min_rest_hours: float, travel: int) -> bool:
+    """No overlap, minimum rest and travel buffer: can one doctor not work both?"""
+    first, second = (a, b) if (a.start_utc, a.end_utc) <= (b.start_utc, b.end_utc) else (b, a)
+    gap = (second.start_utc - first.end_utc).total_seconds() / 60
+    return gap < required_gap_minutes(first, second, min_rest_hours, travel)

@@ -1,0 +1,341 @@
+"""The solver stages: a `Problem` in, a `Rota` out (`scheduler.solver` is the entry).
+
+Objectives are solved lexicographically (DESIGN, "Objectives, in this order of priority"): each
+stage minimises one objective with every earlier objective held at the value it reached, and
+starts from the previous stage's rota as a hint, so a later stage can never cost an earlier one.
+A problem in the weighted mode (`Problem.objective_mode`, used for staffing benchmarks) is solved
+in one stage instead, minimising the weighted sum of coverage, over-cover and lost wishes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain.problem import Problem
+from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
+from scheduler.engine.constraints import RotaModel
+from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver
+from scheduler.engine.explain import explain_uncovered, pinned_conflicts
+from scheduler.engine.neighbourhoods import improve
+from scheduler.engine.objectives import (
+    Objective,
+    coverage,
+    fairness,
+    fairness_unpopular,
+    over_cover,
+    preferences,
+    stability,
+    weighted,
+    wishes,
+)
+from scheduler.engine.polish import hand_over_complaints
+
+#: CP-SAT's deterministic time done per second by one worker on the reference machine (2-core
+#: CI box, measured on the CHIV scenario: ~0.42 idle, ~0.25 under load); turns a time limit into
+#: a reproducible work budget. Wall time still caps each stage on a slower machine.
+DETERMINISTIC_SECONDS_PER_SECOND = 0.3
+
+Stage = tuple[Callable[[RotaModel], Objective], float, int]
+
+#: The stages in priority order: objective, share of the time limit (unused time moves on),
+#: CP-SAT linearisation level. Full linearisation (2) adds the cuts that make the
+#: sum-of-squares bound tight (CHIV fairness gap ~10 % → ~1 %), but slows the large, easy
+#: assignment LPs of coverage down by an order of magnitude, so those keep the default (1).
+STAGES: tuple[Stage, ...] = (
+    (coverage, 2.0, 1),
+    (stability, 1.0, 1),
+    (fairness, 4.0, 2),
+    (fairness_unpopular, 1.5, 2),
+    (preferences, 1.0, 1),
+)
+
+#: The weighted mode's one stage, with the full linearisation: its bound comes from the LP.
+WEIGHTED_STAGES: tuple[Stage, ...] = ((weighted, 1.0, 2),)
+
+#: A balance stage (fairness) runs in three phases, with these shares of its budget: CP-SAT's
+#: search (a good rota and the LP bound come early), the neighbourhood search
+#: (`neighbourhoods.py`; a single CP-SAT worker improves the rota slowly), and CP-SAT's
+#: LP-bound tree search, which proves higher bounds. On CHIV at 10 s this takes the fairness
+#: gap from 1.0–1.3 % (CP-SAT alone) to 0.8–0.9 % over seeds 0–4.
+BALANCE_PHASES = (0.25, 0.45, 0.30)
+
+#: In deterministic mode a stage may run this many times its share of the time limit before
+#: the wall clock cuts it, so that on a normally loaded machine the work budget ends it.
+WALL_SLACK = 2.0
+
+#: Hard rules a subset of a rota can break although the whole rota keeps them: pinned
+#: assignments alone are not judged by them, and handing a shift over could break them.
+MINIMUM_RULES = frozenset({"minimum hours", "minimum consecutive days", "minimum days off"})
+
+
+def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
+    """Build the rota: the stages of `stages_for(problem)` in priority order, then hand-overs."""
+    options = options or SolveOptions()
+    started = time.monotonic()
+    conflicts = [c for c in pinned_conflicts(problem) if c.rule not in MINIMUM_RULES]
+    if conflicts:
+        return Rota(status=SolveStatus.INFEASIBLE, conflicts=conflicts, seed=options.seed)
+
+    m = RotaModel.build(problem)
+    # The empty rota plus the pins is a first solution for free (unless minimum rules).
+    rota = _Incumbent(solution={(p.doctor, p.slot) for p in problem.pinned})
+    objectives: list[_Stage] = []
+    rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
+    limit, spent = options.time_limit_seconds * rate, 0.0
+    stages = stages_for(problem)
+    weighted_mode = problem.objective_mode == "weighted"
+    for index, (make_objective, share, linearization) in enumerate(stages):
+        objective = make_objective(m)
+        shares_left = sum(weight for _, weight, _ in stages[index:])
+        wall_left = options.time_limit_seconds - (time.monotonic() - started)
+        budget = _Budget(work=max(0.05, (limit - spent) * share / shares_left),
+                         wall=max(1.0, wall_left * share / shares_left))
+        stage_started = time.monotonic()
+        if index > 0:
+            # (Not on the first stage: hinting the empty rota leads CP-SAT's search astray.)
+            _hint(m, rota.solution, rota.values)
+        m.model.minimize(objective.expr)
+        run = _StageRun(m, objective, rota, options, linearization, started)
+        if objective.loads is not None and rota.values is not None:
+            run.balance(budget)
+        else:
+            run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
+            if run.status == cp_model.UNKNOWN and rota.values is None \
+                    and _has_minimums(problem):
+                # Minimum rules make the empty rota no fallback: without a rota, say so.
+                return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
+                            seed=options.seed)
+        if run.status == cp_model.INFEASIBLE:
+            # Only the first stage can be infeasible (later ones have its rota as a solution),
+            # and the empty rota keeps every rule but the minimum ones.
+            return Rota(status=SolveStatus.INFEASIBLE,
+                        conflicts=[Conflict(rule="hard rules", records=(),
+                                            message="no rota keeps every hard rule")],
+                        solve_seconds=time.monotonic() - started, seed=options.seed)
+        # Else without a rota within the budget, the previous one (at worst the empty rota)
+        # stands.
+        spent += run.used
+        value = objective.evaluate(frozenset(rota.solution))
+        objectives.append(_Stage(objective, run.bound, run.proven or value <= run.bound,
+                                 time.monotonic() - stage_started))
+        # Later stages may not worsen this one.
+        m.model.add(objective.expr <= value)
+
+    # Complaints left by unproven stages: handing them over is lexicographically better
+    # (coverage and stability kept, fairness strictly improved), so it is always done.
+    # (Not in the weighted mode, which has no fairness objective, nor with minimum rules, which
+    # a hand-over could break for the doctor giving the shift away.)
+    moves = 0
+    solution = rota.solution
+    if not weighted_mode and not _has_minimums(problem):
+        solution, moves = hand_over_complaints(problem, solution)
+    reports = _reports(objectives, frozenset(solution), moved=moves > 0)
+    status = SolveStatus.OPTIMAL if all(r.proven for r in reports) else SolveStatus.FEASIBLE
+    pins = {(p.doctor, p.slot) for p in problem.pinned}
+    assignments = [
+        Assignment(doctor=d, slot=s, pinned=(d, s) in pins)
+        for d, s in sorted(solution, key=lambda pair: (pair[1], pair[0]))
+    ]
+    return Rota(
+        status=status,
+        assignments=assignments,
+        uncovered=explain_uncovered(problem, assignments),
+        stages=reports,
+        solve_seconds=time.monotonic() - started,
+        seed=options.seed,
+    )
+
+
+def stages_for(problem: Problem) -> tuple[Stage, ...]:
+    """The stages of this problem: DESIGN's order, with the over-cover and wishes stages only
+    where the problem has them (so other problems' reports are unchanged), or the weighted one.
+    """
+    if problem.objective_mode == "weighted":
+        return WEIGHTED_STAGES
+    out: list[Stage] = []
+    for stage in STAGES:
+        if stage[0] is preferences and any(d.wishes for d in problem.doctors):
+            out.append((wishes, 1.0, 1))
+        out.append(stage)
+        if stage[0] is coverage and any(s.max_seats is not None for s in problem.slots):
+            out.append((over_cover, 1.0, 1))
+    return tuple(out)
+
+
+@dataclass
+class _Incumbent:
+    """The best rota so far: its assignments and, once CP-SAT found one, every variable."""
+
+    solution: set[tuple[str, str]]
+    values: list[int] | None = None
+
+    def take(self, m: RotaModel, values: list[int]) -> None:
+        self.values = values
+        self.solution = set(_assigned(m, values))
+
+
+def _assigned(m: RotaModel, values: list[int]) -> frozenset[tuple[str, str]]:
+    """The (doctor, slot) pairs a full solution of the model assigns."""
+    return frozenset(key for key, var in m.x.items() if values[var.index])
+
+
+@dataclass(frozen=True)
+class _Budget:
+    #: CP-SAT deterministic seconds (wall seconds when not deterministic).
+    work: float
+    #: Seconds: the limit itself when not deterministic, else a safety net.
+    wall: float
+
+
+class _StageRun:
+    """One stage's solve: improves the incumbent rota, accumulates the bound and work done."""
+
+    def __init__(self, m: RotaModel, objective: Objective, rota: _Incumbent,
+                 options: SolveOptions, linearization: int, started: float) -> None:
+        self.m, self.objective, self.rota = m, objective, rota
+        self.options, self.linearization, self.started = options, linearization, started
+        self.status = cp_model.UNKNOWN
+        self.bound = -math.inf
+        self.proven = False
+        self.used = 0.0  # work, in the budget's unit
+        self.wall = 0.0
+
+    def search(self, budget: _Budget, *, small_portfolio: bool = False,
+               lp_upfront: bool = False, bound_only: bool = False) -> None:
+        """CP-SAT on the whole model (from the incumbent as hint when there is one)."""
+        solver = make_solver(self.options, budget.work, budget.wall, self.linearization,
+                         small_portfolio=small_portfolio, lp_upfront=lp_upfront,
+                         bound_only=bound_only)
+        status = solver.solve(self.m.model, ProgressRelay(
+            self.objective, self.started, self.options.progress, floor=self.bound))
+        self._count(solver)
+        self.bound = max(self.bound, solver.best_objective_bound)
+        if status == cp_model.OPTIMAL:
+            self.proven = True
+        if status == cp_model.INFEASIBLE and self.rota.values is None:
+            self.status = status
+        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = list(solver.response_proto.solution)
+            if self.rota.values is None:
+                self.rota.take(self.m, values)
+            else:
+                # The bound search keeps the rota unless it finds a strictly better one (a rota
+                # of equal value found only when the clock allowed would break reproducibility).
+                value, current = self._value(values), self._value(self.rota.values)
+                if value < current or (value == current and not bound_only):
+                    self.rota.take(self.m, values)
+            self.status = status
+
+    def balance(self, budget: _Budget) -> None:
+        """A balance stage: CP-SAT for a good rota and the LP bound, then the neighbourhood
+        search for better rotas, then CP-SAT again proving a higher bound."""
+        first, second, _ = BALANCE_PHASES
+        self.search(self.phase(budget, first), lp_upfront=True)
+        if not self.proven and self.rota.values is not None:
+            self.neighbourhoods(self.phase(budget, second / (1 - first)))
+        if not self.proven and self._value_of_rota() > self.bound:
+            _hint(self.m, self.rota.solution, self.rota.values)
+            self.search(self.phase(budget, 1.0), lp_upfront=True, bound_only=True)
+
+    def neighbourhoods(self, budget: _Budget) -> None:
+        assert self.rota.values is not None and self.objective.loads is not None
+        loads = self.objective.loads
+
+        def configure(solver: cp_model.CpSolver) -> None:
+            params = solver.parameters
+            params.random_seed = self.options.seed
+            params.linearization_level = self.linearization
+            params.num_workers = 1 if self.options.deterministic else self.options.workers
+
+        deterministic = self.options.deterministic
+        found = improve(self.m, self.rota.values, self._value(self.rota.values),
+                        lambda values: loads(_assigned(self.m, values)),
+                        budget=budget.work if deterministic else math.inf,
+                        wall_budget=budget.wall, seed=self.options.seed, configure=configure,
+                        on_improvement=self._report)
+        self.used += found.deterministic_time if deterministic else found.wall_time
+        self.wall += found.wall_time
+        self.rota.take(self.m, found.values)
+        if found.proven:
+            # A round that freed every doctor found nothing better: the rota is optimal.
+            self.proven = True
+            self.bound = max(self.bound, found.objective)
+
+    def phase(self, stage: _Budget, share: float) -> _Budget:
+        """A phase's budget: `share` of the work this stage has left. In deterministic mode the
+        work budget ends each phase and the clock is only a safety net (the stage's wall time
+        times WALL_SLACK, minus what it used), so that the rota does not depend on the
+        machine's speed; otherwise `share` of the wall time left."""
+        work = max(0.0, stage.work - self.used) * share
+        if self.options.deterministic:
+            return _Budget(work, max(0.1, stage.wall * WALL_SLACK - self.wall))
+        return _Budget(work, max(0.1, stage.wall - self.wall) * share)
+
+    def _count(self, solver: cp_model.CpSolver) -> None:
+        self.used += solver.deterministic_time if self.options.deterministic \
+            else solver.wall_time
+        self.wall += solver.wall_time
+
+    def _value(self, values: list[int]) -> int:
+        return self.objective.evaluate(_assigned(self.m, values))
+
+    def _value_of_rota(self) -> int:
+        return self.objective.evaluate(frozenset(self.rota.solution))
+
+    def _report(self, value: int) -> None:
+        if self.options.progress is not None:
+            self.options.progress(Progress(
+                stage=self.objective.name, value=value / self.objective.scale,
+                bound=self.bound / self.objective.scale,
+                elapsed=time.monotonic() - self.started))
+
+
+def _has_minimums(problem: Problem) -> bool:
+    return any(d.min_hours is not None or d.min_consecutive_days is not None
+               or d.min_days_off is not None for d in problem.doctors)
+
+
+def _hint(m: RotaModel, solution: set[tuple[str, str]], values: list[int] | None) -> None:
+    """Start from the previous rota: every variable when known, else the assignments."""
+    m.model.clear_hints()  # type: ignore[no-untyped-call]
+    hint = m.model.proto.solution_hint
+    if values is not None:
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
+        return
+    for key, var in m.x.items():
+        m.model.add_hint(var, int(key in solution))
+
+
+@dataclass(frozen=True)
+class _Stage:
+    objective: Objective
+    bound: float
+    proven: bool
+    seconds: float
+
+
+def _reports(stages: list[_Stage], final: frozenset[tuple[str, str]], *, moved: bool
+             ) -> list[StageReport]:
+    """Each stage's value on the final rota, its bound, and whether it is proven optimal.
+
+    A hand-over after the stages improves fairness, which voids the proofs of the stages after
+    it (they were optimal under the old fairness value).
+    """
+    reports, after_fairness = [], False
+    for stage in stages:
+        objective = stage.objective
+        after_fairness |= objective.name.startswith("fairness")
+        reports.append(StageReport(
+            name=objective.name,
+            value=objective.evaluate(final) / objective.scale,
+            bound=stage.bound / objective.scale,
+            proven=stage.proven and not (moved and after_fairness),
+            seconds=stage.seconds,
+        ))
+    return reports

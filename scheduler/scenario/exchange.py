@@ -1,0 +1,383 @@
+"""The exchange formats: `problem.json` (solver input) and `rota.json` (solver output).
+
+Both are documented in the README so that anyone can check a rota without the model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    model_validator,
+)
+
+from scheduler.domain.errors import InputError, InputProblem
+from scheduler.domain.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.domain.rota import Rota
+from scheduler.engine.checker import RotaChecker
+from scheduler.engine.replan import RotaDiff
+from scheduler.scenario.spec import read_document
+
+FORMAT = "ed-relief-problem/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+#: Counts must be JSON integers: "1" or true are wrong types, not numbers.
+Count = Annotated[int, Strict()]
+Hours = Annotated[float, Strict()]
+
+
+def _valid_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+def _whole_minutes(moment: datetime) -> datetime:
+    if moment.second or moment.microsecond:
+        raise ValueError(f"{moment.isoformat()} is not on a whole minute")
+    return moment
+
+
+class PeriodIn(_Strict):
+    id: str
+    start: date
+    end: date
+    timezone: Annotated[str, AfterValidator(_valid_timezone)] = "Europe/Paris"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodIn:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RulesIn(_Strict):
+    min_rest_hours: Hours = Field(ge=0, le=48)
+    travel_buffer_minutes: Count = Field(ge=0, le=600)
+    max_shifts_per_day: Count | None = Field(None, ge=1, le=24)
+    forbidden_successions: list[tuple[str, str]] = []
+
+
+class SiteIn(_Strict):
+    id: str
+    name: str
+    address: str = ""
+    contact: str = ""
+
+
+class SlotIn(_Strict):
+    id: str
+    site: str
+    start: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
+    end: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
+    seats: Count = Field(ge=0, le=50)
+    skills: list[str] = []
+    priority: Count = Field(1, ge=1, le=100)
+    tags: list[str] = []
+    label: str = ""
+    kind: str = ""
+    max_seats: Count | None = Field(None, ge=0, le=500)
+    over_cover_cost: Count = Field(0, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SlotIn:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end.isoformat()} is not after start")
+        if self.max_seats is not None and self.max_seats < self.seats:
+            raise ValueError(f"max_seats {self.max_seats} is below seats {self.seats}")
+        return self
+
+
+class DoctorIn(_Strict):
+    id: str
+    name: str = ""
+    # The same bounds as the scenario's caps.
+    max_shifts: Count | None = Field(None, ge=0, le=200)
+    max_shifts_per_week: Count | None = Field(None, ge=0, le=21)
+    max_consecutive_days: Count | None = Field(None, ge=1, le=62)
+    max_hours: Hours | None = Field(None, ge=0, le=2000)
+    skills: list[str] = []
+    availability: dict[str, Literal["available", "preferred"]]
+    away: list[tuple[date, date]] = []
+    carry_over_hours: Hours = Field(0.0, ge=0, le=5000)
+    max_shifts_per_site: dict[str, Annotated[Count, Field(ge=0, le=200)]] = {}
+    min_hours: Hours | None = Field(None, ge=0, le=2000)
+    max_shifts_by_kind: dict[str, Annotated[Count, Field(ge=0, le=400)]] = {}
+    min_consecutive_days: Count | None = Field(None, ge=1, le=62)
+    min_days_off: Count | None = Field(None, ge=1, le=62)
+    max_weekends: Count | None = Field(None, ge=0, le=60)
+    wishes: dict[str, Annotated[Count, Field(ge=-1000, le=1000)]] = {}
+
+    @model_validator(mode="after")
+    def _ranges(self) -> DoctorIn:
+        for first, last in self.away:
+            if last < first:
+                raise ValueError(f"away range ends ({last}) before it starts ({first})")
+        return self
+
+
+class PinIn(_Strict):
+    doctor: str
+    slot: str
+
+
+class ProblemIn(_Strict):
+    format: Literal["ed-relief-problem/1"] = "ed-relief-problem/1"
+    period: PeriodIn
+    rules: RulesIn
+    sites: list[SiteIn]
+    slots: list[SlotIn]
+    doctors: list[DoctorIn]
+    pinned: list[PinIn] = []
+    removed: list[PinIn] = []
+    published: list[PinIn] = []
+    objective_mode: Literal["lexicographic", "weighted"] = "lexicographic"
+
+
+def _reference_problems(p: ProblemIn) -> list[InputProblem]:
+    out: list[InputProblem] = []
+    sites = {s.id for s in p.sites}
+    seen_sites: set[str] = set()
+    for i, site in enumerate(p.sites):
+        if site.id in seen_sites:
+            out.append(InputProblem("", f"sites[{i}].id", f"duplicate site id {site.id!r}"))
+        seen_sites.add(site.id)
+    slot_ids: dict[str, int] = {}
+    by_time: dict[tuple[str, datetime, datetime], int] = {}
+    for i, s in enumerate(p.slots):
+        if s.site not in sites:
+            out.append(InputProblem("", f"slots[{i}].site", f"unknown site {s.site!r}"))
+        if s.id in slot_ids:
+            out.append(InputProblem("", f"slots[{i}].id", f"duplicate slot id {s.id!r}"))
+        key = (s.site, s.start, s.end)
+        if key in by_time:
+            out.append(InputProblem("", f"slots[{i}]", f"overlapping duplicate of slots"
+                                    f"[{by_time[key]}] (same site, start and end)"))
+        slot_ids.setdefault(s.id, i)
+        by_time.setdefault(key, i)
+    doctor_ids: set[str] = set()
+    for i, d in enumerate(p.doctors):
+        if d.id in doctor_ids:
+            out.append(InputProblem("", f"doctors[{i}].id", f"duplicate doctor id {d.id!r}"))
+        doctor_ids.add(d.id)
+        out += [
+            InputProblem("", f"doctors[{i}].availability.{sid}", f"unknown slot {sid!r}")
+            for sid in d.availability
+            if sid not in slot_ids
+        ]
+        out += [
+            InputProblem("", f"doctors[{i}].max_shifts_per_site.{site}", f"unknown site {site!r}")
+            for site in d.max_shifts_per_site
+            if site not in sites
+        ]
+        out += [
+            InputProblem("", f"doctors[{i}].wishes.{sid}", f"unknown slot {sid!r}")
+            for sid in d.wishes
+            if sid not in slot_ids
+        ]
+    for name in ("pinned", "removed", "published"):
+        seen: set[tuple[str, str]] = set()
+        for i, pin in enumerate(getattr(p, name)):
+            if (pin.doctor, pin.slot) in seen:
+                out.append(InputProblem("", f"{name}[{i}]", "listed twice"))
+            seen.add((pin.doctor, pin.slot))
+            if pin.doctor not in doctor_ids:
+                out.append(InputProblem("", f"{name}[{i}].doctor",
+                                        f"unknown doctor {pin.doctor!r}"))
+            if pin.slot not in slot_ids:
+                out.append(InputProblem("", f"{name}[{i}].slot", f"unknown slot {pin.slot!r}"))
+    return out
+
+
+def problem_from_data(data: Any, source: str = "") -> Problem:
+    try:
+        parsed = ProblemIn.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_validation(exc, source) from None
+    problems = _reference_problems(parsed)
+    if problems:
+        raise InputError(problems).with_source(source)
+    return Problem(
+        period=Period(**parsed.period.model_dump()),
+        rules=Rules(**{**parsed.rules.model_dump(),
+                       "forbidden_successions": tuple(parsed.rules.forbidden_successions)}),
+        sites=tuple(Site(**s.model_dump()) for s in parsed.sites),
+        slots=tuple(
+            Slot(**{**s.model_dump(), "skills": frozenset(s.skills), "tags": frozenset(s.tags)})
+            for s in parsed.slots
+        ),
+        doctors=tuple(
+            Doctor(
+                **{
+                    **d.model_dump(),
+                    "skills": frozenset(d.skills),
+                    "availability": {k: Answer(v) for k, v in d.availability.items()},
+                    "away": tuple(d.away),
+                }
+            )
+            for d in parsed.doctors
+        ),
+        pinned=_pins(parsed.pinned),
+        removed=_pins(parsed.removed),
+        published=_pins(parsed.published),
+        objective_mode=parsed.objective_mode,
+    )
+
+
+def _pins(pins: list[PinIn]) -> tuple[Pin, ...]:
+    return tuple(Pin(doctor=p.doctor, slot=p.slot) for p in pins)
+
+
+def problem_to_data(problem: Problem) -> dict[str, Any]:
+    data = _core_problem_data(problem)
+    # Fields added for the staffing benchmark appear only when set, so that existing
+    # problem.json files are written byte for byte as before.
+    rules = problem.rules
+    data["rules"].update(_set({
+        "max_shifts_per_day": rules.max_shifts_per_day,
+        "forbidden_successions": [list(pair) for pair in rules.forbidden_successions]}))
+    for out, slot in zip(data["slots"], problem.slots, strict=True):
+        out.update(_set({"kind": slot.kind, "max_seats": slot.max_seats,
+                         "over_cover_cost": slot.over_cover_cost or None}))
+    for out, d in zip(data["doctors"], problem.doctors, strict=True):
+        out.update(_set({
+            "min_hours": d.min_hours,
+            "max_shifts_by_kind": dict(sorted(d.max_shifts_by_kind.items())),
+            "min_consecutive_days": d.min_consecutive_days, "min_days_off": d.min_days_off,
+            "max_weekends": d.max_weekends, "wishes": dict(sorted(d.wishes.items()))}))
+    if problem.objective_mode != "lexicographic":
+        data["objective_mode"] = problem.objective_mode
+    return data
+
+
+def _set(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields that differ from their neutral default (None, "" or empty); a cap of 0 is
+    kept, it means "never"."""
+    return {k: v for k, v in fields.items() if v is not None and v not in ("", [], {})}
+
+
+def _core_problem_data(problem: Problem) -> dict[str, Any]:
+    p = problem.period
+    return {
+        "format": FORMAT,
+        "period": {"id": p.id, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                   "timezone": p.timezone},
+        "rules": {"min_rest_hours": problem.rules.min_rest_hours,
+                  "travel_buffer_minutes": problem.rules.travel_buffer_minutes},
+        "sites": [{"id": s.id, "name": s.name, "address": s.address, "contact": s.contact}
+                  for s in problem.sites],
+        "slots": [
+            {"id": s.id, "site": s.site, "start": s.start.isoformat(), "end": s.end.isoformat(),
+             "seats": s.seats, "skills": sorted(s.skills), "priority": s.priority,
+             "tags": sorted(s.tags), "label": s.label}
+            for s in problem.slots
+        ],
+        "doctors": [
+            {"id": d.id, "name": d.name, "max_shifts": d.max_shifts,
+             "max_shifts_per_week": d.max_shifts_per_week,
+             "max_consecutive_days": d.max_consecutive_days, "max_hours": d.max_hours,
+             "skills": sorted(d.skills),
+             "availability": {k: d.availability[k].value for k in sorted(d.availability)},
+             "away": [[a.isoformat(), b.isoformat()] for a, b in d.away],
+             "carry_over_hours": d.carry_over_hours,
+             "max_shifts_per_site": dict(sorted(d.max_shifts_per_site.items()))}
+            for d in problem.doctors
+        ],
+        "pinned": [{"doctor": x.doctor, "slot": x.slot} for x in problem.pinned],
+        "removed": [{"doctor": x.doctor, "slot": x.slot} for x in problem.removed],
+        "published": [{"doctor": x.doctor, "slot": x.slot} for x in problem.published],
+    }
+
+
+def read_published(path: Path, problem: Problem) -> Problem:
+    """The problem with the assignments of a previous rota.json as its published rota."""
+    source = str(path)
+    data = read_document(path)
+    try:
+        rows = data["assignments"]
+        pins = [Pin(doctor=str(a["doctor"]), slot=str(a["slot"])) for a in rows]
+    except (KeyError, TypeError) as exc:
+        raise InputError.single(source, "assignments", f"not a rota.json: {exc}") from None
+    doctors, slots = problem.doctor_by_id(), problem.slot_by_id()
+    # A withdrawn doctor or a cancelled slot is a change to re-plan for, not an error; a rota of
+    # another period is.
+    if data.get("period") not in (None, problem.period.id):
+        raise InputError.single(source, "period", f"rota of period {data.get('period')!r}, "
+                                f"not {problem.period.id!r}")
+    kept = tuple(p for p in pins if p.doctor in doctors and p.slot in slots)
+    return replace(problem, published=kept)
+
+
+def rota_to_data(problem: Problem, rota: Rota, changes: RotaDiff | None = None
+                 ) -> dict[str, Any]:
+    """rota.json: the assignments with their times, uncovered seats with reasons, metrics."""
+    slots = problem.slot_by_id()
+    checker = RotaChecker(problem)
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    covered = len(set(pairs))
+    uncovered = sum(u.seats for u in rota.uncovered)
+    loads = checker.loads(pairs)
+    return {
+        "status": rota.status.value,
+        "period": problem.period.id,
+        "seed": rota.seed,
+        "assignments": [
+            {"doctor": a.doctor, "slot": a.slot, "site": slots[a.slot].site,
+             "start": slots[a.slot].start.isoformat(), "end": slots[a.slot].end.isoformat(),
+             "pinned": a.pinned}
+            for a in rota.assignments
+        ],
+        "uncovered": [{"slot": u.slot, "seats": u.seats, "reason": u.reason}
+                      for u in rota.uncovered],
+        "conflicts": [{"rule": c.rule, "records": list(c.records), "message": c.message}
+                      for c in rota.conflicts],
+        "stages": [{"name": s.name, "value": s.value, "bound": s.bound, "proven": s.proven,
+                    "seconds": round(s.seconds, 3)} for s in rota.stages],
+        "metrics": {
+            "total_seats": problem.total_seats,
+            "covered_seats": covered,
+            "uncovered_seats": uncovered,
+            "weighted_uncovered": sum(slots[u.slot].priority * u.seats for u in rota.uncovered),
+            "solve_seconds": round(rota.solve_seconds, 3),
+            "justified_complaints": len(checker.justified_complaints(pairs)),
+            "justified_complaints_unpopular": len(
+                checker.justified_complaints(pairs, unpopular=True)),
+            "hard_rule_violations": len(checker.violations(pairs)),
+        },
+        "changes": None if changes is None else {
+            "kept": len(changes.kept),
+            "moved": [{"slot": m.slot, "from": m.from_doctor, "to": m.to_doctor}
+                      for m in changes.moved],
+            "added": [{"doctor": p.doctor, "slot": p.slot} for p in changes.added],
+            "removed": [{"doctor": p.doctor, "slot": p.slot} for p in changes.removed],
+        },
+        "loads": [
+            {"doctor": d.id, "hours": round(loads[d.id] - d.carry_over_hours, 2),
+             "carry_over_hours": d.carry_over_hours,
+             "shifts": sum(1 for a in rota.assignments if a.doctor == d.id),
+             "offered_slots": len(d.availability), "max_shifts": d.max_shifts}
+            for d in problem.doctors
+        ],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,345 @@
+"""The scenario file: one human-editable YAML (or JSON) document describing a tension period.
+
+This module is the schema (pydantic models, also exported as JSON Schema in
+`scenarios/scenario.schema.json`) and the parser. `expand.py` turns a parsed scenario into the
+solver's `Problem`; `loader.py` stores it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scheduler.domain.enums import OrganisationKind, PeriodStatus
+from scheduler.domain.errors import InputError, InputProblem
+from scheduler.domain.problem import Answer
+from scheduler.domain.rpps import rpps_is_valid
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DayKind = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["20:00"])]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a scenario must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+
+
+
+
+class PeriodSpec(Strict):
+    id: Identifier
+    name: str
+    start: date
+    end: date
+    timezone: str = "Europe/Paris"
+    availability_deadline: date | None = None
+    status: PeriodStatus = PeriodStatus.COLLECTING
+    #: ISO 3166 country / subdivision for public holidays (`holidays` library).
+    holiday_country: str = "FR"
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> PeriodSpec:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RulesSpec(Strict):
+    min_rest_hours: float = Field(11.0, ge=0, le=48)
+    travel_buffer_minutes: int = Field(0, ge=0, le=600)
+
+
+class DateFactor(Strict):
+    """A demand multiplier over a date range (heat wave, local event...)."""
+
+    first: date
+    last: date
+    factor: float = Field(gt=0, le=5)
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateFactor:
+        if self.last < self.first:
+            raise ValueError(f"last {self.last} is before first {self.first}")
+        return self
+
+
+class GapModelSpec(Strict):
+    """Inputs of DESIGN's gap model for one site (see `gap.py`)."""
+
+    #: Expected adult ED arrivals per clock hour, 24 values per weekday.
+    arrivals_per_hour: dict[Weekday, Annotated[list[float], Field(min_length=24, max_length=24)]]
+    #: Share of arrivals a GP can see (CCMU 1–2 triaged to the GP consultation).
+    low_acuity_share: float = Field(gt=0, le=1)
+    #: Low-acuity patients the ED team absorbs itself, per hour of slot.
+    in_house_absorption_per_hour: float = Field(0.0, ge=0)
+    #: Patients one GP sees per hour.
+    gp_patients_per_hour: float = Field(gt=0, le=20)
+    #: Consultation rooms: the most GP seats a slot can have.
+    consultation_rooms: int = Field(ge=0, le=50)
+    #: Multipliers for public holidays and the bridge days next to them.
+    public_holiday_factor: float = Field(1.0, gt=0, le=5)
+    bridge_factor: float = Field(1.0, gt=0, le=5)
+    date_factors: list[DateFactor] = []
+
+    @field_validator("arrivals_per_hour")
+    @classmethod
+    def _all_weekdays(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        missing = [d for d in WEEKDAYS if d not in value]
+        if missing:
+            raise ValueError(f"missing weekdays: {', '.join(missing)}")
+        if any(v < 0 for values in value.values() for v in values):
+            raise ValueError("arrivals cannot be negative")
+        return value
+
+
+class SiteSpec(Strict):
+    id: Identifier
+    name: str
+    address: str = ""
+    contact: str = ""
+    gap_model: GapModelSpec | None = None
+
+
+class SlotTemplate(Strict):
+    """A recurring slot: on these days, from `start` to `end` local time at `site`.
+
+    `end` at or before `start` means the next day ("20:00"–"08:00"); "24:00" is midnight.
+    On a public holiday only templates listing `holiday` apply (like a Sunday).
+    `seats` is explicit, or omitted to let the site's gap model compute it.
+    """
+
+    id: Identifier
+    site: Identifier
+    days: list[DayKind] = Field(min_length=1)
+    start: Clock
+    end: Clock
+    seats: int | None = Field(None, ge=0, le=50)
+    skills: list[str] = []
+    priority: int = Field(1, ge=1, le=100)
+    tags: list[str] = []
+    label: str = ""
+    first: date | None = None
+    last: date | None = None
+    skip_dates: list[date] = []
+    #: Overrides the site's in-house absorption for this template (patients per hour).
+    in_house_absorption_per_hour: float | None = Field(None, ge=0)
+
+
+class DateException(Strict):
+    """Treat a date like another kind of day (e.g. a bridge day follows the holiday pattern)."""
+
+    date: date
+    treat_as: DayKind
+    reason: str = ""
+
+
+class SlotOverride(Strict):
+    """The manager's word on one slot wins over templates and the gap model."""
+
+    slot: str
+    seats: int | None = Field(None, ge=0, le=50)
+    priority: int | None = Field(None, ge=1, le=100)
+    skills: list[str] | None = None
+    cancelled: bool = False
+
+
+class PrioritySpec(Strict):
+    """Slot priority (coverage weight) by tag; a slot takes the highest that applies."""
+
+    night: int = Field(3, ge=1, le=100)
+    weekend: int = Field(2, ge=1, le=100)
+    holiday: int = Field(3, ge=1, le=100)
+    #: Bridge days (a weekday between a public holiday and the weekend) are also `holiday`.
+    bridge: int = Field(3, ge=1, le=100)
+    critical: int = Field(4, ge=1, le=100)
+
+
+class OrganisationSpec(Strict):
+    id: Identifier
+    name: str
+    kind: OrganisationKind
+    coordinator_email: str | None = None
+
+
+class CapsSpec(Strict):
+    max_shifts: int | None = Field(None, ge=0, le=200)
+    max_shifts_per_week: int | None = Field(None, ge=0, le=21)
+    max_consecutive_days: int | None = Field(None, ge=1, le=62)
+    max_hours: float | None = Field(None, ge=0, le=2000)
+    #: Per-site caps in a multi-site period: site id -> at most N shifts there.
+    max_shifts_per_site: dict[Identifier, Annotated[int, Field(ge=0, le=200)]] = {}
+
+
+class AvailabilityRule(Strict):
+    """Marks every slot matching all the given filters with `answer`; later rules win.
+
+    `answer: none` withdraws slots a previous rule offered.
+    """
+
+    answer: Literal["available", "preferred", "none"]
+    templates: list[Identifier] | None = None
+    sites: list[Identifier] | None = None
+    days: list[DayKind] | None = None
+    tags: list[str] | None = None
+    first: date | None = None
+    last: date | None = None
+    slots: list[str] | None = None
+
+
+class DoctorSpec(Strict):
+    id: Identifier
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    rpps: str | None = None
+    organisation: Identifier | None = None
+    skills: list[str] = []
+    caps: CapsSpec = CapsSpec()
+    away: list[tuple[date, date]] = []
+    carry_over_hours: float = Field(0.0, ge=0, le=5000)
+    availability: list[AvailabilityRule] = []
+    comment: str = ""
+
+    @field_validator("rpps")
+    @classmethod
+    def _rpps_check_digit(cls, value: str | None) -> str | None:
+        if value is not None and not rpps_is_valid(value):
+            raise ValueError(f"invalid RPPS number {value!r} (11 digits with a Luhn check digit)")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"invalid email address {value!r}")
+        return value
+
+    @field_validator("away")
+    @classmethod
+    def _ranges_ordered(cls, value: list[tuple[date, date]]) -> list[tuple[date, date]]:
+        for first, last in value:
+            if last < first:
+                raise ValueError(f"date range ends ({last}) before it starts ({first})")
+        return value
+
+
+class PinSpec(Strict):
+    doctor: Identifier
+    slot: str
+
+
+class Scenario(Strict):
+    """A tension period, completely: sites, slots, organisations, doctors and their answers."""
+
+    period: PeriodSpec
+    rules: RulesSpec = RulesSpec()
+    priorities: PrioritySpec = PrioritySpec()
+    sites: list[SiteSpec] = Field(min_length=1)
+    slot_templates: list[SlotTemplate] = []
+    date_exceptions: list[DateException] = []
+    slot_overrides: list[SlotOverride] = []
+    organisations: list[OrganisationSpec] = []
+    doctors: list[DoctorSpec] = []
+    pinned: list[PinSpec] = []
+    #: Assignments the manager removed by hand: the solver never makes them again.
+    removed: list[PinSpec] = []
+
+
+def _duplicates(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+
+
+def reference_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Duplicate ids and references to unknown records, as (field, message)."""
+    out: list[tuple[str, str]] = []
+    for name, ids in (
+        ("sites", [x.id for x in s.sites]),
+        ("slot_templates", [x.id for x in s.slot_templates]),
+        ("organisations", [x.id for x in s.organisations]),
+        ("doctors", [x.id for x in s.doctors]),
+    ):
+        out += [(name, f"duplicate id {d!r}") for d in _duplicates(ids)]
+    sites = {x.id for x in s.sites}
+    templates = {x.id for x in s.slot_templates}
+    orgs = {x.id for x in s.organisations}
+    doctors = {x.id for x in s.doctors}
+    for i, t in enumerate(s.slot_templates):
+        if t.site not in sites:
+            out.append((f"slot_templates[{i}].site", f"unknown site {t.site!r}"))
+    for i, d in enumerate(s.doctors):
+        if d.organisation is not None and d.organisation not in orgs:
+            out.append((f"doctors[{i}].organisation", f"unknown organisation {d.organisation!r}"))
+        for j, rule in enumerate(d.availability):
+            for tid in rule.templates or []:
+                if tid not in templates:
+                    out.append((f"doctors[{i}].availability[{j}].templates",
+                                f"unknown template {tid!r}"))
+            for sid in rule.sites or []:
+                if sid not in sites:
+                    out.append((f"doctors[{i}].availability[{j}].sites", f"unknown site {sid!r}"))
+    for name in ("pinned", "removed"):
+        for i, p in enumerate(getattr(s, name)):
+            if p.doctor not in doctors:
+                out.append((f"{name}[{i}].doctor", f"unknown doctor {p.doctor!r}"))
+    for i, d in enumerate(s.doctors):
+        for site in d.caps.max_shifts_per_site:
+            if site not in sites:
+                out.append((f"doctors[{i}].caps.max_shifts_per_site.{site}",
+                            f"unknown site {site!r}"))
+    return out
+
+
+def parse_scenario(data: Any, source: str = "") -> Scenario:
+    """Validate already-decoded data; raise `InputError` naming every bad field."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_validation(exc, source) from None
+    problems = reference_problems(scenario)
+    if problems:
+        raise InputError([InputProblem(source, f, m) for f, m in problems])
+    return scenario
+
+
+def read_document(path: Path) -> Any:
+    """Decode a YAML or JSON file, turning syntax errors into `InputError`."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(source, "", f"cannot read file: {exc}") from None
+    try:
+        if path.suffix == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            source, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError.single(source, "", f"invalid YAML{where}: {what}") from None
+
+
+def load_scenario(path: Path) -> Scenario:
+    return parse_scenario(read_document(path), str(path))
+
+
+def availability_answer(value: str) -> Answer | None:
+    return None if value == "none" else Answer(value)

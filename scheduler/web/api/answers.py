@@ -1,0 +1,104 @@
+"""A GP's answers through their personal link, as JSON (the form's twin for scripts and apps)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from scheduler.collection.answers import (
+    Answers,
+    AnswersClosed,
+    NotInvited,
+    answers_open,
+    deadline_end,
+    save_answers,
+    stored_answers,
+    summarise,
+)
+from scheduler.collection.invitations import DoctorLink, open_doctor_link
+from scheduler.domain.problem import Answer
+from scheduler.models import DoctorPeriod
+from scheduler.storage import store
+from scheduler.web.deps import NowDep, SessionDep
+from scheduler.web.errors import BAD_INPUT
+
+router = APIRouter(prefix="/answers", tags=["answers"])
+
+
+class DateRange(BaseModel):
+    first: date
+    last: date
+
+
+class AnswersIn(BaseModel):
+    """A doctor's whole answer for the period; slots left out are not available."""
+
+    availability: dict[str, Answer] = {}
+    away: list[DateRange] = []
+    max_shifts: int | None = None
+    max_shifts_per_week: int | None = None
+    comment: str = ""
+
+
+class AnswersOut(AnswersIn):
+    period_id: str
+    doctor_id: str
+    #: Whether answers can still change, and until when.
+    open: bool
+    deadline: datetime | None
+    answered_at: datetime | None
+    offered: int = Field(description="slots offered (available or preferred)")
+    preferred: int
+
+
+def _doctor_link(session: SessionDep, token: str, now: datetime) -> DoctorLink:
+    link = open_doctor_link(session, token, now=now)
+    if link is None:
+        raise HTTPException(status_code=404, detail="Link not found")
+    return link
+
+
+def _answers_out(session: SessionDep, link: DoctorLink, now: datetime) -> AnswersOut:
+    period, doctor_id = link.period, link.doctor.id
+    answers = stored_answers(session, doctor_id, period.id)
+    caps = session.get(DoctorPeriod, (doctor_id, period.id))
+    if answers is None or caps is None:
+        raise HTTPException(status_code=404, detail="Link not found")
+    summary = summarise(answers, store.period_slots(session, period.id), period.timezone)
+    return AnswersOut(
+        period_id=period.id, doctor_id=doctor_id, open=answers_open(period, now),
+        deadline=deadline_end(period), answered_at=caps.answered_at,
+        availability=dict(answers.availability),
+        away=[DateRange(first=f, last=last) for f, last in answers.away],
+        max_shifts=answers.max_shifts, max_shifts_per_week=answers.max_shifts_per_week,
+        comment=answers.comment, offered=summary.offered, preferred=summary.preferred,
+    )
+
+
+@router.get("/{token}", response_model=AnswersOut)
+def read_answers(token: str, session: SessionDep, now: NowDep) -> AnswersOut:
+    """The doctor's saved answers for the period of their personal link."""
+    return _answers_out(session, _doctor_link(session, token, now), now)
+
+
+@router.put("/{token}", response_model=AnswersOut,
+            responses={**BAD_INPUT, 409: {"description": "Answers are closed"}})
+def replace_answers(token: str, body: AnswersIn, session: SessionDep,
+                    now: NowDep) -> AnswersOut:
+    """Replace the doctor's whole answer (availability, dates away, caps, comment)."""
+    link = _doctor_link(session, token, now)
+    answers = Answers(
+        availability=body.availability, away=tuple((r.first, r.last) for r in body.away),
+        max_shifts=body.max_shifts, max_shifts_per_week=body.max_shifts_per_week,
+        comment=body.comment,
+    )
+    try:
+        save_answers(session, link.doctor.id, link.period.id, answers, now=now)
+    except AnswersClosed:
+        raise HTTPException(status_code=409, detail="Answers are closed for this period"
+                            ) from None
+    except NotInvited:
+        raise HTTPException(status_code=404, detail="Link not found") from None
+    return _answers_out(session, link, now)

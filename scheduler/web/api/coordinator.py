@@ -1,0 +1,95 @@
+"""A coordinator's JSON view through their secret link: members, answers, re-sending."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from scheduler.collection.coordinators import (
+    CoordinatorLink,
+    coordinator_periods,
+    open_coordinator_link,
+    resend_invitations,
+    selected_period,
+)
+from scheduler.collection.invitations import answer_statuses
+from scheduler.web.deps import NowDep, SessionDep, SettingsDep
+from scheduler.web.errors import BAD_INPUT, unprocessable
+
+router = APIRouter(prefix="/coordinator", tags=["coordinator"])
+
+
+class MemberOut(BaseModel):
+    doctor_id: str
+    name: str
+    taking_part: bool
+    invited_at: datetime | None
+    emailed_at: datetime | None
+    answered_at: datetime | None
+    offered: int
+    preferred: int
+    max_shifts: int | None
+
+
+class CoordinatorViewOut(BaseModel):
+    organisation_id: str
+    organisation_name: str
+    period_id: str | None
+    periods: list[str]
+    members: list[MemberOut]
+
+
+class ResendIn(BaseModel):
+    doctor_ids: list[str]
+
+
+class ResendOut(BaseModel):
+    sent: int
+    failed: int
+
+
+@router.get("/{token}", response_model=CoordinatorViewOut)
+def coordinator_view(token: str, session: SessionDep, now: NowDep,
+                     period_id: str | None = None) -> CoordinatorViewOut:
+    """Members of the link's organisation, who answered and how many slots each offered."""
+    link = _link_or_404(session, token, now)
+    periods = coordinator_periods(session, link)
+    period = selected_period(periods, period_id)
+    members = (answer_statuses(session, period.id, organisation_id=link.organisation.id)
+               if period else [])
+    return CoordinatorViewOut(
+        organisation_id=link.organisation.id, organisation_name=link.organisation.name,
+        period_id=period.id if period else None, periods=[p.id for p in periods],
+        members=[MemberOut.model_validate(m, from_attributes=True) for m in members],
+    )
+
+
+@router.post("/{token}/resend", response_model=ResendOut, responses=BAD_INPUT)
+def coordinator_resend(token: str, body: ResendIn, session: SessionDep,
+                       settings: SettingsDep, now: NowDep,
+                       period_id: str | None = None) -> ResendOut:
+    """Email the named members (taking part in the period) a fresh personal link."""
+    link = _link_or_404(session, token, now)
+    period = selected_period(coordinator_periods(session, link), period_id)
+    if period is None:
+        raise HTTPException(status_code=404, detail="Period not found")
+    if not settings.smtp_host:
+        raise HTTPException(status_code=409, detail="Email is not configured")
+    members = {m.doctor_id for m in answer_statuses(
+        session, period.id, organisation_id=link.organisation.id) if m.taking_part}
+    strangers = [d for d in body.doctor_ids if d not in members]
+    if strangers:
+        raise unprocessable("doctor_ids",
+                            f"not members taking part in {period.id}: {', '.join(strangers)}")
+    sent, failed = resend_invitations(session, settings, link, period, body.doctor_ids, now=now)
+    return ResendOut(sent=sent, failed=failed)
+
+
+def _link_or_404(session: Session, token: str, now: datetime) -> CoordinatorLink:
+    link = open_coordinator_link(session, token, now=now)
+    if link is None:
+        raise HTTPException(status_code=404, detail="Link not found")
+    return link

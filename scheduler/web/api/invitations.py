@@ -1,0 +1,91 @@
+"""Invitations to a period: personal links issued (and emailed), who answered, revoking links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from scheduler.collection.invitations import (
+    answer_statuses,
+    doctors_to_invite,
+    invite,
+    revoke,
+    send_invitations,
+)
+from scheduler.models import DoctorPeriod, TensionPeriod
+from scheduler.web.deps import NowDep, SessionDep, SettingsDep
+from scheduler.web.errors import BAD_INPUT, unprocessable
+
+router = APIRouter(tags=["invitations"])
+
+
+class InviteIn(BaseModel):
+    """Whom to invite: doctor ids, every member of an organisation, or every doctor."""
+
+    doctor_ids: list[str] = []
+    organisation_id: str | None = None
+    all: bool = False
+    #: Email each doctor their link (needs the SMTP settings).
+    send_email: bool = False
+
+
+class InvitationOut(BaseModel):
+    doctor_id: str
+    name: str
+    #: The personal link; shown once, only its hash is stored.
+    url: str
+    emailed_to: str | None
+    email_error: str
+
+
+class AnswerStatusOut(BaseModel):
+    doctor_id: str
+    name: str
+    organisation_id: str | None
+    invited_at: datetime | None
+    emailed_at: datetime | None
+    email_error: str
+    answered_at: datetime | None
+    offered: int
+    preferred: int
+    max_shifts: int | None
+
+
+@router.post("/periods/{period_id}/invitations", status_code=201,
+             response_model=list[InvitationOut], responses=BAD_INPUT)
+def create_invitations(period_id: str, body: InviteIn, session: SessionDep,
+                       settings: SettingsDep, now: NowDep) -> list[InvitationOut]:
+    """Invite doctors to a period: each gets a new personal link, emailed if asked."""
+    if body.send_email and not settings.smtp_host:
+        raise unprocessable("send_email", "email is not configured on this server")
+    ids = doctors_to_invite(session, doctor_ids=body.doctor_ids,
+                            organisation_id=body.organisation_id, everyone=body.all)
+    issued = invite(session, period_id, ids, now=now, base_url=settings.base_url)
+    if body.send_email:
+        issued = send_invitations(session, settings, period_id, issued, now=now)
+    return [InvitationOut(doctor_id=i.doctor_id, name=i.doctor_name, url=i.url,
+                          emailed_to=i.emailed_to, email_error=i.email_error) for i in issued]
+
+
+@router.get("/periods/{period_id}/invitations", response_model=list[AnswerStatusOut])
+def list_invitations(period_id: str, session: SessionDep) -> list[AnswerStatusOut]:
+    """Who takes part in the period: invited and emailed when, answered when, slots offered."""
+    if session.get(TensionPeriod, period_id) is None:
+        raise HTTPException(status_code=404, detail="Period not found")
+    return [AnswerStatusOut.model_validate(s, from_attributes=True)
+            for s in answer_statuses(session, period_id)]
+
+
+class RevokedOut(BaseModel):
+    revoked: int
+
+
+@router.delete("/periods/{period_id}/invitations/{doctor_id}", response_model=RevokedOut)
+def revoke_invitations(period_id: str, doctor_id: str, session: SessionDep,
+                       now: NowDep) -> RevokedOut:
+    """Revoke every live personal link of the doctor for the period."""
+    if session.get(DoctorPeriod, (doctor_id, period_id)) is None:
+        raise HTTPException(status_code=404, detail="Doctor not found in this period")
+    return RevokedOut(revoked=revoke(session, period_id, doctor_id, now=now))

@@ -1,0 +1,86 @@
+"""Roster import: a CPTS/SAMI CSV previewed line by line, then imported all or nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from pydantic import BaseModel
+
+from scheduler.collection.roster import RosterPreview, import_roster, preview_roster
+from scheduler.web.deps import SessionDep
+from scheduler.web.errors import BAD_INPUT, FieldProblem
+
+router = APIRouter(prefix="/roster", tags=["roster"])
+
+#: A roster of a few thousand lines is well under this.
+MAX_ROSTER_BYTES = 2_000_000
+
+
+class RosterLineOut(BaseModel):
+    line: int
+    name: str
+    email: str
+    phone: str | None
+    rpps: str | None
+    organisation_id: str | None
+    action: str | None
+    doctor_id: str | None
+    problems: list[FieldProblem]
+
+
+class RosterOut(BaseModel):
+    ok: bool
+    encoding: str
+    delimiter: str
+    created: int
+    updated: int
+    unchanged: int
+    lines: list[RosterLineOut]
+    problems: list[FieldProblem]
+
+
+def _roster_out(preview: RosterPreview) -> RosterOut:
+    return RosterOut(
+        ok=preview.ok, encoding=preview.encoding, delimiter=preview.delimiter,
+        created=preview.count("create"), updated=preview.count("update"),
+        unchanged=preview.count("unchanged"),
+        lines=[RosterLineOut(
+            line=x.line, name=x.name, email=x.email, phone=x.phone, rpps=x.rpps,
+            organisation_id=x.organisation_id, action=x.action, doctor_id=x.doctor_id,
+            problems=[FieldProblem(field=p.field, message=p.message) for p in x.problems],
+        ) for x in preview.lines],
+        problems=[FieldProblem(field=p.field, message=p.message) for p in preview.problems],
+    )
+
+
+def _roster_bytes(file: UploadFile) -> bytes:
+    # Sync routes run in the thread pool: read the spooled upload directly.
+    data = file.file.read(MAX_ROSTER_BYTES + 1)
+    if len(data) > MAX_ROSTER_BYTES:
+        raise HTTPException(status_code=413, detail="Roster file too large")
+    return data
+
+
+RosterFile = Annotated[UploadFile, File(description="CSV: UTF-8, or ';'-separated Windows-1252")]
+OrganisationField = Annotated[
+    str | None, Form(description="Organisation for lines that name none")]
+
+
+@router.post("/preview", response_model=RosterOut)
+def roster_preview(file: RosterFile, session: SessionDep,
+                         organisation_id: OrganisationField = None) -> RosterOut:
+    """What importing the CSV roster would do, line by line, with every problem. Writes nothing."""
+    data = _roster_bytes(file)
+    return _roster_out(preview_roster(session, data, organisation_id=organisation_id,
+                                      source=file.filename or "roster"))
+
+
+@router.post("/import", response_model=RosterOut, responses=BAD_INPUT)
+def roster_import(file: RosterFile, session: SessionDep,
+                        organisation_id: OrganisationField = None) -> RosterOut:
+    """Import the CSV roster: all lines or none. Doctors match by RPPS or email."""
+    data = _roster_bytes(file)
+    preview = import_roster(session, data, organisation_id=organisation_id,
+                            source=file.filename or "roster")
+    return _roster_out(preview)

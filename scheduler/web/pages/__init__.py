@@ -1,0 +1,1 @@
+"""Server-rendered French pages: the GP form and agenda, the coordinator view."""

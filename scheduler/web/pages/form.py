@@ -1,0 +1,161 @@
+"""The GP's form at `/g/{token}`: one period's slots, dates away, caps and a comment.
+
+Plain HTML forms: every button posts the whole form, so nothing typed is lost. A save that
+works redirects (303) to the page with a confirmation, so reloading never posts twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from scheduler.collection.answers import (
+    AnswersClosed,
+    AnswersRejected,
+    NotInvited,
+    answer_problems,
+    answers_open,
+    deadline_end,
+    save_answers,
+    stored_answers,
+    summarise,
+)
+from scheduler.collection.invitations import DoctorLink, open_doctor_link
+from scheduler.domain.enums import PeriodStatus
+from scheduler.domain.french import long_date, moment, plural
+from scheduler.models import DoctorPeriod
+from scheduler.storage import store
+from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
+from scheduler.web.pages.form_view import (
+    CHOICE_LABELS,
+    CLEAR,
+    FormState,
+    apply_quick_action,
+    build_grid,
+    error_items,
+    form_errors,
+    parse_state,
+    quick_actions,
+    state_from_answers,
+    state_from_form,
+    summary_fr,
+)
+from scheduler.web.templating import not_found_page, page
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+#: Personal pages must not be kept by shared caches or the browser's history cache.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+@router.get("/g/{token}", response_class=HTMLResponse)
+def form_page(request: Request, token: str, session: SessionDep, settings: SettingsDep,
+              now: NowDep, enregistre: bool = False) -> Response:
+    """The form with the saved answers (read-only after the deadline)."""
+    link = open_doctor_link(session, token, now=now)
+    if link is None:
+        return not_found_page(request, settings.ed_contact)
+    answers = stored_answers(session, link.doctor.id, link.period.id)
+    assert answers is not None  # the link only opens for doctors taking part
+    notice = "Vos réponses sont enregistrées. Merci !" if enregistre else ""
+    return _render(request, session, link, state_from_answers(answers), now=now,
+                   contact=settings.ed_contact, notice=notice)
+
+
+@router.post("/g/{token}", response_class=HTMLResponse)
+def form_post(request: Request, token: str, session: SessionDep, settings: SettingsDep,
+              now: NowDep, fields: FieldsDep) -> Response:
+    """Save the answers, or pre-fill the grid with a quick action, or add a date-away row."""
+    link = open_doctor_link(session, token, now=now)
+    if link is None:
+        return not_found_page(request, settings.ed_contact)
+    state = state_from_form(fields)
+    action = dict(fields).get("action", "save")
+    render: dict[str, Any] = {"now": now, "contact": settings.ed_contact}
+    if not answers_open(link.period, now):
+        return _closed(request, session, link, render)
+    if action.startswith("quick:"):
+        return _quick(request, session, link, state, action.removeprefix("quick:"), render)
+    if action == "add-away":
+        state.away.append(("", ""))
+        return _render(request, session, link, state, **render)
+    parsed = parse_state(state)
+    slot_ids = {s.id for s in store.period_slots(session, link.period.id)}
+    errors = form_errors(answer_problems(link.period, slot_ids, parsed.answers), parsed)
+    if errors:
+        return _render(request, session, link, state, errors=errors, status_code=422, **render)
+    try:
+        save_answers(session, link.doctor.id, link.period.id, parsed.answers, now=now)
+    except AnswersClosed:
+        return _closed(request, session, link, render)
+    except AnswersRejected as exc:  # the period changed between the check and the save
+        errors = form_errors(exc.answer_problems, parsed)
+        return _render(request, session, link, state, errors=errors, status_code=422, **render)
+    except NotInvited:
+        return not_found_page(request, settings.ed_contact)
+    return RedirectResponse(f"/g/{token}?enregistre=1", status_code=303, headers=PRIVATE)
+
+
+def _closed(request: Request, session: SessionDep, link: DoctorLink, render: dict[str, Any]
+            ) -> Response:
+    """Answers are closed: show what is stored, whatever was posted."""
+    answers = stored_answers(session, link.doctor.id, link.period.id)
+    assert answers is not None
+    return _render(request, session, link, state_from_answers(answers), status_code=409,
+                   **render)
+
+
+def _quick(request: Request, session: SessionDep, link: DoctorLink, state: FormState,
+           action_id: str, render: dict[str, Any]) -> Response:
+    slots = store.period_slots(session, link.period.id)
+    actions = {a.id: a for a in quick_actions(slots, link.period.timezone)}
+    action = actions.get(action_id)
+    if action is None:
+        return _render(request, session, link, state, **render)
+    state, changed = apply_quick_action(state, action)
+    done = "remis à « Non »" if action.id == CLEAR else "marqués « Dispo »"
+    notice = (f"« {action.label} » : {plural(changed, 'créneau', 'créneaux')} {done}. "
+              "Rien n'est encore enregistré : vérifiez, puis enregistrez.")
+    return _render(request, session, link, state, quick_notice=notice, **render)
+
+
+def _render(request: Request, session: SessionDep, link: DoctorLink, state: FormState, *,
+            now: datetime, contact: str, errors: dict[str, str] | None = None, notice: str = "",
+            quick_notice: str = "", status_code: int = 200) -> Response:
+    period, doctor = link.period, link.doctor
+    slots = store.period_slots(session, period.id)
+    sites = {s.id: s.name for s in store.period_sites(session, period.id)}
+    saved = stored_answers(session, doctor.id, period.id)
+    caps = session.get(DoctorPeriod, (doctor.id, period.id))
+    answered_at = caps.answered_at if caps else None
+    summary = (summary_fr(summarise(saved, slots, period.timezone))
+               if saved is not None and answered_at is not None else "")
+    deadline = period.availability_deadline
+    is_open = answers_open(period, now)
+    weeks = build_grid(period.start, period.end, slots, period.timezone, sites)
+    errors = errors or {}
+    response = page(
+        request, "form.html", status_code=status_code,
+        title=f"Vos disponibilités — {period.name}",
+        secret=request.path_params["token"],
+        doctor=doctor, period=period,
+        period_dates=f"du {long_date(period.start)} au {long_date(period.end)}",
+        deadline_text=long_date(deadline) if deadline else "",
+        open=is_open,
+        closed_by_deadline=(end := deadline_end(period)) is not None and now >= end,
+        published=period.status == PeriodStatus.PUBLISHED,
+        weeks=weeks, choice_labels=CHOICE_LABELS,
+        quick_actions=quick_actions(slots, period.timezone),
+        state=state, errors=errors, error_items=error_items(errors, weeks),
+        # One blank row to add a date range (more with "add another").
+        away_rows=[*state.away, ("", "")] if is_open else state.away,
+        notice=notice, quick_notice=quick_notice,
+        summary=summary,
+        answered_text=moment(answered_at, period.timezone) if answered_at else "",
+        contact=contact,
+    )
+    response.headers.update(PRIVATE)
+    return response

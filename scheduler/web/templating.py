@@ -1,0 +1,36 @@
+"""Server-rendered pages: Jinja2 templates and static files, French UI, no JavaScript build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from scheduler.domain import french
+
+PACKAGE = Path(__file__).parent
+templates = Jinja2Templates(directory=PACKAGE / "templates")
+templates.env.globals["service_name"] = "Délestage des urgences"
+templates.env.filters["skill"] = french.skill
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def not_found_page(request: Request, contact: str = "") -> HTMLResponse:
+    """The same answer for unknown, revoked or expired links: nothing tells them apart."""
+    return page(
+        request, "error.html", status_code=404, title="Lien non valide",
+        message="Ce lien n'est pas ou plus valide. Demandez un nouveau lien au service des "
+                "urgences.",
+        contact=contact,
+    )

@@ -1,0 +1,23 @@
+"""Running the real `scheduler` command in a subprocess, and the scenario files it is given."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import REPO
+
+ROOT = REPO
+TINY = ROOT / "scenarios" / "tiny.yaml"
+CHIV = ROOT / "scenarios" / "chiv-summer-2026.yaml"
+BAD = ROOT / "tests" / "data" / "scenarios"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", *map(str, args)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, **(env or {})},
+    )
