@@ -77,7 +77,9 @@ class SiteBase(SQLModel):
     contact: str = ""
 
 
-class Site(SiteBase, table=True):
+class SiteRow(SiteBase, table=True):
+    __tablename__ = "site"
+
     id: str = Field(primary_key=True)
 
 
@@ -111,7 +113,9 @@ class DoctorBase(SQLModel):
     skills: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
-class Doctor(DoctorBase, table=True):
+class DoctorRow(DoctorBase, table=True):
+    __tablename__ = "doctor"
+
     id: str = Field(primary_key=True)
     email: str | None = Field(default=None, unique=True)
     phone: str | None = None
@@ -174,7 +178,9 @@ class SlotBase(SQLModel):
     label: str = ""
 
 
-class Slot(SlotBase, table=True):
+class SlotRow(SlotBase, table=True):
+    __tablename__ = "slot"
+
     id: str = Field(primary_key=True)
     #: Rank in the expanded problem, so the solver sees the slots in the same order.
     position: int
@@ -249,7 +255,9 @@ class PeriodDoctorPublic(DoctorPeriodBase):
 
 
 # A manager's pin: the solver keeps this assignment in every version of the period's rota.
-class Pin(SQLModel, table=True):
+class PinRow(SQLModel, table=True):
+    __tablename__ = "pin"
+
     doctor_id: str = Field(foreign_key="doctor.id", primary_key=True)
     slot_id: str = Field(foreign_key="slot.id", primary_key=True, index=True)
     position: int
@@ -287,7 +295,8 @@ class AssignmentBase(SQLModel):
     pinned: bool = False
 
 
-class Assignment(AssignmentBase, table=True):
+class AssignmentRow(AssignmentBase, table=True):
+    __tablename__ = "assignment"
     # The version leads the key: assignments are read a version at a time.
     __table_args__ = (sa.PrimaryKeyConstraint("rota_version_id", "doctor_id", "slot_id"),)
 

@@ -123,3 +123,13 @@ def test_benchmarks_are_not_shipped_in_the_package() -> None:
 def test_only_the_three_named_modules_sit_beside_the_packages() -> None:
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert loose == ["__init__.py", "__main__.py", "api.py", "models.py", "solver.py"]
+
+
+def test_no_two_classes_share_a_name() -> None:
+    # One name, one thing: a table is `SlotRow`, the domain's slot is `Slot`.
+    seen: dict[str, list[str]] = {}
+    for path in modules():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, []).append(str(path.relative_to(REPO)))
+    assert {name: where for name, where in seen.items() if len(where) > 1} == {}

@@ -232,13 +232,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_feed_link(args: argparse.Namespace) -> int:
-    from scheduler.models import Site
+    from scheduler.models import SiteRow
     from scheduler.storage import tokens
 
     settings = get_settings()
     kind = TokenKind.MANAGER_FEED if args.all else TokenKind.SITE_FEED
     with migrated_session(settings.database_url) as session:
-        if args.site is not None and session.get(Site, args.site) is None:
+        if args.site is not None and session.get(SiteRow, args.site) is None:
             raise InputError.single("", "site", f"unknown site {args.site!r}")
         make = tokens.rotate if args.rotate else tokens.issue
         secret = make(session, kind, now=datetime.now(UTC), site_id=args.site)

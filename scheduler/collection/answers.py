@@ -22,7 +22,7 @@ from sqlmodel import Session, col, delete, func, insert, select, update
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer
-from scheduler.models import Availability, DateAway, DoctorPeriod, Slot, TensionPeriod
+from scheduler.models import Availability, DateAway, DoctorPeriod, SlotRow, TensionPeriod
 
 #: Bounds of the caps a GP can give (a week holds at most 21 slots of 8 hours).
 MAX_SHIFTS = 200
@@ -147,9 +147,9 @@ def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers 
         return None
     rows = session.exec(
         select(Availability.slot_id, Availability.answer)
-        .join(Slot, col(Slot.id) == Availability.slot_id)
-        .where(Availability.doctor_id == doctor_id, Slot.period_id == period_id)
-        .order_by(col(Slot.position))
+        .join(SlotRow, col(SlotRow.id) == Availability.slot_id)
+        .where(Availability.doctor_id == doctor_id, SlotRow.period_id == period_id)
+        .order_by(col(SlotRow.position))
     ).all()
     away = session.exec(
         select(DateAway)
@@ -166,7 +166,7 @@ def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers 
 
 
 def period_slot_ids(session: Session, period_id: str) -> set[str]:
-    return set(session.exec(select(Slot.id).where(Slot.period_id == period_id)).all())
+    return set(session.exec(select(SlotRow.id).where(SlotRow.period_id == period_id)).all())
 
 
 def save_answers(
@@ -203,7 +203,7 @@ def save_answers(
 
 
 def _replace(session: Session, doctor_id: str, period_id: str, answers: Answers) -> None:
-    period_slots = select(Slot.id).where(Slot.period_id == period_id)
+    period_slots = select(SlotRow.id).where(SlotRow.period_id == period_id)
     session.exec(
         delete(Availability).where(col(Availability.doctor_id) == doctor_id,
                                    col(Availability.slot_id).in_(period_slots))
@@ -240,7 +240,7 @@ class Summary:
     offered_while_away: int
 
 
-def summarise(answers: Answers, slots: Sequence[Slot], timezone: str) -> Summary:
+def summarise(answers: Answers, slots: Sequence[SlotRow], timezone: str) -> Summary:
     tz = ZoneInfo(timezone)
     offered = [s for s in slots if s.id in answers.availability]
     return Summary(
@@ -253,7 +253,7 @@ def summarise(answers: Answers, slots: Sequence[Slot], timezone: str) -> Summary
     )
 
 
-def _touches_away(slot: Slot, away: Sequence[tuple[date, date]], tz: ZoneInfo) -> bool:
+def _touches_away(slot: SlotRow, away: Sequence[tuple[date, date]], tz: ZoneInfo) -> bool:
     # A shift touches every local date its [start, end) overlaps (DESIGN, counting conventions).
     first = slot.start.astimezone(tz).date()
     last = (slot.end.astimezone(tz) - timedelta(microseconds=1)).date()
@@ -265,8 +265,8 @@ def offered_counts(session: Session, period_id: str) -> dict[str, tuple[int, int
     preferred = func.sum(case((col(Availability.answer) == Answer.PREFERRED, 1), else_=0))
     rows = session.exec(
         select(Availability.doctor_id, func.count(), preferred)
-        .join(Slot, col(Slot.id) == Availability.slot_id)
-        .where(Slot.period_id == period_id)
+        .join(SlotRow, col(SlotRow.id) == Availability.slot_id)
+        .where(SlotRow.period_id == period_id)
         .group_by(col(Availability.doctor_id))
     ).all()
     return {doctor: (int(total), int(pref or 0)) for doctor, total, pref in rows}

@@ -21,8 +21,8 @@ from scheduler.domain.errors import InputError
 from scheduler.domain.french import long_date
 from scheduler.models import (
     AccessToken,
-    Doctor,
     DoctorPeriod,
+    DoctorRow,
     Invitation,
     Organisation,
     TensionPeriod,
@@ -79,16 +79,16 @@ def doctors_to_invite(
         raise InputError.single(SOURCE, "doctor_ids",
                                 "give doctor ids, an organisation, or all (exactly one)")
     if everyone:
-        return list(session.exec(select(Doctor.id).order_by(col(Doctor.id))).all())
+        return list(session.exec(select(DoctorRow.id).order_by(col(DoctorRow.id))).all())
     if organisation_id is not None:
         if session.get(Organisation, organisation_id) is None:
             raise InputError.single(SOURCE, "organisation_id",
                                     f"unknown organisation {organisation_id!r}")
         return list(session.exec(
-            select(Doctor.id).where(Doctor.organisation_id == organisation_id)
-            .order_by(col(Doctor.id))
+            select(DoctorRow.id).where(DoctorRow.organisation_id == organisation_id)
+            .order_by(col(DoctorRow.id))
         ).all())
-    known = set(session.exec(select(Doctor.id).where(col(Doctor.id).in_(doctor_ids))).all())
+    known = set(session.exec(select(DoctorRow.id).where(col(DoctorRow.id).in_(doctor_ids))).all())
     unknown = [d for d in doctor_ids if d not in known]
     if unknown:
         raise InputError.single(SOURCE, "doctor_ids", f"unknown doctors: {', '.join(unknown)}")
@@ -109,7 +109,7 @@ def invite(
     """Add the doctors to the period (if not yet in it) and issue each a link; commits."""
     try:
         period = live_period(session, period_id, now)
-        rows = session.exec(select(Doctor).where(col(Doctor.id).in_(doctor_ids))).all()
+        rows = session.exec(select(DoctorRow).where(col(DoctorRow.id).in_(doctor_ids))).all()
         doctors = {d.id: d for d in rows}
         missing = [d for d in doctor_ids if d not in doctors]
         if missing:
@@ -140,7 +140,7 @@ def _join_period(session: Session, period_id: str, doctor_ids: list[str]) -> Non
     session.flush()
 
 
-def _issue(session: Session, period: TensionPeriod, doctor: Doctor, now: datetime,
+def _issue(session: Session, period: TensionPeriod, doctor: DoctorRow, now: datetime,
            base_url: str, requested_by: str) -> IssuedLink:
     secret = tokens.issue(session, TokenKind.DOCTOR_LINK, now=now, doctor_id=doctor.id,
                           period_id=period.id, expires_at=link_expiry(period))
@@ -254,14 +254,14 @@ def answer_statuses(
     session: Session, period_id: str, *, organisation_id: str | None = None
 ) -> list[AnswerStatus]:
     """Every doctor of the period, or every member of `organisation_id` (taking part or not)."""
-    query = select(Doctor, DoctorPeriod).join(
+    query = select(DoctorRow, DoctorPeriod).join(
         DoctorPeriod,
-        (col(DoctorPeriod.doctor_id) == Doctor.id) & (col(DoctorPeriod.period_id) == period_id),
+        (col(DoctorPeriod.doctor_id) == DoctorRow.id) & (col(DoctorPeriod.period_id) == period_id),
         isouter=organisation_id is not None,
     )
     if organisation_id is not None:
-        query = query.where(Doctor.organisation_id == organisation_id)
-    rows = session.exec(query.order_by(col(Doctor.name), col(Doctor.id))).all()
+        query = query.where(DoctorRow.organisation_id == organisation_id)
+    rows = session.exec(query.order_by(col(DoctorRow.name), col(DoctorRow.id))).all()
     counts = offered_counts(session, period_id)
     last = _last_invitations(session, period_id)
     out = []
@@ -295,7 +295,7 @@ class DoctorLink:
     """A live doctor link: who it is for and which period it answers."""
 
     token: AccessToken
-    doctor: Doctor
+    doctor: DoctorRow
     period: TensionPeriod
 
 
@@ -305,7 +305,7 @@ def open_doctor_link(session: Session, secret: str, *, now: datetime) -> DoctorL
     token = tokens.resolve(session, TokenKind.DOCTOR_LINK, secret, now=now)
     if token is None or token.doctor_id is None:
         return None
-    doctor = session.get(Doctor, token.doctor_id)
+    doctor = session.get(DoctorRow, token.doctor_id)
     period_id = token.period_id or session.exec(
         # A link issued without a period answers the doctor's latest one.
         select(DoctorPeriod.period_id)

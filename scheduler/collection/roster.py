@@ -26,7 +26,7 @@ from sqlmodel import Session, col, func, select
 
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.rpps import rpps_is_valid
-from scheduler.models import Doctor, Organisation
+from scheduler.models import DoctorRow, Organisation
 
 MAX_LINES = 5000
 Action = Literal["create", "update", "unchanged"]
@@ -158,7 +158,7 @@ class _Matcher:
         organisations = session.exec(select(Organisation)).all()
         self.organisations = {_normalise(o.id): o.id for o in organisations}
         self.organisations |= {_normalise(o.name): o.id for o in organisations}
-        self.ids = set(session.exec(select(Doctor.id)).all())
+        self.ids = set(session.exec(select(DoctorRow.id)).all())
         self.seen_rpps: dict[str, int] = {}
         self.seen_email: dict[str, int] = {}
         self.seen_doctor: dict[str, int] = {}
@@ -243,11 +243,11 @@ class _Matcher:
         changes = _changes(doctor, line)
         return replace(line, doctor_id=doctor.id, action="update" if changes else "unchanged")
 
-    def _stored_rpps(self, rpps: str) -> Doctor | None:
-        return self.session.exec(select(Doctor).where(Doctor.rpps == rpps)).first()
+    def _stored_rpps(self, rpps: str) -> DoctorRow | None:
+        return self.session.exec(select(DoctorRow).where(DoctorRow.rpps == rpps)).first()
 
-    def _stored_email(self, email: str) -> Doctor | None:
-        query = select(Doctor).where(func.lower(col(Doctor.email)) == email)
+    def _stored_email(self, email: str) -> DoctorRow | None:
+        query = select(DoctorRow).where(func.lower(col(DoctorRow.email)) == email)
         return self.session.exec(query).first()
 
     def _new_id(self, name: str) -> str:
@@ -274,7 +274,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:56].strip("-")
 
 
-def _changes(doctor: Doctor, line: RosterLine) -> dict[str, object]:
+def _changes(doctor: DoctorRow, line: RosterLine) -> dict[str, object]:
     """The stored fields the line changes; empty phone or RPPS cells keep what is stored."""
     wanted: dict[str, object] = {"name": line.name, "email": line.email}
     if line.phone is not None:
@@ -318,10 +318,10 @@ def import_roster(
 def _write(session: Session, line: RosterLine) -> None:
     assert line.doctor_id is not None
     if line.action == "create":
-        session.add(Doctor(id=line.doctor_id, name=line.name, email=line.email, phone=line.phone,
+        session.add(DoctorRow(id=line.doctor_id, name=line.name, email=line.email, phone=line.phone,
                            rpps=line.rpps, organisation_id=line.organisation_id))
     elif line.action == "update":
-        doctor = session.get(Doctor, line.doctor_id)
+        doctor = session.get(DoctorRow, line.doctor_id)
         assert doctor is not None
         for key, value in _changes(doctor, line).items():
             setattr(doctor, key, value)

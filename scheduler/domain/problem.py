@@ -159,8 +159,8 @@ class Doctor:
 
 
 @dataclass(frozen=True, kw_only=True, order=True)
-class Pin:
-    """A doctor × slot pair: pinned (kept), removed (kept out) or published (for stability)."""
+class DoctorSlot:
+    """A doctor × slot pair: a pinned, removed or published assignment of a `Problem`."""
 
     doctor: str
     slot: str
@@ -173,11 +173,11 @@ class Problem:
     sites: tuple[Site, ...]
     slots: tuple[Slot, ...]
     doctors: tuple[Doctor, ...]
-    pinned: tuple[Pin, ...] = ()
+    pinned: tuple[DoctorSlot, ...] = ()
     #: Assignments the manager removed by hand: they stay removed.
-    removed: tuple[Pin, ...] = ()
+    removed: tuple[DoctorSlot, ...] = ()
     #: The published rota when re-planning: changing it is the second objective.
-    published: tuple[Pin, ...] = ()
+    published: tuple[DoctorSlot, ...] = ()
     #: "lexicographic": DESIGN's strict priority order, stage by stage. "weighted": one stage
     #: minimising priority × uncovered seats + over-cover costs + lost wishes (the objective of
     #: published staff-scheduling benchmarks, where priorities are weights, not an order).

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from scheduler.domain.problem import Pin, Problem
+from scheduler.domain.problem import DoctorSlot, Problem
 from scheduler.domain.rota import Assignment, Rota
 from scheduler.engine.cpsat import SolveOptions
 from scheduler.engine.stages import solve
@@ -27,19 +27,19 @@ class Move:
 class RotaDiff:
     """What a re-plan changed, against the published rota."""
 
-    kept: tuple[Pin, ...]
+    kept: tuple[DoctorSlot, ...]
     moved: tuple[Move, ...]  # the slot stays covered by another doctor
-    added: tuple[Pin, ...]  # newly covered seats
-    removed: tuple[Pin, ...]  # published assignments dropped, seat left empty
+    added: tuple[DoctorSlot, ...]  # newly covered seats
+    removed: tuple[DoctorSlot, ...]  # published assignments dropped, seat left empty
 
     @property
     def changed(self) -> int:
         return len(self.moved) + len(self.removed)
 
 
-def diff(published: Iterable[Pin], assignments: Iterable[Assignment]) -> RotaDiff:
+def diff(published: Iterable[DoctorSlot], assignments: Iterable[Assignment]) -> RotaDiff:
     before = set(published)
-    after = {Pin(doctor=a.doctor, slot=a.slot) for a in assignments}
+    after = {DoctorSlot(doctor=a.doctor, slot=a.slot) for a in assignments}
     gone: dict[str, list[str]] = defaultdict(list)
     new: dict[str, list[str]] = defaultdict(list)
     for p in sorted(before - after):
@@ -50,15 +50,15 @@ def diff(published: Iterable[Pin], assignments: Iterable[Assignment]) -> RotaDif
     for slot in sorted(gone.keys() | new.keys()):
         pairs = list(zip(gone[slot], new[slot], strict=False))
         moved += [Move(slot=slot, from_doctor=a, to_doctor=b) for a, b in pairs]
-        removed += [Pin(doctor=d, slot=slot) for d in gone[slot][len(pairs):]]
-        added += [Pin(doctor=d, slot=slot) for d in new[slot][len(pairs):]]
+        removed += [DoctorSlot(doctor=d, slot=slot) for d in gone[slot][len(pairs):]]
+        added += [DoctorSlot(doctor=d, slot=slot) for d in new[slot][len(pairs):]]
     return RotaDiff(kept=tuple(sorted(before & after)), moved=tuple(moved), added=tuple(added),
                     removed=tuple(removed))
 
 
-def replan(problem: Problem, published: Iterable[Assignment | Pin],
+def replan(problem: Problem, published: Iterable[Assignment | DoctorSlot],
            options: SolveOptions | None = None) -> tuple[Rota, RotaDiff]:
     """Solve `problem` (the changed inputs) against the published rota; return rota and diff."""
-    before = tuple(sorted({Pin(doctor=a.doctor, slot=a.slot) for a in published}))
+    before = tuple(sorted({DoctorSlot(doctor=a.doctor, slot=a.slot) for a in published}))
     rota = solve(replace(problem, published=before), options)
     return rota, diff(before, rota.assignments)

@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select
 
 from scheduler.domain.enums import Audience, FeedKind
 from scheduler.models import (
-    Doctor,
     DoctorPeriod,
+    DoctorRow,
     PeriodSite,
     PublishedEvent,
     PublishedFeed,
-    Site,
+    SiteRow,
     TensionPeriod,
 )
 from scheduler.publication.ical import FeedCalendar, FeedEvent, render_calendar
@@ -124,10 +124,10 @@ def _feed_calendar(session: Session, key: FeedKey) -> tuple[FeedCalendar, str]:
 def _feed_name(session: Session, key: FeedKey) -> str:
     # The same names as the files `scheduler solve` writes.
     if key.kind is FeedKind.DOCTOR:
-        doctor = session.get(Doctor, key.subject)
+        doctor = session.get(DoctorRow, key.subject)
         return f"{CALENDAR_TITLE} — {doctor.name if doctor and doctor.name else key.subject}"
     if key.kind is FeedKind.SITE:
-        site = session.get(Site, key.subject)
+        site = session.get(SiteRow, key.subject)
         return f"{CALENDAR_TITLE} — {site.name if site else key.subject}"
     return f"{CALENDAR_TITLE} — toutes les gardes"
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, func, select
 from scheduler.domain.enums import Audience, RotaStatus
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment
-from scheduler.models import PublishedEvent, PublishedFeed, RotaVersion, Site, TensionPeriod
+from scheduler.models import PublishedEvent, PublishedFeed, RotaVersion, SiteRow, TensionPeriod
 from scheduler.publication.documents import FeedKey, period_feeds, refresh_feed
 from scheduler.publication.ical import FeedEvent, assignment_uid, events_for_rota
 from scheduler.storage.store import UnknownPeriod, problem_from_db, rota_assignments, rota_versions
@@ -238,8 +238,8 @@ class Shift:
 def doctor_shifts(session: Session, doctor_id: str) -> list[Shift]:
     """The doctor's published shifts of every period, in time order."""
     rows = session.exec(
-        select(PublishedEvent, Site, TensionPeriod.timezone)
-        .join(Site, col(Site.id) == PublishedEvent.site_id)
+        select(PublishedEvent, SiteRow, TensionPeriod.timezone)
+        .join(SiteRow, col(SiteRow.id) == PublishedEvent.site_id)
         .join(TensionPeriod, col(TensionPeriod.id) == PublishedEvent.period_id)
         .where(PublishedEvent.audience == Audience.DOCTOR, PublishedEvent.doctor_id == doctor_id,
                col(PublishedEvent.present).is_(True))
@@ -248,7 +248,7 @@ def doctor_shifts(session: Session, doctor_id: str) -> list[Shift]:
     return [_shift(event, site, tz) for event, site, tz in rows]
 
 
-def _shift(event: PublishedEvent, site: Site, tz: str) -> Shift:
+def _shift(event: PublishedEvent, site: SiteRow, tz: str) -> Shift:
     zone = ZoneInfo(tz)
     return Shift(start=event.start.astimezone(zone), end=event.end.astimezone(zone),
                  site=site.name, address=site.address, sequence=event.sequence)

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from scheduler.domain.errors import InputError, InputProblem
-from scheduler.domain.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Rota
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.replan import RotaDiff
@@ -242,8 +242,8 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
     )
 
 
-def _pins(pins: list[PinIn]) -> tuple[Pin, ...]:
-    return tuple(Pin(doctor=p.doctor, slot=p.slot) for p in pins)
+def _pins(pins: list[PinIn]) -> tuple[DoctorSlot, ...]:
+    return tuple(DoctorSlot(doctor=p.doctor, slot=p.slot) for p in pins)
 
 
 def problem_to_data(problem: Problem) -> dict[str, Any]:
@@ -313,7 +313,7 @@ def read_published(path: Path, problem: Problem) -> Problem:
     data = read_document(path)
     try:
         rows = data["assignments"]
-        pins = [Pin(doctor=str(a["doctor"]), slot=str(a["slot"])) for a in rows]
+        pins = [DoctorSlot(doctor=str(a["doctor"]), slot=str(a["slot"])) for a in rows]
     except (KeyError, TypeError) as exc:
         raise InputError.single(source, "assignments", f"not a rota.json: {exc}") from None
     doctors, slots = problem.doctor_by_id(), problem.slot_by_id()

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.errors import InputError, InputProblem
-from scheduler.domain.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.scenario.calendar import (
     DAY,
     UTC,
@@ -289,13 +289,13 @@ class _Expansion:
             candidates = list(self.drafts.values())
         return [d for d in candidates if _rule_matches(rule, d)]
 
-    def pins(self, name: str = "pinned") -> tuple[Pin, ...]:
+    def pins(self, name: str = "pinned") -> tuple[DoctorSlot, ...]:
         out = []
         for i, pin in enumerate(getattr(self.scenario, name)):
             if pin.slot not in self.drafts:
                 why = "is cancelled" if pin.slot in self.cancelled else "is unknown"
                 self.fail(f"{name}[{i}].slot", f"slot {pin.slot!r} {why}")
-            out.append(Pin(doctor=pin.doctor, slot=pin.slot))
+            out.append(DoctorSlot(doctor=pin.doctor, slot=pin.slot))
         return tuple(out)
 
 

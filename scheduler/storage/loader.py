@@ -33,13 +33,13 @@ from scheduler.domain.problem import Problem
 from scheduler.models import (
     Availability,
     DateAway,
-    Doctor,
     DoctorPeriod,
+    DoctorRow,
     Organisation,
     PeriodSite,
-    Pin,
-    Site,
-    Slot,
+    PinRow,
+    SiteRow,
+    SlotRow,
     TensionPeriod,
 )
 from scheduler.scenario.spec import DoctorSpec, Scenario
@@ -115,7 +115,7 @@ def _conflicts(
 ) -> list[InputProblem]:
     found: list[tuple[str, str]] = []
     for i, site in enumerate(scenario.sites):
-        stored_site = session.get(Site, site.id)
+        stored_site = session.get(SiteRow, site.id)
         if stored_site is not None and stored_site.name != site.name:
             found.append((f"sites[{i}].name", _differs("site", site.id, "name", stored_site.name)))
     for i, org in enumerate(scenario.organisations):
@@ -137,12 +137,12 @@ def _differs(kind: str, ident: str, name: str, stored: object) -> str:
 
 
 def _doctor_conflicts(session: Session, doctors: list[DoctorSpec]) -> list[tuple[str, str]]:
-    by_id = {d.id: d for d in _rows(session, Doctor, Doctor.id, [d.id for d in doctors])}
+    by_id = {d.id: d for d in _rows(session, DoctorRow, DoctorRow.id, [d.id for d in doctors])}
     found: list[tuple[str, str]] = []
     for name, label in (("rpps", "RPPS"), ("email", "email")):
         values = [v for v in (getattr(d, name) for d in doctors) if v is not None]
-        column = getattr(Doctor, name)
-        holders = {getattr(d, name): d.id for d in _rows(session, Doctor, column, values)}
+        column = getattr(DoctorRow, name)
+        holders = {getattr(d, name): d.id for d in _rows(session, DoctorRow, column, values)}
         owners: dict[str, str] = {}
         for i, spec in enumerate(doctors):
             value, field = getattr(spec, name), f"doctors[{i}].{name}"
@@ -164,7 +164,7 @@ def _doctor_conflicts(session: Session, doctors: list[DoctorSpec]) -> list[tuple
 def _slot_conflicts(session: Session, problem: Problem) -> list[tuple[str, str]]:
     taken = Counter[str]()
     first: dict[str, str] = {}
-    for slot in _rows(session, Slot, Slot.id, [s.id for s in problem.slots]):
+    for slot in _rows(session, SlotRow, SlotRow.id, [s.id for s in problem.slots]):
         if slot.period_id == problem.period.id:
             continue  # the period itself: reported as a period conflict
         taken[slot.period_id] += 1
@@ -214,7 +214,7 @@ def _write(
         for i, s in enumerate(problem.sites)
     )
     session.add_all(
-        Slot(
+        SlotRow(
             id=s.id, period_id=period.id, site_id=s.site, start=s.start, end=s.end,
             seats=s.seats, skills=sorted(s.skills), priority=s.priority, tags=sorted(s.tags),
             label=s.label, position=i,
@@ -224,7 +224,7 @@ def _write(
     session.flush()
     answers = _write_answers(session, scenario, problem)
     session.add_all(
-        Pin(doctor_id=p.doctor, slot_id=p.slot, position=i) for i, p in enumerate(problem.pinned)
+        PinRow(doctor_id=p.doctor, slot_id=p.slot, position=i) for i, p in enumerate(problem.pinned)
     )
     session.flush()
     return LoadResult(
@@ -241,7 +241,7 @@ def _upsert_shared(session: Session, scenario: Scenario) -> None:
     """Sites, organisations and doctors: insert the new, refresh the others' details."""
     sites = [s.model_dump(exclude={"gap_model"}) for s in scenario.sites]
     organisations = [o.model_dump() for o in scenario.organisations]
-    _upsert(session, Site, Site.id, sites)
+    _upsert(session, SiteRow, SiteRow.id, sites)
     _upsert(session, Organisation, Organisation.id, organisations)
     session.flush()
     doctors = [
@@ -251,7 +251,7 @@ def _upsert_shared(session: Session, scenario: Scenario) -> None:
         }
         for d in scenario.doctors
     ]
-    _upsert(session, Doctor, Doctor.id, doctors)
+    _upsert(session, DoctorRow, DoctorRow.id, doctors)
     session.flush()
 
 

@@ -13,26 +13,21 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from scheduler.domain.enums import RotaStatus
-from scheduler.domain.problem import Answer, Problem, Rules
-from scheduler.domain.problem import Doctor as ProblemDoctor
-from scheduler.domain.problem import Period as ProblemPeriod
-from scheduler.domain.problem import Pin as ProblemPin
-from scheduler.domain.problem import Site as ProblemSite
-from scheduler.domain.problem import Slot as ProblemSlot
+from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Rota
 from scheduler.models import (
-    Assignment,
+    AssignmentRow,
     Availability,
     DateAway,
     DateAwayPublic,
-    Doctor,
     DoctorPeriod,
+    DoctorRow,
     PeriodDoctorPublic,
     PeriodSite,
-    Pin,
+    PinRow,
     RotaVersion,
-    Site,
-    Slot,
+    SiteRow,
+    SlotRow,
     TensionPeriod,
 )
 from scheduler.scenario.exchange import rota_to_data
@@ -56,7 +51,7 @@ def problem_from_db(session: Session, period_id: str) -> Problem:
     answers = _answers(session, period_id)
     away = period_away(session, period_id)
     doctors = tuple(
-        ProblemDoctor(
+        Doctor(
             id=doctor.id,
             name=doctor.name,
             max_shifts=caps.max_shifts,
@@ -71,13 +66,13 @@ def problem_from_db(session: Session, period_id: str) -> Problem:
         for doctor, caps in _doctor_rows(session, period_id)
     )
     pins = session.exec(
-        select(Pin)
-        .join(Slot, col(Slot.id) == Pin.slot_id)
-        .where(Slot.period_id == period_id)
-        .order_by(col(Pin.position))
+        select(PinRow)
+        .join(SlotRow, col(SlotRow.id) == PinRow.slot_id)
+        .where(SlotRow.period_id == period_id)
+        .order_by(col(PinRow.position))
     ).all()
     return Problem(
-        period=ProblemPeriod(
+        period=Period(
             id=period.id, start=period.start, end=period.end, timezone=period.timezone
         ),
         rules=Rules(
@@ -85,18 +80,18 @@ def problem_from_db(session: Session, period_id: str) -> Problem:
             travel_buffer_minutes=period.travel_buffer_minutes,
         ),
         sites=tuple(
-            ProblemSite(id=s.id, name=s.name, address=s.address, contact=s.contact)
+            Site(id=s.id, name=s.name, address=s.address, contact=s.contact)
             for s in period_sites(session, period_id)
         ),
         slots=tuple(_problem_slot(s, tz) for s in period_slots(session, period_id)),
         doctors=doctors,
-        pinned=tuple(ProblemPin(doctor=p.doctor_id, slot=p.slot_id) for p in pins),
+        pinned=tuple(DoctorSlot(doctor=p.doctor_id, slot=p.slot_id) for p in pins),
     )
 
 
-def _problem_slot(slot: Slot, tz: ZoneInfo) -> ProblemSlot:
+def _problem_slot(slot: SlotRow, tz: ZoneInfo) -> Slot:
     # Stored in UTC; the problem speaks the period's local time.
-    return ProblemSlot(
+    return Slot(
         id=slot.id,
         site=slot.site_id,
         start=slot.start.astimezone(tz),
@@ -116,10 +111,10 @@ def _answers(session: Session, period_id: str) -> dict[str, dict[str, Answer]]:
     return out
 
 
-def _doctor_rows(session: Session, period_id: str) -> list[tuple[Doctor, DoctorPeriod]]:
+def _doctor_rows(session: Session, period_id: str) -> list[tuple[DoctorRow, DoctorPeriod]]:
     rows = session.exec(
-        select(Doctor, DoctorPeriod)
-        .join(DoctorPeriod, col(DoctorPeriod.doctor_id) == Doctor.id)
+        select(DoctorRow, DoctorPeriod)
+        .join(DoctorPeriod, col(DoctorPeriod.doctor_id) == DoctorRow.id)
         .where(DoctorPeriod.period_id == period_id)
         .order_by(col(DoctorPeriod.position))
     ).all()
@@ -162,7 +157,8 @@ def save_rota(
     session.flush()
     assert version.id is not None  # set by the flush
     session.add_all(
-        Assignment(rota_version_id=version.id, doctor_id=a.doctor, slot_id=a.slot, pinned=a.pinned)
+        AssignmentRow(rota_version_id=version.id, doctor_id=a.doctor, slot_id=a.slot,
+                      pinned=a.pinned)
         for a in rota.assignments
     )
     session.flush()
@@ -180,14 +176,14 @@ def rota_versions(session: Session, period_id: str) -> list[RotaVersion]:
     )
 
 
-def rota_assignments(session: Session, version_id: int) -> list[Assignment]:
+def rota_assignments(session: Session, version_id: int) -> list[AssignmentRow]:
     """The assignments of one rota version, in slot order."""
     return list(
         session.exec(
-            select(Assignment)
-            .join(Slot, col(Slot.id) == Assignment.slot_id)
-            .where(Assignment.rota_version_id == version_id)
-            .order_by(col(Slot.position), col(Assignment.doctor_id))
+            select(AssignmentRow)
+            .join(SlotRow, col(SlotRow.id) == AssignmentRow.slot_id)
+            .where(AssignmentRow.rota_version_id == version_id)
+            .order_by(col(SlotRow.position), col(AssignmentRow.doctor_id))
         ).all()
     )
 
@@ -203,11 +199,11 @@ def periods(session: Session) -> list[TensionPeriod]:
     )
 
 
-def period_sites(session: Session, period_id: str) -> list[Site]:
+def period_sites(session: Session, period_id: str) -> list[SiteRow]:
     return list(
         session.exec(
-            select(Site)
-            .join(PeriodSite, col(PeriodSite.site_id) == Site.id)
+            select(SiteRow)
+            .join(PeriodSite, col(PeriodSite.site_id) == SiteRow.id)
             .where(PeriodSite.period_id == period_id)
             .order_by(col(PeriodSite.position))
         ).all()
@@ -221,19 +217,19 @@ def period_slots(
     site: str | None = None,
     first: date | None = None,
     last: date | None = None,
-) -> list[Slot]:
+) -> list[SlotRow]:
     """The period's slots in problem order; optionally one site's, starting first..last."""
-    query = select(Slot).where(Slot.period_id == period_id)
+    query = select(SlotRow).where(SlotRow.period_id == period_id)
     if site is not None:
-        query = query.where(Slot.site_id == site)
+        query = query.where(SlotRow.site_id == site)
     if first is not None or last is not None:
         period = session.get(TensionPeriod, period_id)
         tz = ZoneInfo(period.timezone if period else "UTC")
         if first is not None:
-            query = query.where(col(Slot.start) >= _local_midnight(first, tz))
+            query = query.where(col(SlotRow.start) >= _local_midnight(first, tz))
         if last is not None:
-            query = query.where(col(Slot.start) < _local_midnight(last + timedelta(days=1), tz))
-    return list(session.exec(query.order_by(col(Slot.position))).all())
+            query = query.where(col(SlotRow.start) < _local_midnight(last + timedelta(days=1), tz))
+    return list(session.exec(query.order_by(col(SlotRow.position))).all())
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -247,12 +243,12 @@ def period_availability(
     """The answers given for the period's slots, by doctor then slot order."""
     query = (
         select(Availability)
-        .join(Slot, col(Slot.id) == Availability.slot_id)
-        .where(Slot.period_id == period_id)
+        .join(SlotRow, col(SlotRow.id) == Availability.slot_id)
+        .where(SlotRow.period_id == period_id)
     )
     if doctor is not None:
         query = query.where(Availability.doctor_id == doctor)
-    ordered = query.order_by(col(Availability.doctor_id), col(Slot.position))
+    ordered = query.order_by(col(Availability.doctor_id), col(SlotRow.position))
     return list(session.exec(ordered).all())
 
 

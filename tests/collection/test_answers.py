@@ -24,7 +24,7 @@ from scheduler.collection.answers import (
 )
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.problem import Answer, Problem
-from scheduler.models import Availability, DateAway, Doctor, DoctorPeriod, TensionPeriod
+from scheduler.models import Availability, DateAway, DoctorPeriod, DoctorRow, TensionPeriod
 from scheduler.storage.store import period_slots
 from tests.support.collection import NOW, PERIOD, load_period
 
@@ -159,7 +159,7 @@ def test_planning_closes_answers_even_before_the_deadline(session: Session,
 
 
 def test_doctor_not_taking_part_cannot_answer(session: Session, period: Problem) -> None:
-    session.add(Doctor(id="dr-new", name="Dr Nouveau"))
+    session.add(DoctorRow(id="dr-new", name="Dr Nouveau"))
     session.commit()
     with pytest.raises(NotInvited):
         save_answers(session, "dr-new", PERIOD, answers(), now=NOW)

@@ -22,7 +22,7 @@ from scheduler.collection.invitations import (
 from scheduler.config.settings import get_settings
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
-from scheduler.models import AccessToken, Doctor, DoctorPeriod, Invitation, TensionPeriod
+from scheduler.models import AccessToken, DoctorPeriod, DoctorRow, Invitation, TensionPeriod
 from scheduler.storage import tokens
 from scheduler.storage.db import make_engine, migrate
 from tests.support.collection import BASE_URL, NOW, PERIOD, link_secret, load_period, set_clock
@@ -43,7 +43,7 @@ def api(client: TestClient, period: Problem) -> TestClient:
 
 
 def new_doctor(session: Session, doctor_id: str = "dr-new") -> None:
-    session.add(Doctor(id=doctor_id, name="Dr Nouveau Venu", organisation_id="cpts-val",
+    session.add(DoctorRow(id=doctor_id, name="Dr Nouveau Venu", organisation_id="cpts-val",
                        email=f"{doctor_id}@example.org"))
     session.commit()
 
@@ -67,7 +67,7 @@ def test_link_expires_when_the_period_ends(session: Session, period: Problem) ->
     secret = link_secret(session, "dr-anne")
     stored = session.get(TensionPeriod, PERIOD)
     assert stored is not None and link_expiry(stored) == PERIOD_END
-    assert open_doctor_link(session, secret, now=PERIOD_END.replace(minute=0, hour=21)) \
+    assert open_doctor_link(session, secret, now=PERIOD_END.replace(minute=0, hour=21))\
         is not None
     assert open_doctor_link(session, secret, now=PERIOD_END) is None
 

@@ -13,7 +13,7 @@ from scheduler.collection.invitations import invite, send_invitations
 from scheduler.collection.mail import MailError, MailNotConfigured, Outgoing, send
 from scheduler.config.settings import Settings
 from scheduler.domain.problem import Problem
-from scheduler.models import Doctor, Invitation
+from scheduler.models import DoctorRow, Invitation
 from tests.support.collection import (
     BASE_URL,
     NOW,
@@ -93,7 +93,7 @@ def test_unreachable_server_is_recorded_and_the_link_still_works(
 def test_doctor_without_an_email_address_is_reported_not_sent(
     session: Session, sink: SmtpSink, period: Problem
 ) -> None:
-    session.add(Doctor(id="dr-sans", name="Dr Sans Courriel"))
+    session.add(DoctorRow(id="dr-sans", name="Dr Sans Courriel"))
     session.commit()
     issued = invite(session, PERIOD, ["dr-sans", "dr-anne"], now=NOW, base_url=BASE_URL)
     results = send_invitations(session, sink.settings(PLAIN), PERIOD, issued, now=NOW)

@@ -15,7 +15,7 @@ from scheduler.config.settings import get_settings
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.domain.rpps import make_rpps
-from scheduler.models import Doctor
+from scheduler.models import DoctorRow
 from tests.support.collection import load_period
 
 API = "/api/v1"
@@ -42,7 +42,7 @@ def period(session: Session) -> Problem:
 
 def doctors(session: Session) -> list[tuple[str, str, str | None, str | None, str | None]]:
     session.expire_all()
-    rows = session.exec(select(Doctor).order_by(Doctor.id)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(DoctorRow).order_by(DoctorRow.id)).all()  # type: ignore[arg-type]
     return [(d.id, d.name, d.email, d.rpps, d.organisation_id) for d in rows]
 
 
@@ -92,11 +92,11 @@ def test_reimport_updates_doctors_matched_by_rpps_or_email_without_duplicates(
     result = import_roster(session, changed.encode())
     assert [line.action for line in result.lines] == ["update", "update", "unchanged"]
     assert len(doctors(session)) == count
-    helene = session.get(Doctor, "dr-helene-lefevre")
+    helene = session.get(DoctorRow, "dr-helene-lefevre")
     assert helene is not None
     assert (helene.name, helene.email, helene.phone) == (
         "Dr Hélène Lefèvre-Dupont", "helene.dupont@example.org", "0700000000")
-    eric = session.get(Doctor, "dr-eric-noel")
+    eric = session.get(DoctorRow, "dr-eric-noel")
     assert eric is not None and (eric.name, eric.rpps) == ("Dr Éric Noël-Petit", RPPS_2)
 
 
@@ -205,7 +205,7 @@ def test_cli_previews_then_commits_a_roster(
         assert main(["import-roster", str(roster)]) == 0
         assert "would import (use --commit to write): 1 create" in capsys.readouterr().out
         assert main(["import-roster", str(roster), "--commit"]) == 0
-        assert "imported: 1 create, 0 update, 0 unchanged (cp1252, ';')" in \
+        assert "imported: 1 create, 0 update, 0 unchanged (cp1252, ';')" in\
             capsys.readouterr().out
         roster.write_bytes(content.replace("0612345678", "06-12").encode("cp1252"))
         assert main(["import-roster", str(roster), "--commit"]) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from scheduler.domain.problem import Pin
+from scheduler.domain.problem import DoctorSlot
 from scheduler.domain.rota import Assignment
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.replan import Move, diff, replan
@@ -76,21 +76,22 @@ def test_away_after_publication_is_respected() -> None:
 
 
 def test_diff_classifies_kept_moved_added_removed() -> None:
-    before = [Pin(doctor="a", slot="s1"), Pin(doctor="b", slot="s2"), Pin(doctor="c", slot="s3")]
+    before = [DoctorSlot(doctor="a", slot="s1"), DoctorSlot(doctor="b", slot="s2"),
+              DoctorSlot(doctor="c", slot="s3")]
     after = [Assignment(doctor="a", slot="s1"), Assignment(doctor="d", slot="s2"),
              Assignment(doctor="e", slot="s4")]
     d = diff(before, after)
-    assert d.kept == (Pin(doctor="a", slot="s1"),)
+    assert d.kept == (DoctorSlot(doctor="a", slot="s1"),)
     assert d.moved == (Move(slot="s2", from_doctor="b", to_doctor="d"),)
-    assert d.added == (Pin(doctor="e", slot="s4"),)
-    assert d.removed == (Pin(doctor="c", slot="s3"),)
+    assert d.added == (DoctorSlot(doctor="e", slot="s4"),)
+    assert d.removed == (DoctorSlot(doctor="c", slot="s3"),)
 
 
 def test_removed_by_the_manager_stays_removed() -> None:
     p = problem(SLOTS[:1], [doctor("a", IDS[:1], carry_over_hours=0.0), doctor("b", IDS[:1],
                                                                          carry_over_hours=8.0)])
     assert [a.doctor for a in solve(p, FAST).assignments] == ["a"]
-    without_a = replace(p, removed=(Pin(doctor="a", slot="s0"),))
+    without_a = replace(p, removed=(DoctorSlot(doctor="a", slot="s0"),))
     assert [a.doctor for a in solve(without_a, FAST).assignments] == ["b"]
     assert "removed" in {v.rule for v in RotaChecker(without_a).violations([("a", "s0")])}
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from scheduler.domain.enums import FeedKind, RotaStatus
 from scheduler.domain.problem import Problem
-from scheduler.models import PublishedEvent, RotaVersion, Slot
+from scheduler.models import PublishedEvent, RotaVersion, SlotRow
 from scheduler.publication.documents import FeedKey, feed_document
 from scheduler.publication.links import derive_feed_secret
 from scheduler.publication.publish import UnknownVersion, doctor_shifts, publish
@@ -154,7 +154,7 @@ def test_changed_slot_hours_bump_sequence_and_last_modified_and_keep_the_uid(
     save_version(session, seasons, FIRST)
     publish_at(session, T0)
     uid = str(by_slot(session, ALPHA)[SUMMER]["UID"])
-    slot = session.get(Slot, SUMMER)
+    slot = session.get(SlotRow, SUMMER)
     assert slot is not None
     slot.end = slot.end + timedelta(hours=1)  # the manager moves the end to 01:00
     session.add(slot)

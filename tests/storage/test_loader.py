@@ -16,7 +16,7 @@ from scheduler.domain.enums import RotaStatus
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Rota, SolveStatus, UncoveredSeats
-from scheduler.models import Doctor, DoctorPeriod, Site
+from scheduler.models import DoctorPeriod, DoctorRow, SiteRow
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import Scenario, load_scenario, parse_scenario
 from scheduler.storage.loader import LoadResult, load_scenario_into
@@ -153,7 +153,7 @@ def test_a_second_period_refreshes_a_doctors_phone_and_skills(
     data = next_week(tiny_data)
     data["doctors"][1] |= {"phone": "+33 6 00 00 00 00", "skills": ["sutures"]}
     load(session, data, "d2")
-    doctor = session.get(Doctor, data["doctors"][1]["id"])
+    doctor = session.get(DoctorRow, data["doctors"][1]["id"])
     assert doctor is not None
     assert (doctor.phone, doctor.skills) == ("+33 6 00 00 00 00", ["sutures"])
 
@@ -293,7 +293,7 @@ def test_nothing_is_stored_for_a_site_when_the_load_is_refused(
     data["sites"].append({"id": "chic", "name": "CHIC"})
     data["doctors"][0]["rpps"] = "10000000066"
     refused(session, data)
-    assert session.get(Site, "chic") is None
+    assert session.get(SiteRow, "chic") is None
 
 
 # Rota versions -----------------------------------------------------------------------------

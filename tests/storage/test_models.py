@@ -14,12 +14,12 @@ from sqlmodel import Session
 from scheduler.domain.enums import OrganisationKind, PeriodStatus
 from scheduler.domain.rota import SolveStatus
 from scheduler.models import (
-    Assignment,
-    Doctor,
+    AssignmentRow,
+    DoctorRow,
     Organisation,
     RotaVersion,
-    Site,
-    Slot,
+    SiteRow,
+    SlotRow,
     TensionPeriod,
 )
 
@@ -32,13 +32,13 @@ def _sql(session: Session, query: str) -> list[Any]:
 
 
 def _period_with_site(session: Session) -> None:
-    session.add(Site(id="chiv", name="CHIV"))
+    session.add(SiteRow(id="chiv", name="CHIV"))
     session.add(TensionPeriod(id="p", name="P", start=date(2026, 7, 1), end=date(2026, 8, 31)))
     session.commit()
 
 
-def _slot(start: datetime, end: datetime, slot_id: str = "s1", period: str = "p") -> Slot:
-    return Slot(
+def _slot(start: datetime, end: datetime, slot_id: str = "s1", period: str = "p") -> SlotRow:
+    return SlotRow(
         id=slot_id, period_id=period, site_id="chiv", start=start, end=end, seats=1, position=0
     )
 
@@ -50,7 +50,7 @@ def test_slot_times_come_back_aware_and_equal(session: Session) -> None:
     session.add(_slot(start, end))
     session.commit()
     session.expire_all()
-    stored = session.get(Slot, "s1")
+    stored = session.get(SlotRow, "s1")
     assert stored is not None
     assert stored.start.utcoffset() is not None
     assert (stored.start, stored.end) == (start, end)
@@ -61,7 +61,7 @@ def test_slot_times_are_stored_in_utc(session: Session) -> None:
     session.add(_slot(datetime(2026, 7, 14, 20, tzinfo=PARIS), datetime(2026, 7, 15, tzinfo=PARIS)))
     session.commit()
     session.expire_all()
-    stored = session.get(Slot, "s1")
+    stored = session.get(SlotRow, "s1")
     assert stored is not None
     assert stored.start.utcoffset() == UTC.utcoffset(None)
     assert stored.start.replace(tzinfo=None) == datetime(2026, 7, 14, 18)
@@ -74,7 +74,7 @@ def test_night_across_the_october_clock_change_keeps_its_real_length(session: Se
     session.add(_slot(start, end))
     session.commit()
     session.expire_all()
-    stored = session.get(Slot, "s1")
+    stored = session.get(SlotRow, "s1")
     assert stored is not None
     assert (stored.end - stored.start).total_seconds() == 13 * 3600
 
@@ -112,23 +112,23 @@ def test_enums_are_stored_as_their_values(session: Session) -> None:
 
 
 def test_two_doctors_cannot_share_an_rpps(session: Session) -> None:
-    session.add(Doctor(id="a", name="A", rpps="10000000017"))
-    session.add(Doctor(id="b", name="B", rpps="10000000017"))
+    session.add(DoctorRow(id="a", name="A", rpps="10000000017"))
+    session.add(DoctorRow(id="b", name="B", rpps="10000000017"))
     with pytest.raises(IntegrityError):
         session.commit()
 
 
 def test_many_doctors_may_have_no_rpps_or_email(session: Session) -> None:
-    session.add_all(Doctor(id=f"d{i}", name=f"D{i}") for i in range(3))
+    session.add_all(DoctorRow(id=f"d{i}", name=f"D{i}") for i in range(3))
     session.commit()
     assert sorted(_sql(session, "SELECT id FROM doctor")) == ["d0", "d1", "d2"]
 
 
 def test_doctor_skills_round_trip_as_a_list(session: Session) -> None:
-    session.add(Doctor(id="a", name="A", skills=["paediatrics", "sutures"]))
+    session.add(DoctorRow(id="a", name="A", skills=["paediatrics", "sutures"]))
     session.commit()
     session.expire_all()
-    doctor = session.get(Doctor, "a")
+    doctor = session.get(DoctorRow, "a")
     assert doctor is not None
     assert doctor.skills == ["paediatrics", "sutures"]
 
@@ -136,14 +136,14 @@ def test_doctor_skills_round_trip_as_a_list(session: Session) -> None:
 def test_an_assignment_is_stored_once_per_version_doctor_and_slot(session: Session) -> None:
     _period_with_site(session)
     session.add(_slot(datetime(2026, 7, 1, 18, tzinfo=UTC), datetime(2026, 7, 1, 22, tzinfo=UTC)))
-    session.add(Doctor(id="a", name="A"))
+    session.add(DoctorRow(id="a", name="A"))
     version = RotaVersion(period_id="p", number=1, solver_status=SolveStatus.OPTIMAL)
     session.add(version)
     session.commit()
     assert version.id is not None
-    session.add(Assignment(rota_version_id=version.id, doctor_id="a", slot_id="s1"))
+    session.add(AssignmentRow(rota_version_id=version.id, doctor_id="a", slot_id="s1"))
     session.commit()
-    session.add(Assignment(rota_version_id=version.id, doctor_id="a", slot_id="s1", pinned=True))
+    session.add(AssignmentRow(rota_version_id=version.id, doctor_id="a", slot_id="s1", pinned=True))
     with pytest.raises(IntegrityError):
         session.commit()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.problem import Answer, Doctor, Period, Pin, Problem, Rules, Site, Slot
+from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Rota
 from scheduler.engine.checker import RotaChecker
 from scheduler.solver import SolveOptions, solve
@@ -51,7 +51,7 @@ def problem(
         sites=tuple(Site(id=s, name=s.upper(), address=f"{s} address") for s in sites),
         slots=tuple(slots),
         doctors=tuple(doctors),
-        pinned=tuple(Pin(doctor=d, slot=s) for d, s in pinned),
+        pinned=tuple(DoctorSlot(doctor=d, slot=s) for d, s in pinned),
     )
 
 

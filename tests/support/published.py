@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.models import PublishedEvent, RotaVersion, Slot
+from scheduler.models import PublishedEvent, RotaVersion, SlotRow
 from scheduler.publication.publish import Publication, publish
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import parse_scenario
@@ -95,7 +95,7 @@ def db_instants(session: Session, slot_ids: Iterable[str]) -> list[tuple[str, da
     """(slot, start, end) in UTC from the slot table, sorted by start."""
     found = []
     for slot_id in slot_ids:
-        slot = session.get(Slot, slot_id)
+        slot = session.get(SlotRow, slot_id)
         assert slot is not None
         found.append((slot_id, slot.start.astimezone(UTC), slot.end.astimezone(UTC)))
     return sorted(found, key=lambda item: (item[1], item[0]))

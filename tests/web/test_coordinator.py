@@ -15,7 +15,7 @@ from scheduler.collection.answers import Answers, save_answers
 from scheduler.collection.coordinators import issue_coordinator_link
 from scheduler.domain.enums import TokenKind
 from scheduler.domain.problem import Answer, Problem
-from scheduler.models import Doctor
+from scheduler.models import DoctorRow
 from scheduler.storage import tokens
 from tests.support.collection import (
     BASE_URL,
@@ -91,7 +91,7 @@ def test_a_gps_saved_answer_shows_in_the_coordinator_view(client: TestClient, vi
 
 def test_member_outside_the_period_is_shown_as_not_invited(client: TestClient, view: str,
                                                            session: Session) -> None:
-    session.add(Doctor(id="dr-new", name="Dr Nouveau", organisation_id="cpts-val"))
+    session.add(DoctorRow(id="dr-new", name="Dr Nouveau", organisation_id="cpts-val"))
     session.commit()
     assert "Pas invité·e à cette période" in row(client.get(view).text, "dr-new")
 

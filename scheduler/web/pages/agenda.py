@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from scheduler.domain.enums import TokenKind
 from scheduler.domain.french import slot_hours, weekday_date
-from scheduler.models import AccessToken, Doctor
+from scheduler.models import AccessToken, DoctorRow
 from scheduler.publication.links import doctor_feed_secret, rotate_doctor_feed
 from scheduler.publication.publish import Shift, doctor_shifts
 from scheduler.storage import tokens
@@ -40,7 +40,7 @@ def agenda(token: str, request: Request, session: SessionDep, settings: Settings
     """The doctor's published shifts and their calendar subscription."""
     now = datetime.now(UTC)
     link = _doctor_link(session, token, now)
-    doctor = session.get(Doctor, link.doctor_id) if link and link.doctor_id else None
+    doctor = session.get(DoctorRow, link.doctor_id) if link and link.doctor_id else None
     if doctor is None:
         return not_found_page(request, settings.ed_contact)
     secret = doctor_feed_secret(session, link_secret=token, doctor_id=doctor.id, now=now)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from scheduler.collection.answers import MAX_AWAY_RANGES, AnswerProblem, Answers, Summary
 from scheduler.domain import french
 from scheduler.domain.problem import Answer
-from scheduler.models import Slot
+from scheduler.models import SlotRow
 
 NONE = "none"
 CHOICES = (NONE, Answer.AVAILABLE.value, Answer.PREFERRED.value)
@@ -54,7 +54,7 @@ class GridWeek:
 
 
 def build_grid(
-    first: date, last: date, slots: Sequence[Slot], timezone: str, site_names: Mapping[str, str]
+    first: date, last: date, slots: Sequence[SlotRow], timezone: str, site_names: Mapping[str, str]
 ) -> list[GridWeek]:
     """Weeks (Monday to Sunday) × days of the period, each day with the slots starting on it."""
     tz = ZoneInfo(timezone)
@@ -84,7 +84,7 @@ def build_grid(
     return weeks
 
 
-def _day_title(day: date, slots: Mapping[str, Slot], shown: list[GridSlot]) -> str:
+def _day_title(day: date, slots: Mapping[str, SlotRow], shown: list[GridSlot]) -> str:
     tags = {tag for g in shown for tag in slots[g.id].tags}
     suffix = " (pont)" if "bridge" in tags else " (férié)" if "holiday" in tags else ""
     return french.weekday_date(day) + suffix
@@ -102,7 +102,7 @@ class QuickAction:
 CLEAR = "effacer"
 
 
-def quick_actions(slots: Sequence[Slot], timezone: str) -> list[QuickAction]:
+def quick_actions(slots: Sequence[SlotRow], timezone: str) -> list[QuickAction]:
     """Groups a GP thinks in: weekday evenings, the Sundays of a month, public holidays..."""
     tz = ZoneInfo(timezone)
     local = [(s, s.start.astimezone(tz)) for s in slots]
