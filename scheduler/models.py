@@ -273,7 +273,8 @@ class RotaVersionBase(SQLModel):
     published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     seed: int = 0
     solver_status: SolveStatus = Field(sa_type=_enum(SolveStatus))
-    #: Solver report: `stages`, `metrics`, `uncovered` (with reasons) and `conflicts`.
+    #: The solver's report (`engine.report`): uncovered seats with reasons, conflicts, stages,
+    #: metrics, changes (when re-planning) and loads.
     statistics: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     note: str = ""
 

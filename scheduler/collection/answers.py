@@ -21,12 +21,13 @@ from sqlmodel import Session, col, delete, func, insert, select, update
 
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
-from scheduler.domain.problem import Answer
+from scheduler.domain.problem import Answer, Doctor
 from scheduler.models import Availability, DateAway, DoctorPeriod, SlotRow, TensionPeriod
 
-#: Bounds of the caps a GP can give (a week holds at most 21 slots of 8 hours).
-MAX_SHIFTS = 200
-MAX_SHIFTS_PER_WEEK = 21
+#: The caps a GP can give in the form: the domain's bounds, from 1 (0 would mean "never":
+#: offering no slot says that).
+MAX_SHIFTS = int(Doctor.BOUNDS["max_shifts"].high)
+MAX_SHIFTS_PER_WEEK = int(Doctor.BOUNDS["max_shifts_per_week"].high)
 MAX_AWAY_RANGES = 20
 MAX_COMMENT_CHARS = 2000
 #: Periods whose answers are still being collected.

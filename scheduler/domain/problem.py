@@ -2,6 +2,8 @@
 
 Pure data, no I/O. Times are timezone-aware; durations are real elapsed time, so a
 20:00–08:00 night across the October clock change lasts 13 h (DESIGN, counting conventions).
+Each type checks its own invariants when built (ValueError naming the field): ids unique,
+periods and slots in order, every number within the `BOUNDS` of its type.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from scheduler.domain.bounds import Bound, check_bounds
 
 UTC = ZoneInfo("UTC")
 
@@ -32,10 +36,20 @@ UNPOPULAR_TAGS = frozenset({"night", "weekend", "holiday"})
 
 @dataclass(frozen=True, kw_only=True)
 class Period:
+    """A tension period: its dates (inclusive) and the time zone its slots are read in."""
+
     id: str
     start: date
     end: date
     timezone: str = "Europe/Paris"
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"end: {self.end} is before start {self.start}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -52,6 +66,15 @@ class Rules:
     max_shifts_per_day: int | None = None
     #: (a, b): a doctor may not work a slot of kind b on the local date after one of kind a.
     forbidden_successions: tuple[tuple[str, str], ...] = ()
+
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "min_rest_hours": Bound(0, 48),
+        "travel_buffer_minutes": Bound(0, 600),
+        "max_shifts_per_day": Bound(1, 24),
+    }
+
+    def __post_init__(self) -> None:
+        check_bounds(self, self.BOUNDS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +104,26 @@ class Slot:
     #: beyond `seats` costing `over_cover_cost` (a soft over-cover, as in staffing benchmarks).
     max_seats: int | None = None
     over_cover_cost: int = 0
+
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "seats": Bound(0, 50),
+        "priority": Bound(1, 100),
+        "max_seats": Bound(0, 500),
+        "over_cover_cost": Bound(0, 1000),
+    }
+
+    def __post_init__(self) -> None:
+        try:
+            check_bounds(self, self.BOUNDS)
+        except ValueError as exc:
+            raise ValueError(f"slot {self.id}: {exc}") from None
+        if self.start.utcoffset() is None or self.end.utcoffset() is None:
+            raise ValueError(f"slot {self.id}: start and end need a time zone")
+        if self.end_utc <= self.start_utc:
+            raise ValueError(f"slot {self.id}: end {self.end.isoformat()} is not after start")
+        if self.max_seats is not None and self.max_seats < self.seats:
+            raise ValueError(f"slot {self.id}: max_seats {self.max_seats} is below seats "
+                             f"{self.seats}")
 
     # Python compares and subtracts aware datetimes sharing one tzinfo as wall-clock times, so
     # every elapsed-time computation goes through UTC (a night across the October change: 13 h).
@@ -150,7 +193,31 @@ class Doctor:
     #: lost if not assigned), a negative one asks to be spared it (lost if assigned).
     wishes: Mapping[str, int] = field(default_factory=dict)
 
+    #: Caps a doctor may give, in shifts, hours or days (a week holds at most 21 slots of 8 h;
+    #: 62 days is the longest period). 0 means "never" where it is allowed.
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "max_shifts": Bound(0, 200),
+        "max_shifts_per_week": Bound(0, 21),
+        "max_consecutive_days": Bound(1, 62),
+        "max_hours": Bound(0, 2000),
+        "carry_over_hours": Bound(0, 5000),
+        "max_shifts_per_site": Bound(0, 200),
+        "min_hours": Bound(0, 2000),
+        "max_shifts_by_kind": Bound(0, 400),
+        "min_consecutive_days": Bound(1, 62),
+        "min_days_off": Bound(1, 62),
+        "max_weekends": Bound(0, 60),
+        "wishes": Bound(-1000, 1000),
+    }
+
     def __post_init__(self) -> None:
+        try:
+            check_bounds(self, self.BOUNDS)
+        except ValueError as exc:
+            raise ValueError(f"doctor {self.id}: {exc}") from None
+        for first, last in self.away:
+            if last < first:
+                raise ValueError(f"doctor {self.id}: away: {last} is before {first}")
         # Loads are counted in whole minutes by the model and the checker alike.
         object.__setattr__(self, "carry_over_hours", round(self.carry_over_hours * 60) / 60)
 

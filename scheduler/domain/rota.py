@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from scheduler.domain.problem import DoctorSlot
+from scheduler.domain.rules import Rule
 
 
 class SolveStatus(StrEnum):
@@ -42,9 +47,9 @@ class StageReport:
 
 @dataclass(frozen=True, kw_only=True)
 class Conflict:
-    """Contradictory hard data: which rule and which records."""
+    """Contradictory hard data: which rule (None: the hard rules together) and which records."""
 
-    rule: str
+    rule: Rule | None
     records: tuple[str, ...]
     message: str
 
@@ -68,3 +73,43 @@ class Rota:
     conflicts: list[Conflict] = field(default_factory=list)
     solve_seconds: float = 0.0
     seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Move:
+    slot: str
+    from_doctor: str
+    to_doctor: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RotaDiff:
+    """What a re-plan changed, against the published rota."""
+
+    kept: tuple[DoctorSlot, ...]
+    moved: tuple[Move, ...]  # the slot stays covered by another doctor
+    added: tuple[DoctorSlot, ...]  # newly covered seats
+    removed: tuple[DoctorSlot, ...]  # published assignments dropped, seat left empty
+
+    @property
+    def changed(self) -> int:
+        return len(self.moved) + len(self.removed)
+
+
+def diff(published: Iterable[DoctorSlot], assignments: Iterable[Assignment]) -> RotaDiff:
+    before = set(published)
+    after = {DoctorSlot(doctor=a.doctor, slot=a.slot) for a in assignments}
+    gone: dict[str, list[str]] = defaultdict(list)
+    new: dict[str, list[str]] = defaultdict(list)
+    for p in sorted(before - after):
+        gone[p.slot].append(p.doctor)
+    for p in sorted(after - before):
+        new[p.slot].append(p.doctor)
+    moved, added, removed = [], [], []
+    for slot in sorted(gone.keys() | new.keys()):
+        pairs = list(zip(gone[slot], new[slot], strict=False))
+        moved += [Move(slot=slot, from_doctor=a, to_doctor=b) for a, b in pairs]
+        removed += [DoctorSlot(doctor=d, slot=slot) for d in gone[slot][len(pairs):]]
+        added += [DoctorSlot(doctor=d, slot=slot) for d in new[slot][len(pairs):]]
+    return RotaDiff(kept=tuple(sorted(before & after)), moved=tuple(moved), added=tuple(added),
+                    removed=tuple(removed))

@@ -14,13 +14,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.domain.rules import Rule
 
 UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Violation:
-    rule: str
+    rule: Rule
     doctor: str
     slots: tuple[str, ...]
     message: str
@@ -70,7 +71,7 @@ class RotaChecker:
         out: list[Violation] = []
         for doctor_id, slot_id in pairs:
             if doctor_id not in self.doctors or slot_id not in self.slots:
-                out.append(Violation(rule="unknown record", doctor=doctor_id, slots=(slot_id,),
+                out.append(Violation(rule=Rule.UNKNOWN_RECORD, doctor=doctor_id, slots=(slot_id,),
                                      message="assignment names an unknown doctor or slot"))
         known = [(d, s) for d, s in pairs if d in self.doctors and s in self.slots]
         out += self._duplicates(known)
@@ -95,20 +96,20 @@ class RotaChecker:
         out += self._days(doctor, slots)
         return out
 
-    def _v(self, rule: str, doctor: Doctor, slots: Iterable[Slot], message: str) -> Violation:
+    def _v(self, rule: Rule, doctor: Doctor, slots: Iterable[Slot], message: str) -> Violation:
         return Violation(rule=rule, doctor=doctor.id, slots=tuple(s.id for s in slots),
                          message=message)
 
     def _pair(self, doctor: Doctor, slot: Slot) -> list[Violation]:
         out = []
         if slot.id not in doctor.availability:
-            out.append(self._v("availability", doctor, [slot], "slot not offered by the doctor"))
+            out.append(self._v(Rule.AVAILABILITY, doctor, [slot], "slot not offered by the doctor"))
         away = sorted(d for d in local_dates_touched(slot, self.tz) if doctor.is_away_on(d))
         if away:
-            out.append(self._v("dates away", doctor, [slot], f"doctor away on {away[0]}"))
+            out.append(self._v(Rule.DATES_AWAY, doctor, [slot], f"doctor away on {away[0]}"))
         missing = set(slot.skills) - set(doctor.skills)
         if missing:
-            out.append(self._v("skills", doctor, [slot], f"missing skills {sorted(missing)}"))
+            out.append(self._v(Rule.SKILLS, doctor, [slot], f"missing skills {sorted(missing)}"))
         return out
 
     def _spacing(self, doctor: Doctor, slots: Sequence[Slot]) -> list[Violation]:
@@ -119,40 +120,40 @@ class RotaChecker:
             for b in ordered[i + 1 :]:
                 gap_h = (b.start.astimezone(UTC) - a.end.astimezone(UTC)).total_seconds() / 3600
                 if gap_h < 0:
-                    out.append(self._v("no overlap", doctor, [a, b], "overlapping slots"))
+                    out.append(self._v(Rule.NO_OVERLAP, doctor, [a, b], "overlapping slots"))
                 elif gap_h < rules.min_rest_hours:
-                    out.append(self._v("minimum rest", doctor, [a, b],
+                    out.append(self._v(Rule.MINIMUM_REST, doctor, [a, b],
                                        f"{gap_h:g} h rest < {rules.min_rest_hours:g} h"))
                 elif a.site != b.site and gap_h * 60 < rules.travel_buffer_minutes:
-                    out.append(self._v("travel buffer", doctor, [a, b],
+                    out.append(self._v(Rule.TRAVEL_BUFFER, doctor, [a, b],
                                        f"{gap_h * 60:g} min between sites"))
         return out
 
     def _caps(self, doctor: Doctor, slots: Sequence[Slot]) -> list[Violation]:
         out = []
         if doctor.max_shifts is not None and len(slots) > doctor.max_shifts:
-            out.append(self._v("period cap", doctor, slots,
+            out.append(self._v(Rule.PERIOD_CAP, doctor, slots,
                                f"{len(slots)} shifts > {doctor.max_shifts}"))
         if doctor.max_shifts_per_week is not None:
             weeks = Counter(local_start_date(s, self.tz).isocalendar()[:2] for s in slots)
             for (year, week), n in sorted(weeks.items()):
                 if n > doctor.max_shifts_per_week:
-                    out.append(self._v("weekly cap", doctor, slots,
+                    out.append(self._v(Rule.WEEKLY_CAP, doctor, slots,
                                        f"{n} shifts in {year}-W{week:02d} > "
                                        f"{doctor.max_shifts_per_week}"))
         total = sum(hours(s) for s in slots)
         if doctor.max_hours is not None and total > doctor.max_hours + 1e-9:
-            out.append(self._v("hours cap", doctor, slots,
+            out.append(self._v(Rule.HOURS_CAP, doctor, slots,
                                f"{total:g} h > {doctor.max_hours:g} h"))
         per_site = Counter(s.site for s in slots)
         for site, cap in sorted(doctor.max_shifts_per_site.items()):
             if per_site[site] > cap:
-                out.append(self._v("site cap", doctor, [s for s in slots if s.site == site],
+                out.append(self._v(Rule.SITE_CAP, doctor, [s for s in slots if s.site == site],
                                    f"{per_site[site]} shifts at {site} > {cap}"))
         if doctor.max_consecutive_days is not None:
             run = longest_run({local_start_date(s, self.tz) for s in slots})
             if run > doctor.max_consecutive_days:
-                out.append(self._v("consecutive days", doctor, slots,
+                out.append(self._v(Rule.CONSECUTIVE_DAYS, doctor, slots,
                                    f"{run} consecutive days > {doctor.max_consecutive_days}"))
         return out
 
@@ -163,12 +164,12 @@ class RotaChecker:
         rules = self.problem.rules
         total = sum(hours(s) for s in slots)
         if doctor.min_hours is not None and total < doctor.min_hours - 1e-9:
-            out.append(self._v("minimum hours", doctor, slots,
+            out.append(self._v(Rule.MINIMUM_HOURS, doctor, slots,
                                f"{total:g} h < {doctor.min_hours:g} h"))
         kinds = Counter(s.kind for s in slots)
         for kind, cap in sorted(doctor.max_shifts_by_kind.items()):
             if kinds[kind] > cap:
-                out.append(self._v("kind cap", doctor, [s for s in slots if s.kind == kind],
+                out.append(self._v(Rule.KIND_CAP, doctor, [s for s in slots if s.kind == kind],
                                    f"{kinds[kind]} {kind!r} shifts > {cap}"))
         on_day: dict[date, list[Slot]] = defaultdict(list)
         for s in slots:
@@ -176,7 +177,7 @@ class RotaChecker:
         if rules.max_shifts_per_day is not None:
             for day, day_slots in sorted(on_day.items()):
                 if len(day_slots) > rules.max_shifts_per_day:
-                    out.append(self._v("shifts per day", doctor, day_slots,
+                    out.append(self._v(Rule.SHIFTS_PER_DAY, doctor, day_slots,
                                        f"{len(day_slots)} shifts on {day} > "
                                        f"{rules.max_shifts_per_day}"))
         forbidden = set(rules.forbidden_successions)
@@ -184,13 +185,13 @@ class RotaChecker:
             for a in day_slots:
                 for b in on_day.get(day + timedelta(days=1), []):
                     if (a.kind, b.kind) in forbidden:
-                        out.append(self._v("forbidden succession", doctor, [a, b],
+                        out.append(self._v(Rule.FORBIDDEN_SUCCESSION, doctor, [a, b],
                                            f"{b.kind!r} the day after {a.kind!r}"))
         out += self._runs(doctor, slots, set(on_day))
         if doctor.max_weekends is not None:
             weekends = {d.isocalendar()[:2] for d in on_day if d.isoweekday() >= 6}
             if len(weekends) > doctor.max_weekends:
-                out.append(self._v("weekends", doctor, slots,
+                out.append(self._v(Rule.WEEKENDS, doctor, slots,
                                    f"{len(weekends)} weekends worked > {doctor.max_weekends}"))
         return out
 
@@ -211,7 +212,7 @@ class RotaChecker:
         for working, first, length in runs[1:-1]:  # runs touching an edge are exempt
             minimum = doctor.min_consecutive_days if working else doctor.min_days_off
             if minimum is not None and length < minimum:
-                rule = "minimum consecutive days" if working else "minimum days off"
+                rule = Rule.MINIMUM_CONSECUTIVE_DAYS if working else Rule.MINIMUM_DAYS_OFF
                 what = "working days" if working else "days off"
                 out.append(self._v(rule, doctor, slots,
                                    f"{length} {what} from {days[first]} < {minimum}"))
@@ -219,7 +220,7 @@ class RotaChecker:
 
     def _removed(self, pairs: set[tuple[str, str]]) -> list[Violation]:
         return [
-            Violation(rule="removed", doctor=p.doctor, slots=(p.slot,),
+            Violation(rule=Rule.REMOVED, doctor=p.doctor, slots=(p.slot,),
                       message="assignment removed by the manager is back")
             for p in self.problem.removed
             if (p.doctor, p.slot) in pairs
@@ -227,7 +228,7 @@ class RotaChecker:
 
     def _duplicates(self, pairs: list[tuple[str, str]]) -> list[Violation]:
         return [
-            Violation(rule="duplicate", doctor=d, slots=(s,), message="assigned twice")
+            Violation(rule=Rule.DUPLICATE, doctor=d, slots=(s,), message="assigned twice")
             for (d, s), n in Counter(pairs).items()
             if n > 1
         ]
@@ -235,7 +236,7 @@ class RotaChecker:
     def _seats(self, pairs: list[tuple[str, str]]) -> list[Violation]:
         per_slot = Counter(s for _, s in set(pairs))
         return [
-            Violation(rule="seats", doctor="", slots=(s,),
+            Violation(rule=Rule.SEATS, doctor="", slots=(s,),
                       message=f"{n} doctors > {most} seats")
             for s, n in sorted(per_slot.items())
             if n > (most := self._most_doctors(self.slots[s]))
@@ -247,7 +248,7 @@ class RotaChecker:
 
     def _pinned(self, pairs: set[tuple[str, str]]) -> list[Violation]:
         return [
-            Violation(rule="pinned", doctor=p.doctor, slots=(p.slot,),
+            Violation(rule=Rule.PINNED, doctor=p.doctor, slots=(p.slot,),
                       message="pinned assignment missing")
             for p in self.problem.pinned
             if (p.doctor, p.slot) not in pairs

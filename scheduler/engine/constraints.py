@@ -1,7 +1,9 @@
 """The rota rules as CP-SAT constraints: one `add_<rule>` per rule of DESIGN.
 
 Availability, dates away and skills are enforced by `eligibility.py` (a variable exists only for
-an eligible doctor × slot pair); everything else is added here on a `RotaModel`.
+an eligible doctor × slot pair); everything else is added here on a `RotaModel`. Each `add_*`
+says which `Rule`s it enforces (`@enforces`), so the registry `HARD_RULES` names every rule the
+model holds, and a test checks that it holds every rule of `scheduler.domain.rules`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from datetime import date, timedelta
 from ortools.sat.python import cp_model
 
 from scheduler.domain.problem import Doctor, Problem, Slot
-from scheduler.engine.eligibility import eligible_pairs, in_conflict
+from scheduler.domain.rules import Rule
+from scheduler.engine.eligibility import ELIGIBILITY_RULES, eligible_pairs, in_conflict
 
 
 @dataclass
@@ -40,8 +43,8 @@ class RotaModel:
             m.x[doctor.id, slot.id] = m.model.new_bool_var(f"x[{doctor.id},{slot.id}]")
             m.by_doctor[doctor.id].append(slot)
             m.by_slot[slot.id].append(doctor)
-        for rule in HARD_RULES:
-            rule(m)
+        for _, add in HARD_RULES:
+            add(m)
         return m
 
     def doctor_vars(self, doctor: Doctor) -> list[tuple[Slot, cp_model.IntVar]]:
@@ -76,6 +79,26 @@ class RotaModel:
         return self._works[key]
 
 
+AddRule = Callable[[RotaModel], None]
+
+#: Every constraint function, in the order the model is built, with the rules it enforces.
+HARD_RULES: list[tuple[frozenset[Rule], AddRule]] = []
+
+
+def enforces(*rules: Rule) -> Callable[[AddRule], AddRule]:
+    """Register a constraint function as the model's enforcement of `rules`."""
+    def register(add: AddRule) -> AddRule:
+        HARD_RULES.append((frozenset(rules), add))
+        return add
+    return register
+
+
+def enforced_rules() -> frozenset[Rule]:
+    """Every rule the model holds: the eligibility rules (no variable) and the registered ones."""
+    return ELIGIBILITY_RULES.union(*(rules for rules, _ in HARD_RULES))
+
+
+@enforces(Rule.SEATS)
 def add_seats(m: RotaModel) -> None:
     """Seats: at most `seats` doctors per slot (or `max_seats` where set); empty seats are
     uncovered, doctors beyond `seats` are over-cover."""
@@ -97,6 +120,7 @@ def add_seats(m: RotaModel) -> None:
         m.over[slot.id] = over
 
 
+@enforces(Rule.NO_OVERLAP, Rule.MINIMUM_REST, Rule.TRAVEL_BUFFER)
 def add_no_overlap_rest_and_travel(m: RotaModel) -> None:
     """No overlapping slots for a doctor, minimum rest between shifts, travel buffer between sites.
 
@@ -134,6 +158,7 @@ def _add_travel_pairs(m: RotaModel, doctor: Doctor, slots: list[Slot], rest: tim
                 m.model.add_bool_or([m.x[doctor.id, a.id].Not(), m.x[doctor.id, b.id].Not()])
 
 
+@enforces(Rule.PERIOD_CAP)
 def add_period_cap(m: RotaModel) -> None:
     """At most N shifts in the period."""
     for doctor in m.problem.doctors:
@@ -141,6 +166,7 @@ def add_period_cap(m: RotaModel) -> None:
             m.model.add(sum(v for _, v in m.doctor_vars(doctor)) <= doctor.max_shifts)
 
 
+@enforces(Rule.WEEKLY_CAP)
 def add_weekly_cap(m: RotaModel) -> None:
     """At most M shifts per ISO week (of the local start date)."""
     tz = m.problem.tz
@@ -156,6 +182,7 @@ def add_weekly_cap(m: RotaModel) -> None:
                 m.model.add(sum(week_vars) <= doctor.max_shifts_per_week)
 
 
+@enforces(Rule.HOURS_CAP)
 def add_hours_cap(m: RotaModel) -> None:
     """At most H hours in the period (real elapsed time)."""
     for doctor in m.problem.doctors:
@@ -165,6 +192,7 @@ def add_hours_cap(m: RotaModel) -> None:
         m.model.add(sum(s.minutes * v for s, v in m.doctor_vars(doctor)) <= limit)
 
 
+@enforces(Rule.CONSECUTIVE_DAYS)
 def add_consecutive_days_cap(m: RotaModel) -> None:
     """At most K consecutive working days (a shift belongs to its local start date)."""
     tz = m.problem.tz
@@ -193,6 +221,7 @@ def add_consecutive_days_cap(m: RotaModel) -> None:
                 m.model.add(sum(works[day] for day in window) <= k)
 
 
+@enforces(Rule.SITE_CAP)
 def add_site_caps(m: RotaModel) -> None:
     """At most N shifts at one site, where a doctor sets per-site caps (multi-site periods)."""
     for doctor in m.problem.doctors:
@@ -202,12 +231,14 @@ def add_site_caps(m: RotaModel) -> None:
                 m.model.add(sum(here) <= cap)
 
 
+@enforces(Rule.PINNED)
 def add_pinned(m: RotaModel) -> None:
     """Pinned assignments stay (their feasibility is checked before solving)."""
     for pin in m.problem.pinned:
         m.model.add(m.x[pin.doctor, pin.slot] == 1)
 
 
+@enforces(Rule.REMOVED)
 def add_removed(m: RotaModel) -> None:
     """Assignments the manager removed by hand stay removed."""
     for pair in m.problem.removed:
@@ -216,6 +247,7 @@ def add_removed(m: RotaModel) -> None:
             m.model.add(var == 0)
 
 
+@enforces(Rule.MINIMUM_HOURS)
 def add_min_hours(m: RotaModel) -> None:
     """At least H hours in the period (real elapsed time)."""
     for doctor in m.problem.doctors:
@@ -225,6 +257,7 @@ def add_min_hours(m: RotaModel) -> None:
         m.model.add(sum(s.minutes * v for s, v in m.doctor_vars(doctor)) >= floor)
 
 
+@enforces(Rule.KIND_CAP)
 def add_kind_caps(m: RotaModel) -> None:
     """At most N shifts of one kind (shift type) in the period."""
     for doctor in m.problem.doctors:
@@ -234,6 +267,7 @@ def add_kind_caps(m: RotaModel) -> None:
                 m.model.add(sum(of_kind) <= cap)
 
 
+@enforces(Rule.SHIFTS_PER_DAY)
 def add_max_shifts_per_day(m: RotaModel) -> None:
     """At most N shifts starting on one local date."""
     cap = m.problem.rules.max_shifts_per_day
@@ -249,6 +283,7 @@ def add_max_shifts_per_day(m: RotaModel) -> None:
                 m.model.add(sum(day_vars) <= cap)
 
 
+@enforces(Rule.FORBIDDEN_SUCCESSION)
 def add_forbidden_successions(m: RotaModel) -> None:
     """No slot of kind b on the local date after a slot of kind a, for each forbidden (a, b)."""
     forbidden: dict[str, set[str]] = defaultdict(set)
@@ -276,6 +311,7 @@ def add_forbidden_successions(m: RotaModel) -> None:
                         m.model.add_bool_or([var.Not(), other.Not()])
 
 
+@enforces(Rule.MINIMUM_CONSECUTIVE_DAYS)
 def add_min_consecutive_days(m: RotaModel) -> None:
     """Runs of working days last at least K days, unless they touch the period's edges."""
     for doctor in m.problem.doctors:
@@ -283,6 +319,7 @@ def add_min_consecutive_days(m: RotaModel) -> None:
             _forbid_short_inner_runs(m, doctor, doctor.min_consecutive_days, working=True)
 
 
+@enforces(Rule.MINIMUM_DAYS_OFF)
 def add_min_days_off(m: RotaModel) -> None:
     """Runs of days off last at least K days, unless they touch the period's edges."""
     for doctor in m.problem.doctors:
@@ -315,6 +352,7 @@ def _forbid_short_inner_runs(m: RotaModel, doctor: Doctor, minimum: int, *, work
                 m.model.add_bool_or(clause)
 
 
+@enforces(Rule.WEEKENDS)
 def add_max_weekends(m: RotaModel) -> None:
     """At most N weekends worked; a weekend counts once if its Saturday or Sunday is worked."""
     days = m.period_dates()
@@ -336,23 +374,3 @@ def add_max_weekends(m: RotaModel) -> None:
                 m.model.add_implication(w, weekend)
             worked.append(weekend)
         m.model.add(sum(worked) <= doctor.max_weekends)
-
-
-HARD_RULES: tuple[Callable[[RotaModel], None], ...] = (
-    add_seats,
-    add_no_overlap_rest_and_travel,
-    add_period_cap,
-    add_weekly_cap,
-    add_hours_cap,
-    add_consecutive_days_cap,
-    add_site_caps,
-    add_pinned,
-    add_removed,
-    add_min_hours,
-    add_kind_caps,
-    add_max_shifts_per_day,
-    add_forbidden_successions,
-    add_min_consecutive_days,
-    add_min_days_off,
-    add_max_weekends,
-)

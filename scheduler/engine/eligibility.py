@@ -9,6 +9,10 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.domain.rules import Rule
+
+#: The rules decided per doctor × slot pair, before the model is built.
+ELIGIBILITY_RULES = frozenset({Rule.AVAILABILITY, Rule.DATES_AWAY, Rule.SKILLS})
 
 
 def offered(doctor: Doctor, slot: Slot) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from scheduler.domain.problem import Doctor, Problem, Slot
 from scheduler.domain.rota import Assignment, Conflict, UncoveredSeats
+from scheduler.domain.rules import Rule, RuleKind
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.eligibility import away_during, in_conflict, lacks_skills
 
@@ -15,7 +16,7 @@ def pinned_conflicts(problem: Problem) -> list[Conflict]:
     """Pinned assignments that break a hard rule on their own: the solve cannot start."""
     slots, doctors = problem.slot_by_id(), problem.doctor_by_id()
     out = [
-        Conflict(rule="unknown record", records=(f"doctor {p.doctor}", f"slot {p.slot}"),
+        Conflict(rule=Rule.UNKNOWN_RECORD, records=(f"doctor {p.doctor}", f"slot {p.slot}"),
                  message=f"pinned assignment {p.doctor} → {p.slot} names an unknown record")
         for p in problem.pinned
         if p.doctor not in doctors or p.slot not in slots
@@ -24,7 +25,7 @@ def pinned_conflicts(problem: Problem) -> list[Conflict]:
         return out
     checker = RotaChecker(problem)
     for v in checker.violations((p.doctor, p.slot) for p in problem.pinned):
-        if v.rule == "pinned":
+        if v.rule is Rule.PINNED:
             continue
         who = [f"doctor {v.doctor}"] if v.doctor else []
         out.append(Conflict(
@@ -87,16 +88,13 @@ def _why_not(checker: RotaChecker, slot: Slot, doctor: Doctor, slots: list[Slot]
     return "free, but taking it would cost a higher-priority slot or the time limit ran out"
 
 
-#: Rules that are a doctor's cap: "at their weekly cap" reads better than "breaks".
-CAPS = frozenset({"period cap", "weekly cap", "hours cap", "consecutive days", "site cap"})
-
-
 def _rule_broken(checker: RotaChecker, doctor: Doctor, slots: list[Slot]) -> str:
     """The first rule that taking one more shift would break (caps and every other rule)."""
     for v in checker.doctor_violations(doctor, slots):
-        if v.rule in CAPS:
+        # "At their weekly cap" reads better than "breaks the weekly cap rule".
+        if v.rule.kind is RuleKind.CAP:
             return f"at their {v.rule} ({v.message})"
-        if v.rule not in {"availability", "dates away", "skills"}:
+        if v.rule.kind is not RuleKind.ELIGIBILITY:
             return f"the {v.rule} rule ({v.message})"
     return ""
 

@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
+from scheduler.domain.rules import RuleKind
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver
 from scheduler.engine.explain import explain_uncovered, pinned_conflicts
@@ -68,16 +69,14 @@ BALANCE_PHASES = (0.25, 0.45, 0.30)
 #: the wall clock cuts it, so that on a normally loaded machine the work budget ends it.
 WALL_SLACK = 2.0
 
-#: Hard rules a subset of a rota can break although the whole rota keeps them: pinned
-#: assignments alone are not judged by them, and handing a shift over could break them.
-MINIMUM_RULES = frozenset({"minimum hours", "minimum consecutive days", "minimum days off"})
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     """Build the rota: the stages of `stages_for(problem)` in priority order, then hand-overs."""
     options = options or SolveOptions()
     started = time.monotonic()
-    conflicts = [c for c in pinned_conflicts(problem) if c.rule not in MINIMUM_RULES]
+    conflicts = [c for c in pinned_conflicts(problem)
+                 if c.rule is None or c.rule.kind is not RuleKind.MINIMUM]
     if conflicts:
         return Rota(status=SolveStatus.INFEASIBLE, conflicts=conflicts, seed=options.seed)
 
@@ -114,7 +113,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             # Only the first stage can be infeasible (later ones have its rota as a solution),
             # and the empty rota keeps every rule but the minimum ones.
             return Rota(status=SolveStatus.INFEASIBLE,
-                        conflicts=[Conflict(rule="hard rules", records=(),
+                        conflicts=[Conflict(rule=None, records=(),
                                             message="no rota keeps every hard rule")],
                         solve_seconds=time.monotonic() - started, seed=options.seed)
         # Else without a rota within the budget, the previous one (at worst the empty rota)

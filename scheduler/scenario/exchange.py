@@ -17,7 +17,6 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    Field,
     Strict,
     ValidationError,
     model_validator,
@@ -25,10 +24,12 @@ from pydantic import (
 
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
-from scheduler.domain.rota import Rota
-from scheduler.engine.checker import RotaChecker
-from scheduler.engine.replan import RotaDiff
+from scheduler.domain.rota import Rota, RotaDiff
+from scheduler.engine.report import rota_report
 from scheduler.scenario.spec import read_document
+
+#: The doctors' bounds (`scheduler.domain.bounds`), shared with the scenario and the form.
+CAPS = Doctor.BOUNDS
 
 FORMAT = "ed-relief-problem/1"
 
@@ -70,9 +71,9 @@ class PeriodIn(_Strict):
 
 
 class RulesIn(_Strict):
-    min_rest_hours: Hours = Field(ge=0, le=48)
-    travel_buffer_minutes: Count = Field(ge=0, le=600)
-    max_shifts_per_day: Count | None = Field(None, ge=1, le=24)
+    min_rest_hours: Hours = Rules.BOUNDS["min_rest_hours"].field()
+    travel_buffer_minutes: Count = Rules.BOUNDS["travel_buffer_minutes"].field()
+    max_shifts_per_day: Count | None = Rules.BOUNDS["max_shifts_per_day"].field(None)
     forbidden_successions: list[tuple[str, str]] = []
 
 
@@ -88,14 +89,14 @@ class SlotIn(_Strict):
     site: str
     start: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
     end: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
-    seats: Count = Field(ge=0, le=50)
+    seats: Count = Slot.BOUNDS["seats"].field()
     skills: list[str] = []
-    priority: Count = Field(1, ge=1, le=100)
+    priority: Count = Slot.BOUNDS["priority"].field(1)
     tags: list[str] = []
     label: str = ""
     kind: str = ""
-    max_seats: Count | None = Field(None, ge=0, le=500)
-    over_cover_cost: Count = Field(0, ge=0, le=1000)
+    max_seats: Count | None = Slot.BOUNDS["max_seats"].field(None)
+    over_cover_cost: Count = Slot.BOUNDS["over_cover_cost"].field(0)
 
     @model_validator(mode="after")
     def _ordered(self) -> SlotIn:
@@ -109,22 +110,21 @@ class SlotIn(_Strict):
 class DoctorIn(_Strict):
     id: str
     name: str = ""
-    # The same bounds as the scenario's caps.
-    max_shifts: Count | None = Field(None, ge=0, le=200)
-    max_shifts_per_week: Count | None = Field(None, ge=0, le=21)
-    max_consecutive_days: Count | None = Field(None, ge=1, le=62)
-    max_hours: Hours | None = Field(None, ge=0, le=2000)
+    max_shifts: Count | None = CAPS["max_shifts"].field(None)
+    max_shifts_per_week: Count | None = CAPS["max_shifts_per_week"].field(None)
+    max_consecutive_days: Count | None = CAPS["max_consecutive_days"].field(None)
+    max_hours: Hours | None = CAPS["max_hours"].field(None)
     skills: list[str] = []
     availability: dict[str, Literal["available", "preferred"]]
     away: list[tuple[date, date]] = []
-    carry_over_hours: Hours = Field(0.0, ge=0, le=5000)
-    max_shifts_per_site: dict[str, Annotated[Count, Field(ge=0, le=200)]] = {}
-    min_hours: Hours | None = Field(None, ge=0, le=2000)
-    max_shifts_by_kind: dict[str, Annotated[Count, Field(ge=0, le=400)]] = {}
-    min_consecutive_days: Count | None = Field(None, ge=1, le=62)
-    min_days_off: Count | None = Field(None, ge=1, le=62)
-    max_weekends: Count | None = Field(None, ge=0, le=60)
-    wishes: dict[str, Annotated[Count, Field(ge=-1000, le=1000)]] = {}
+    carry_over_hours: Hours = CAPS["carry_over_hours"].field(0.0)
+    max_shifts_per_site: dict[str, Annotated[Count, CAPS["max_shifts_per_site"].field()]] = {}
+    min_hours: Hours | None = CAPS["min_hours"].field(None)
+    max_shifts_by_kind: dict[str, Annotated[Count, CAPS["max_shifts_by_kind"].field()]] = {}
+    min_consecutive_days: Count | None = CAPS["min_consecutive_days"].field(None)
+    min_days_off: Count | None = CAPS["min_days_off"].field(None)
+    max_weekends: Count | None = CAPS["max_weekends"].field(None)
+    wishes: dict[str, Annotated[Count, CAPS["wishes"].field()]] = {}
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -328,13 +328,9 @@ def read_published(path: Path, problem: Problem) -> Problem:
 
 def rota_to_data(problem: Problem, rota: Rota, changes: RotaDiff | None = None
                  ) -> dict[str, Any]:
-    """rota.json: the assignments with their times, uncovered seats with reasons, metrics."""
+    """rota.json: the assignments with their times, then the solver's report (uncovered seats
+    with reasons, conflicts, stages, metrics, changes, loads; `engine.report`)."""
     slots = problem.slot_by_id()
-    checker = RotaChecker(problem)
-    pairs = [(a.doctor, a.slot) for a in rota.assignments]
-    covered = len(set(pairs))
-    uncovered = sum(u.seats for u in rota.uncovered)
-    loads = checker.loads(pairs)
     return {
         "status": rota.status.value,
         "period": problem.period.id,
@@ -345,37 +341,7 @@ def rota_to_data(problem: Problem, rota: Rota, changes: RotaDiff | None = None
              "pinned": a.pinned}
             for a in rota.assignments
         ],
-        "uncovered": [{"slot": u.slot, "seats": u.seats, "reason": u.reason}
-                      for u in rota.uncovered],
-        "conflicts": [{"rule": c.rule, "records": list(c.records), "message": c.message}
-                      for c in rota.conflicts],
-        "stages": [{"name": s.name, "value": s.value, "bound": s.bound, "proven": s.proven,
-                    "seconds": round(s.seconds, 3)} for s in rota.stages],
-        "metrics": {
-            "total_seats": problem.total_seats,
-            "covered_seats": covered,
-            "uncovered_seats": uncovered,
-            "weighted_uncovered": sum(slots[u.slot].priority * u.seats for u in rota.uncovered),
-            "solve_seconds": round(rota.solve_seconds, 3),
-            "justified_complaints": len(checker.justified_complaints(pairs)),
-            "justified_complaints_unpopular": len(
-                checker.justified_complaints(pairs, unpopular=True)),
-            "hard_rule_violations": len(checker.violations(pairs)),
-        },
-        "changes": None if changes is None else {
-            "kept": len(changes.kept),
-            "moved": [{"slot": m.slot, "from": m.from_doctor, "to": m.to_doctor}
-                      for m in changes.moved],
-            "added": [{"doctor": p.doctor, "slot": p.slot} for p in changes.added],
-            "removed": [{"doctor": p.doctor, "slot": p.slot} for p in changes.removed],
-        },
-        "loads": [
-            {"doctor": d.id, "hours": round(loads[d.id] - d.carry_over_hours, 2),
-             "carry_over_hours": d.carry_over_hours,
-             "shifts": sum(1 for a in rota.assignments if a.doctor == d.id),
-             "offered_slots": len(d.availability), "max_shifts": d.max_shifts}
-            for d in problem.doctors
-        ],
+        **rota_report(problem, rota, changes),
     }
 
 

@@ -18,8 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scheduler.domain.enums import OrganisationKind, PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
-from scheduler.domain.problem import Answer
+from scheduler.domain.problem import Answer, Doctor, Rules, Slot
 from scheduler.domain.rpps import rpps_is_valid
+
+#: Bounds of the domain types the scenario's numbers become (`scheduler.domain.bounds`).
+SEATS, PRIORITY = Slot.BOUNDS["seats"], Slot.BOUNDS["priority"]
+CAPS = Doctor.BOUNDS
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DayKind = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
@@ -57,8 +61,8 @@ class PeriodSpec(Strict):
 
 
 class RulesSpec(Strict):
-    min_rest_hours: float = Field(11.0, ge=0, le=48)
-    travel_buffer_minutes: int = Field(0, ge=0, le=600)
+    min_rest_hours: float = Rules.BOUNDS["min_rest_hours"].field(11.0)
+    travel_buffer_minutes: int = Rules.BOUNDS["travel_buffer_minutes"].field(0)
 
 
 class DateFactor(Strict):
@@ -126,9 +130,9 @@ class SlotTemplate(Strict):
     days: list[DayKind] = Field(min_length=1)
     start: Clock
     end: Clock
-    seats: int | None = Field(None, ge=0, le=50)
+    seats: int | None = SEATS.field(None)
     skills: list[str] = []
-    priority: int = Field(1, ge=1, le=100)
+    priority: int = PRIORITY.field(1)
     tags: list[str] = []
     label: str = ""
     first: date | None = None
@@ -150,8 +154,8 @@ class SlotOverride(Strict):
     """The manager's word on one slot wins over templates and the gap model."""
 
     slot: str
-    seats: int | None = Field(None, ge=0, le=50)
-    priority: int | None = Field(None, ge=1, le=100)
+    seats: int | None = SEATS.field(None)
+    priority: int | None = PRIORITY.field(None)
     skills: list[str] | None = None
     cancelled: bool = False
 
@@ -159,12 +163,12 @@ class SlotOverride(Strict):
 class PrioritySpec(Strict):
     """Slot priority (coverage weight) by tag; a slot takes the highest that applies."""
 
-    night: int = Field(3, ge=1, le=100)
-    weekend: int = Field(2, ge=1, le=100)
-    holiday: int = Field(3, ge=1, le=100)
+    night: int = PRIORITY.field(3)
+    weekend: int = PRIORITY.field(2)
+    holiday: int = PRIORITY.field(3)
     #: Bridge days (a weekday between a public holiday and the weekend) are also `holiday`.
-    bridge: int = Field(3, ge=1, le=100)
-    critical: int = Field(4, ge=1, le=100)
+    bridge: int = PRIORITY.field(3)
+    critical: int = PRIORITY.field(4)
 
 
 class OrganisationSpec(Strict):
@@ -175,12 +179,12 @@ class OrganisationSpec(Strict):
 
 
 class CapsSpec(Strict):
-    max_shifts: int | None = Field(None, ge=0, le=200)
-    max_shifts_per_week: int | None = Field(None, ge=0, le=21)
-    max_consecutive_days: int | None = Field(None, ge=1, le=62)
-    max_hours: float | None = Field(None, ge=0, le=2000)
+    max_shifts: int | None = CAPS["max_shifts"].field(None)
+    max_shifts_per_week: int | None = CAPS["max_shifts_per_week"].field(None)
+    max_consecutive_days: int | None = CAPS["max_consecutive_days"].field(None)
+    max_hours: float | None = CAPS["max_hours"].field(None)
     #: Per-site caps in a multi-site period: site id -> at most N shifts there.
-    max_shifts_per_site: dict[Identifier, Annotated[int, Field(ge=0, le=200)]] = {}
+    max_shifts_per_site: dict[Identifier, Annotated[int, CAPS["max_shifts_per_site"].field()]] = {}
 
 
 class AvailabilityRule(Strict):
@@ -209,7 +213,7 @@ class DoctorSpec(Strict):
     skills: list[str] = []
     caps: CapsSpec = CapsSpec()
     away: list[tuple[date, date]] = []
-    carry_over_hours: float = Field(0.0, ge=0, le=5000)
+    carry_over_hours: float = CAPS["carry_over_hours"].field(0.0)
     availability: list[AvailabilityRule] = []
     comment: str = ""
 

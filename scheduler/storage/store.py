@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from scheduler.domain.enums import RotaStatus
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Rota
+from scheduler.engine.report import rota_report
 from scheduler.models import (
     AssignmentRow,
     Availability,
@@ -30,10 +31,6 @@ from scheduler.models import (
     SlotRow,
     TensionPeriod,
 )
-from scheduler.scenario.exchange import rota_to_data
-
-#: The parts of rota.json kept with a rota version (the assignments have their own table).
-STATISTICS_KEYS = ("stages", "metrics", "uncovered", "conflicts", "loads")
 
 
 class UnknownPeriod(LookupError):
@@ -143,14 +140,13 @@ def save_rota(
     last = session.exec(
         select(func.max(RotaVersion.number)).where(RotaVersion.period_id == period_id)
     ).one()
-    data = rota_to_data(problem, rota)
     version = RotaVersion(
         period_id=period_id,
         number=(last or 0) + 1,
         status=RotaStatus.DRAFT,
         seed=rota.seed,
         solver_status=rota.status,
-        statistics={key: data[key] for key in STATISTICS_KEYS},
+        statistics=rota_report(problem, rota),
         note=note,
     )
     session.add(version)

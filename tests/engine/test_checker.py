@@ -1,11 +1,10 @@
-"""The independent checker: each rule flagged on a violating rota, silent on a clean one."""
+"""The independent checker: counting conventions, loads and the fairness certificate (each rule
+flagged on a violating rota and silent on a clean one: `test_rule_registry.py`)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
-
+from scheduler.domain.problem import Problem
+from scheduler.domain.rules import Rule
 from scheduler.engine.checker import RotaChecker
 from tests.support.factories import doctor, problem, slot
 
@@ -15,47 +14,8 @@ LATER = slot("later", "2026-07-06 20:00")  # Monday: ISO week 28, unlike Sunday'
 WED = slot("wed", "2026-07-08 20:00")
 
 
-def rules_broken(p, pairs):  # type: ignore[no-untyped-def]
+def rules_broken(p: Problem, pairs: list[tuple[str, str]]) -> list[Rule]:
     return sorted({v.rule for v in RotaChecker(p).violations(pairs)})
-
-
-@pytest.mark.parametrize(
-    ("p", "bad", "good", "rule"),
-    [
-        (problem([EVE, LATER], [doctor("x", ["eve"])]), [("x", "later")], [("x", "eve")],
-         "availability"),
-        (problem([EVE], [doctor("x", ["eve"], away=((date(2026, 7, 5), date(2026, 7, 5)),))]),
-         [("x", "eve")], [], "dates away"),
-        (problem([EVE, MORNING], [doctor("x", ["eve", "morning"])]),
-         [("x", "eve"), ("x", "morning")], [("x", "eve")], "minimum rest"),
-        (problem([EVE, slot("eve2", "2026-07-05 22:00")], [doctor("x", ["eve", "eve2"])],
-                 min_rest_hours=0), [("x", "eve"), ("x", "eve2")], [("x", "eve")], "no overlap"),
-        (problem([slot("a", "2026-07-06 08:00", site="chiv"),
-                  slot("b", "2026-07-06 12:10", site="chic")], [doctor("x", ["a", "b"])],
-                 min_rest_hours=0, travel_buffer_minutes=30),
-         [("x", "a"), ("x", "b")], [("x", "a")], "travel buffer"),
-        (problem([EVE, LATER], [doctor("x", ["eve", "later"], max_shifts=1)]),
-         [("x", "eve"), ("x", "later")], [("x", "later")], "period cap"),
-        (problem([LATER, WED], [doctor("x", ["later", "wed"], max_shifts_per_week=1)]),
-         [("x", "later"), ("x", "wed")], [("x", "wed")], "weekly cap"),
-        (problem([EVE, LATER], [doctor("x", ["eve", "later"], max_consecutive_days=1)]),
-         [("x", "eve"), ("x", "later")], [("x", "eve")], "consecutive days"),
-        (problem([EVE, LATER], [doctor("x", ["eve", "later"], max_hours=7.5)]),
-         [("x", "eve"), ("x", "later")], [("x", "eve")], "hours cap"),
-        (problem([slot("p", "2026-07-05 08:00", skills=("paediatrics",))],
-                 [doctor("x", ["p"])]), [("x", "p")], [], "skills"),
-        (problem([EVE], [doctor("x", ["eve"]), doctor("y", ["eve"])]),
-         [("x", "eve"), ("y", "eve")], [("x", "eve")], "seats"),
-        (problem([EVE], [doctor("x", ["eve"])], pinned=[("x", "eve")]), [], [("x", "eve")],
-         "pinned"),
-        (problem([EVE], [doctor("x", ["eve"])]), [("x", "eve"), ("x", "eve")], [("x", "eve")],
-         "duplicate"),
-    ],
-    ids=lambda v: v if isinstance(v, str) else "",
-)
-def test_rule(p, bad, good, rule) -> None:  # type: ignore[no-untyped-def]
-    assert rule in rules_broken(p, bad)
-    assert rules_broken(p, good) == []
 
 
 def test_weekly_cap_uses_the_local_start_date_iso_week() -> None:

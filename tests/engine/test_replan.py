@@ -6,10 +6,9 @@ from dataclasses import replace
 from datetime import date
 
 from scheduler.domain.problem import DoctorSlot
-from scheduler.domain.rota import Assignment
+from scheduler.domain.rota import Assignment, Move, diff
 from scheduler.engine.checker import RotaChecker
-from scheduler.engine.replan import Move, diff, replan
-from scheduler.solver import SolveOptions, solve
+from scheduler.solver import SolveOptions, replan, solve
 from tests.support.factories import doctor, problem, slot
 
 FAST = SolveOptions(time_limit_seconds=5)
