@@ -43,7 +43,7 @@ from scheduler.scenario.inputs import read_input
 from scheduler.storage import tokens
 from scheduler.storage.db import make_engine, migrate
 from scheduler.storage.loader import load_scenario_into
-from scheduler.storage.store import save_rota
+from scheduler.storage.rotas import save_rota
 
 CONSTANT_PATH = "/bench/constant"
 TARGET_304_RATIO = 0.8

@@ -4,6 +4,10 @@ One family per entity: `XBase` (shared fields) → `X(table=True)` → `XPublic`
 Datetimes are timezone-aware everywhere: `UtcDateTime` stores them in UTC and hands them back
 aware, on SQLite (which keeps no offset) as on PostgreSQL. Enumerations are stored as their
 string values (no native PostgreSQL enum types, so adding a value needs no type migration).
+
+Long on purpose: every table in one module, which the project's design names as the place to
+read the schema; each family is short and the sections follow the domain (sites, doctors,
+periods, slots, answers, rotas, secret links, invitations, feeds).
 """
 
 from __future__ import annotations
@@ -137,6 +141,10 @@ class TensionPeriodBase(SQLModel):
     status: PeriodStatus = Field(default=PeriodStatus.DRAFT, sa_type=_enum(PeriodStatus))
     min_rest_hours: float = 11.0
     travel_buffer_minutes: int = 0
+    #: The period's other rules and objective mode (`scheduler.domain.problem.Rules`).
+    max_shifts_per_day: int | None = None
+    forbidden_successions: list[list[str]] = Field(default_factory=list, sa_type=JSON)
+    objective_mode: str = "lexicographic"
 
 
 class TensionPeriod(TensionPeriodBase, table=True):
@@ -167,7 +175,7 @@ class PeriodSite(SQLModel, table=True):
 # --- Slots --------------------------------------------------------------------------------
 
 class SlotBase(SQLModel):
-    period_id: str = Field(foreign_key="tension_period.id", index=True)
+    period_id: str = Field(foreign_key="tension_period.id", primary_key=True)
     site_id: str = Field(foreign_key="site.id", index=True)
     start: datetime = Field(sa_type=UtcDateTime)
     end: datetime = Field(sa_type=UtcDateTime)
@@ -176,8 +184,13 @@ class SlotBase(SQLModel):
     priority: int = 1
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     label: str = ""
+    kind: str = ""
+    max_seats: int | None = None
+    over_cover_cost: int = 0
 
 
+# A slot belongs to its period: its key is (period, id), so overlapping periods at one site
+# keep their own slots while ids stay readable.
 class SlotRow(SlotBase, table=True):
     __tablename__ = "slot"
 
@@ -199,6 +212,14 @@ class DoctorPeriodBase(SQLModel):
     max_consecutive_days: int | None = None
     max_hours: float | None = None
     carry_over_hours: float = 0.0
+    max_shifts_per_site: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+    min_hours: float | None = None
+    max_shifts_by_kind: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+    min_consecutive_days: int | None = None
+    min_days_off: int | None = None
+    max_weekends: int | None = None
+    #: slot id -> weight (`scheduler.domain.problem.Doctor.wishes`).
+    wishes: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
     comment: str = ""
     answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
@@ -212,15 +233,28 @@ class DoctorPeriod(DoctorPeriodBase, table=True):
     position: int
 
 
+def _slot_key(table: str) -> tuple[sa.ForeignKeyConstraint, sa.Index]:
+    """A reference to a slot of the row's own period, and the index that looks it up."""
+    return (
+        sa.ForeignKeyConstraint(["period_id", "slot_id"], ["slot.period_id", "slot.id"],
+                                name=f"fk_{table}_period_id_slot_id_slot"),
+        sa.Index(f"ix_{table}_period_id_slot_id", "period_id", "slot_id"),
+    )
+
+
 class AvailabilityBase(SQLModel):
-    doctor_id: str = Field(foreign_key="doctor.id", primary_key=True)
-    slot_id: str = Field(foreign_key="slot.id", primary_key=True, index=True)
+    doctor_id: str = Field(foreign_key="doctor.id")
+    slot_id: str
     answer: Answer = Field(sa_type=_enum(Answer))
 
 
 # One row per (doctor, slot) answered; no row means not available.
 class Availability(AvailabilityBase, table=True):
-    pass
+    # The period leads the key: answers are read a period (and a doctor) at a time.
+    __table_args__ = (sa.PrimaryKeyConstraint("period_id", "doctor_id", "slot_id"),
+                      *_slot_key("availability"))
+
+    period_id: str
 
 
 class AvailabilityPublic(AvailabilityBase):
@@ -254,13 +288,25 @@ class PeriodDoctorPublic(DoctorPeriodBase):
     away: list[DateAwayPublic]
 
 
-# A manager's pin: the solver keeps this assignment in every version of the period's rota.
-class PinRow(SQLModel, table=True):
-    __tablename__ = "pin"
-
+# A manager's decision on one assignment, kept in every version of the period's rota.
+class DecisionBase(SQLModel):
+    period_id: str = Field(primary_key=True)
     doctor_id: str = Field(foreign_key="doctor.id", primary_key=True)
-    slot_id: str = Field(foreign_key="slot.id", primary_key=True, index=True)
+    slot_id: str = Field(primary_key=True)
+    #: Rank in the expanded problem's list.
     position: int
+
+
+# Pinned: the assignment stays.
+class PinRow(DecisionBase, table=True):
+    __tablename__ = "pin"
+    __table_args__ = _slot_key("pin")
+
+
+# Removed by hand: the assignment is never made again.
+class RemovalRow(DecisionBase, table=True):
+    __tablename__ = "removal"
+    __table_args__ = _slot_key("removal")
 
 
 # --- Rota versions and their assignments --------------------------------------------------
@@ -292,16 +338,19 @@ class RotaVersionPublic(RotaVersionBase):
 
 class AssignmentBase(SQLModel):
     doctor_id: str = Field(foreign_key="doctor.id", index=True)
-    slot_id: str = Field(foreign_key="slot.id", index=True)
+    slot_id: str
     pinned: bool = False
 
 
 class AssignmentRow(AssignmentBase, table=True):
     __tablename__ = "assignment"
     # The version leads the key: assignments are read a version at a time.
-    __table_args__ = (sa.PrimaryKeyConstraint("rota_version_id", "doctor_id", "slot_id"),)
+    __table_args__ = (sa.PrimaryKeyConstraint("rota_version_id", "doctor_id", "slot_id"),
+                      *_slot_key("assignment"))
 
     rota_version_id: int = Field(foreign_key="rota_version.id")
+    #: The version's period (the slot's key).
+    period_id: str
 
 
 class AssignmentPublic(AssignmentBase):
@@ -357,13 +406,14 @@ class Invitation(SQLModel, table=True):
 # a shift that comes back keeps its UID with a higher SEQUENCE.
 class PublishedEvent(SQLModel, table=True):
     __tablename__ = "published_event"
+    __table_args__ = _slot_key("published_event")
 
     uid: str = Field(primary_key=True)
     period_id: str = Field(foreign_key="tension_period.id", index=True)
     audience: Audience = Field(sa_type=_enum(Audience))
     doctor_id: str = Field(foreign_key="doctor.id", index=True)
     site_id: str = Field(foreign_key="site.id", index=True)
-    slot_id: str = Field(foreign_key="slot.id", index=True)
+    slot_id: str
     start: datetime = Field(sa_type=UtcDateTime)
     end: datetime = Field(sa_type=UtcDateTime)
     summary: str

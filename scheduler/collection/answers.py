@@ -148,8 +148,9 @@ def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers 
         return None
     rows = session.exec(
         select(Availability.slot_id, Availability.answer)
-        .join(SlotRow, col(SlotRow.id) == Availability.slot_id)
-        .where(Availability.doctor_id == doctor_id, SlotRow.period_id == period_id)
+        .join(SlotRow, (col(SlotRow.period_id) == Availability.period_id)
+              & (col(SlotRow.id) == Availability.slot_id))
+        .where(Availability.period_id == period_id, Availability.doctor_id == doctor_id)
         .order_by(col(SlotRow.position))
     ).all()
     away = session.exec(
@@ -204,16 +205,16 @@ def save_answers(
 
 
 def _replace(session: Session, doctor_id: str, period_id: str, answers: Answers) -> None:
-    period_slots = select(SlotRow.id).where(SlotRow.period_id == period_id)
     session.exec(
-        delete(Availability).where(col(Availability.doctor_id) == doctor_id,
-                                   col(Availability.slot_id).in_(period_slots))
+        delete(Availability).where(col(Availability.period_id) == period_id,
+                                   col(Availability.doctor_id) == doctor_id)
     )
     session.exec(
         delete(DateAway).where(col(DateAway.doctor_id) == doctor_id,
                                col(DateAway.period_id) == period_id)
     )
-    rows = [{"doctor_id": doctor_id, "slot_id": slot_id, "answer": answer}
+    rows = [{"period_id": period_id, "doctor_id": doctor_id, "slot_id": slot_id,
+             "answer": answer}
             for slot_id, answer in answers.availability.items()]
     if rows:
         session.exec(insert(Availability), params=rows)
@@ -266,8 +267,7 @@ def offered_counts(session: Session, period_id: str) -> dict[str, tuple[int, int
     preferred = func.sum(case((col(Availability.answer) == Answer.PREFERRED, 1), else_=0))
     rows = session.exec(
         select(Availability.doctor_id, func.count(), preferred)
-        .join(SlotRow, col(SlotRow.id) == Availability.slot_id)
-        .where(SlotRow.period_id == period_id)
+        .where(Availability.period_id == period_id)
         .group_by(col(Availability.doctor_id))
     ).all()
     return {doctor: (int(total), int(pref or 0)) for doctor, total, pref in rows}

@@ -27,14 +27,11 @@ from scheduler.domain.rota import Assignment
 from scheduler.models import PublishedEvent, PublishedFeed, RotaVersion, SiteRow, TensionPeriod
 from scheduler.publication.documents import FeedKey, period_feeds, refresh_feed
 from scheduler.publication.ical import FeedEvent, assignment_uid, events_for_rota
-from scheduler.storage.store import UnknownPeriod, problem_from_db, rota_assignments, rota_versions
+from scheduler.storage.problems import problem_from_db
+from scheduler.storage.rotas import rota_assignments, rota_version, rota_versions
 
 # Any constant: PostgreSQL advisory lock taken for the length of a publication.
 _PUBLICATION_LOCK = 5_545
-
-
-class UnknownVersion(LookupError):
-    """The period has no rota version of that number (or no version at all)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +65,7 @@ def publish(
     one. Flushes; the caller commits. Raises UnknownPeriod or UnknownVersion.
     """
     _serialise_publications(session)
-    chosen = _version(session, period_id, version)
+    chosen = rota_version(session, period_id, version)
     stamp = _next_stamp(session, now)
     for other in rota_versions(session, period_id):
         if other.status == RotaStatus.PUBLISHED and other.id != chosen.id:
@@ -97,21 +94,6 @@ def _serialise_publications(session: Session) -> None:
     # half the events. SQLite serialises writers by itself.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLICATION_LOCK})
-
-
-def _version(session: Session, period_id: str, number: int | None) -> RotaVersion:
-    if session.get(TensionPeriod, period_id) is None:
-        raise UnknownPeriod(period_id)
-    versions = rota_versions(session, period_id)
-    if not versions:
-        raise UnknownVersion(f"period {period_id!r} has no rota version yet")
-    if number is None:
-        return versions[-1]
-    for candidate in versions:
-        if candidate.number == number:
-            return candidate
-    known = ", ".join(str(v.number) for v in versions)
-    raise UnknownVersion(f"period {period_id!r} has no rota version {number} (it has {known})")
 
 
 def _id(version: RotaVersion) -> int:

@@ -6,6 +6,7 @@ Both are documented in the README so that anyone can check a rota without the mo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -24,8 +25,8 @@ from pydantic import (
 
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
-from scheduler.domain.rota import Rota, RotaDiff
-from scheduler.engine.report import rota_report
+from scheduler.domain.rota import Assignment, Rota, RotaDiff, SolveStatus
+from scheduler.engine.report import REPORT_KEYS, rota_report
 from scheduler.scenario.spec import read_document
 
 #: The doctors' bounds (`scheduler.domain.bounds`), shared with the scenario and the form.
@@ -237,7 +238,8 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
         ),
         pinned=_pins(parsed.pinned),
         removed=_pins(parsed.removed),
-        published=_pins(parsed.published),
+        # A rota's assignments have no order of their own: kept sorted, as stored.
+        published=tuple(sorted(_pins(parsed.published))),
         objective_mode=parsed.objective_mode,
     )
 
@@ -322,7 +324,7 @@ def read_published(path: Path, problem: Problem) -> Problem:
     if data.get("period") not in (None, problem.period.id):
         raise InputError.single(source, "period", f"rota of period {data.get('period')!r}, "
                                 f"not {problem.period.id!r}")
-    kept = tuple(p for p in pins if p.doctor in doctors and p.slot in slots)
+    kept = tuple(sorted(p for p in pins if p.doctor in doctors and p.slot in slots))
     return replace(problem, published=kept)
 
 
@@ -330,19 +332,41 @@ def rota_to_data(problem: Problem, rota: Rota, changes: RotaDiff | None = None
                  ) -> dict[str, Any]:
     """rota.json: the assignments with their times, then the solver's report (uncovered seats
     with reasons, conflicts, stages, metrics, changes, loads; `engine.report`)."""
-    slots = problem.slot_by_id()
     return {
         "status": rota.status.value,
         "period": problem.period.id,
         "seed": rota.seed,
-        "assignments": [
-            {"doctor": a.doctor, "slot": a.slot, "site": slots[a.slot].site,
-             "start": slots[a.slot].start.isoformat(), "end": slots[a.slot].end.isoformat(),
-             "pinned": a.pinned}
-            for a in rota.assignments
-        ],
+        "assignments": _assignments_data(problem, rota.assignments),
         **rota_report(problem, rota, changes),
     }
+
+
+def stored_rota_to_data(
+    problem: Problem, assignments: Sequence[Assignment], *, solver_status: SolveStatus,
+    seed: int, report: Mapping[str, Any], version: int, version_status: str,
+) -> dict[str, Any]:
+    """rota.json of a stored rota version: its assignments, the report saved with it, and
+    which version it is (`version`, `version_status`: draft, published or superseded)."""
+    return {
+        "status": solver_status.value,
+        "period": problem.period.id,
+        "seed": seed,
+        "version": version,
+        "version_status": version_status,
+        "assignments": _assignments_data(problem, assignments),
+        **{key: report.get(key) for key in REPORT_KEYS},
+    }
+
+
+def _assignments_data(problem: Problem, assignments: Sequence[Assignment]
+                      ) -> list[dict[str, Any]]:
+    slots = problem.slot_by_id()
+    return [
+        {"doctor": a.doctor, "slot": a.slot, "site": slots[a.slot].site,
+         "start": slots[a.slot].start.isoformat(), "end": slots[a.slot].end.isoformat(),
+         "pinned": a.pinned}
+        for a in assignments
+    ]
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

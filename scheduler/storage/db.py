@@ -18,13 +18,16 @@ from sqlmodel import Session
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # SQLite ignores foreign keys unless asked, per connection.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-    # The driver's own transaction handling commits before DDL; take over (see `_sqlite_begin`).
-    dbapi_connection.isolation_level = None
+def _sqlite_connect(foreign_keys: bool) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite ignores foreign keys unless asked, per connection.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.close()
+        # The driver's own transaction handling commits before DDL; take over
+        # (see `_sqlite_begin`).
+        dbapi_connection.isolation_level = None
+    return connect
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -33,13 +36,14 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; on SQLite, foreign keys are enforced on every connection."""
+def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+    """An engine for `url`; on SQLite, foreign keys are enforced on every connection (unless
+    `foreign_keys` is False: migrations rebuild tables, see `migrate`)."""
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     # The web server hands connections between threads; SQLite must allow it.
     engine = create_engine(url, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect", _sqlite_connect(foreign_keys))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
@@ -52,15 +56,31 @@ def alembic_config() -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (default: the latest schema)."""
-    engine = make_engine(url)
+    """Bring the database at `url` to `revision` (default: the latest schema), in one
+    transaction.
+
+    SQLite changes a table's keys by copying it to a new table, which its foreign keys would
+    refuse midway: as SQLite's own procedure for schema changes says, they are off during the
+    migration and every reference is checked before the commit (`ForeignKeyError` otherwise,
+    and nothing is changed).
+    """
+    engine = make_engine(url, foreign_keys=False)
     try:
         with engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            if connection.dialect.name == "sqlite":
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise ForeignKeyError(f"migration left {len(broken)} broken references, "
+                                          f"e.g. {broken[0]}")
     finally:
         engine.dispose()
+
+
+class ForeignKeyError(RuntimeError):
+    """A migration would leave rows referring to rows that do not exist."""
 
 
 @contextmanager

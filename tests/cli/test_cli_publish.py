@@ -18,7 +18,7 @@ from scheduler.config.settings import get_settings
 from scheduler.domain.enums import RotaStatus, TokenKind
 from scheduler.domain.problem import Problem
 from scheduler.storage import tokens
-from scheduler.storage.store import rota_versions
+from scheduler.storage.rotas import rota_versions
 from tests.support.published import NIGHT, PERIOD, SUMMER, WINTER, load_seasons, save_version
 
 ROTA = [("dr-alpha", SUMMER), ("dr-bravo", NIGHT), ("dr-charlie", NIGHT), ("dr-alpha", WINTER)]

@@ -25,7 +25,7 @@ from scheduler.collection.answers import (
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.problem import Answer, Problem
 from scheduler.models import Availability, DateAway, DoctorPeriod, DoctorRow, TensionPeriod
-from scheduler.storage.store import period_slots
+from scheduler.storage.periods import period_slots
 from tests.support.collection import NOW, PERIOD, load_period
 
 MONDAY = "chiv-20270705-2000"

@@ -14,8 +14,9 @@ from scheduler.domain.problem import Problem
 from scheduler.models import PublishedEvent, RotaVersion, SlotRow
 from scheduler.publication.documents import FeedKey, feed_document
 from scheduler.publication.links import derive_feed_secret
-from scheduler.publication.publish import UnknownVersion, doctor_shifts, publish
-from scheduler.storage.store import UnknownPeriod, rota_versions
+from scheduler.publication.publish import doctor_shifts, publish
+from scheduler.storage.problems import UnknownPeriod
+from scheduler.storage.rotas import UnknownVersion, rota_versions
 from tests.support.published import (
     NIGHT,
     PERIOD,
@@ -154,7 +155,7 @@ def test_changed_slot_hours_bump_sequence_and_last_modified_and_keep_the_uid(
     save_version(session, seasons, FIRST)
     publish_at(session, T0)
     uid = str(by_slot(session, ALPHA)[SUMMER]["UID"])
-    slot = session.get(SlotRow, SUMMER)
+    slot = session.get(SlotRow, (PERIOD, SUMMER))
     assert slot is not None
     slot.end = slot.end + timedelta(hours=1)  # the manager moves the end to 01:00
     session.add(slot)

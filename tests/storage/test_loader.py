@@ -20,13 +20,8 @@ from scheduler.models import DoctorPeriod, DoctorRow, SiteRow
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import Scenario, load_scenario, parse_scenario
 from scheduler.storage.loader import LoadResult, load_scenario_into
-from scheduler.storage.store import (
-    UnknownPeriod,
-    problem_from_db,
-    rota_assignments,
-    rota_versions,
-    save_rota,
-)
+from scheduler.storage.problems import UnknownPeriod, problem_from_db
+from scheduler.storage.rotas import rota_assignments, rota_versions, save_rota
 from tests.support import REPO
 
 SHIPPED = sorted((REPO / "scenarios").glob("*.yaml"))
@@ -249,15 +244,19 @@ def test_organisation_id_with_a_different_kind_is_refused(
     assert "'cpts'" in str(error)
 
 
-def test_period_overlapping_a_stored_one_at_the_same_site_is_refused(
+def test_periods_overlapping_at_one_site_load_side_by_side(
     session: Session, tiny_data: dict[str, Any]
 ) -> None:
+    # The same slots (same ids) in two periods: each period keeps its own.
     load(session, tiny_data, "d1")
     data = copy.deepcopy(tiny_data)
     data["period"]["id"] = "tiny-copy"
-    error = refused(session, data)
-    assert fields(error) == ["period"]
-    assert "tiny-2026-07" in str(error)
+    data["doctors"][0]["caps"] = {"max_shifts": 1}
+    load(session, data, "d2")
+    first, second = (expand(parse_scenario(d)) for d in (tiny_data, data))
+    assert problem_from_db(session, "tiny-2026-07") == first
+    assert problem_from_db(session, "tiny-copy") == second
+    assert {s.id for s in first.slots} == {s.id for s in second.slots}
 
 
 def test_every_conflict_is_reported_at_once(session: Session, tiny_data: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ def test_slot_times_come_back_aware_and_equal(session: Session) -> None:
     session.add(_slot(start, end))
     session.commit()
     session.expire_all()
-    stored = session.get(SlotRow, "s1")
+    stored = session.get(SlotRow, ("p", "s1"))
     assert stored is not None
     assert stored.start.utcoffset() is not None
     assert (stored.start, stored.end) == (start, end)
@@ -61,7 +61,7 @@ def test_slot_times_are_stored_in_utc(session: Session) -> None:
     session.add(_slot(datetime(2026, 7, 14, 20, tzinfo=PARIS), datetime(2026, 7, 15, tzinfo=PARIS)))
     session.commit()
     session.expire_all()
-    stored = session.get(SlotRow, "s1")
+    stored = session.get(SlotRow, ("p", "s1"))
     assert stored is not None
     assert stored.start.utcoffset() == UTC.utcoffset(None)
     assert stored.start.replace(tzinfo=None) == datetime(2026, 7, 14, 18)
@@ -74,7 +74,7 @@ def test_night_across_the_october_clock_change_keeps_its_real_length(session: Se
     session.add(_slot(start, end))
     session.commit()
     session.expire_all()
-    stored = session.get(SlotRow, "s1")
+    stored = session.get(SlotRow, ("p", "s1"))
     assert stored is not None
     assert (stored.end - stored.start).total_seconds() == 13 * 3600
 
@@ -141,9 +141,10 @@ def test_an_assignment_is_stored_once_per_version_doctor_and_slot(session: Sessi
     session.add(version)
     session.commit()
     assert version.id is not None
-    session.add(AssignmentRow(rota_version_id=version.id, doctor_id="a", slot_id="s1"))
+    row = {"rota_version_id": version.id, "period_id": "p", "doctor_id": "a", "slot_id": "s1"}
+    session.add(AssignmentRow(**row))
     session.commit()
-    session.add(AssignmentRow(rota_version_id=version.id, doctor_id="a", slot_id="s1", pinned=True))
+    session.add(AssignmentRow(**row, pinned=True))
     with pytest.raises(IntegrityError):
         session.commit()
 

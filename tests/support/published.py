@@ -18,7 +18,7 @@ from scheduler.publication.publish import Publication, publish
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import parse_scenario
 from scheduler.storage.loader import load_scenario_into
-from scheduler.storage.store import save_rota
+from scheduler.storage.rotas import save_rota
 
 PERIOD = "seasons-2026"
 SUMMER = "chiv-20260804-2000"  # Tuesday 4 August 2026, 20:00–24:00 CEST
@@ -95,7 +95,7 @@ def db_instants(session: Session, slot_ids: Iterable[str]) -> list[tuple[str, da
     """(slot, start, end) in UTC from the slot table, sorted by start."""
     found = []
     for slot_id in slot_ids:
-        slot = session.get(SlotRow, slot_id)
+        slot = session.get(SlotRow, (PERIOD, slot_id))
         assert slot is not None
         found.append((slot_id, slot.start.astimezone(UTC), slot.end.astimezone(UTC)))
     return sorted(found, key=lambda item: (item[1], item[0]))

@@ -12,7 +12,7 @@ from scheduler.api import create_app
 from scheduler.config.settings import Settings
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.storage.store import save_rota
+from scheduler.storage.rotas import save_rota
 
 API = "/api/v1"
 

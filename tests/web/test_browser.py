@@ -29,7 +29,7 @@ from scheduler.config.settings import Settings
 from scheduler.domain.problem import Answer
 from scheduler.models import TensionPeriod
 from scheduler.storage.db import make_engine, migrate
-from scheduler.storage.store import period_slots
+from scheduler.storage.periods import period_slots
 from tests.support.collection import load_period
 
 CHROMIUM = Path("/usr/bin/chromium")

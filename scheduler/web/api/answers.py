@@ -20,7 +20,7 @@ from scheduler.collection.answers import (
 from scheduler.collection.invitations import DoctorLink, open_doctor_link
 from scheduler.domain.problem import Answer
 from scheduler.models import DoctorPeriod
-from scheduler.storage import store
+from scheduler.storage.periods import period_slots
 from scheduler.web.deps import NowDep, SessionDep
 from scheduler.web.errors import BAD_INPUT
 
@@ -66,7 +66,7 @@ def _answers_out(session: SessionDep, link: DoctorLink, now: datetime) -> Answer
     caps = session.get(DoctorPeriod, (doctor_id, period.id))
     if answers is None or caps is None:
         raise HTTPException(status_code=404, detail="Link not found")
-    summary = summarise(answers, store.period_slots(session, period.id), period.timezone)
+    summary = summarise(answers, period_slots(session, period.id), period.timezone)
     return AnswersOut(
         period_id=period.id, doctor_id=doctor_id, open=answers_open(period, now),
         deadline=deadline_end(period), answered_at=caps.answered_at,

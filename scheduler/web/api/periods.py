@@ -18,7 +18,14 @@ from scheduler.models import (
     TensionPeriodDetail,
     TensionPeriodPublic,
 )
-from scheduler.storage import store
+from scheduler.storage.periods import (
+    period_availability,
+    period_doctors,
+    period_sites,
+    period_slots,
+    periods,
+)
+from scheduler.storage.rotas import rota_versions
 from scheduler.web.deps import SessionDep
 
 router = APIRouter(prefix="/periods", tags=["periods"])
@@ -37,13 +44,13 @@ PeriodDep = Annotated[TensionPeriod, Depends(get_period)]
 @router.get("", response_model=list[TensionPeriodPublic])
 def list_periods(session: SessionDep) -> list[TensionPeriod]:
     """List every tension period, latest first."""
-    return store.periods(session)
+    return periods(session)
 
 
 @router.get("/{period_id}", response_model=TensionPeriodDetail)
 def read_period(session: SessionDep, period: PeriodDep) -> TensionPeriodDetail:
     """Read one tension period with its sites."""
-    sites = [SitePublic.model_validate(s) for s in store.period_sites(session, period.id)]
+    sites = [SitePublic.model_validate(s) for s in period_sites(session, period.id)]
     return TensionPeriodDetail.model_validate(period, update={"sites": sites})
 
 
@@ -56,16 +63,16 @@ def list_slots(
     last: date | None = None,
 ) -> list[SlotPublic]:
     """List the period's slots; filter by site and by local start date (first..last)."""
-    if site is not None and site not in {s.id for s in store.period_sites(session, period.id)}:
+    if site is not None and site not in {s.id for s in period_sites(session, period.id)}:
         raise HTTPException(status_code=404, detail="Site not found")
-    slots = store.period_slots(session, period.id, site=site, first=first, last=last)
+    slots = period_slots(session, period.id, site=site, first=first, last=last)
     return [SlotPublic.model_validate(s) for s in slots]
 
 
 @router.get("/{period_id}/doctors", response_model=list[PeriodDoctorPublic])
 def list_doctors(session: SessionDep, period: PeriodDep) -> list[PeriodDoctorPublic]:
     """List the doctors taking part in the period, with their caps and dates away."""
-    return store.period_doctors(session, period.id)
+    return period_doctors(session, period.id)
 
 
 @router.get("/{period_id}/availability", response_model=list[AvailabilityPublic])
@@ -75,11 +82,11 @@ def list_availability(
     """List the doctors' answers for the period's slots, optionally one doctor's."""
     if doctor is not None and session.get(DoctorPeriod, (doctor, period.id)) is None:
         raise HTTPException(status_code=404, detail="Doctor not found")
-    rows = store.period_availability(session, period.id, doctor=doctor)
+    rows = period_availability(session, period.id, doctor=doctor)
     return [AvailabilityPublic.model_validate(r) for r in rows]
 
 
 @router.get("/{period_id}/rotas", response_model=list[RotaVersionPublic])
 def list_rotas(session: SessionDep, period: PeriodDep) -> list[RotaVersionPublic]:
     """List the period's rota versions, oldest first."""
-    return [RotaVersionPublic.model_validate(v) for v in store.rota_versions(session, period.id)]
+    return [RotaVersionPublic.model_validate(v) for v in rota_versions(session, period.id)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from scheduler.models import AssignmentPublic, RotaVersion, RotaVersionDetail
-from scheduler.storage import store
+from scheduler.storage.rotas import rota_assignments
 from scheduler.web.deps import SessionDep
 
 router = APIRouter(prefix="/rotas", tags=["rotas"])
@@ -18,6 +18,6 @@ def read_rota(session: SessionDep, version_id: int) -> RotaVersionDetail:
     if version is None:
         raise HTTPException(status_code=404, detail="Rota not found")
     assignments = [
-        AssignmentPublic.model_validate(a) for a in store.rota_assignments(session, version_id)
+        AssignmentPublic.model_validate(a) for a in rota_assignments(session, version_id)
     ]
     return RotaVersionDetail.model_validate(version, update={"assignments": assignments})

@@ -27,7 +27,7 @@ from scheduler.collection.invitations import DoctorLink, open_doctor_link
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.french import long_date, moment, plural
 from scheduler.models import DoctorPeriod
-from scheduler.storage import store
+from scheduler.storage.periods import period_sites, period_slots
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
 from scheduler.web.pages.form_view import (
     CHOICE_LABELS,
@@ -83,7 +83,7 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
         state.away.append(("", ""))
         return _render(request, session, link, state, **render)
     parsed = parse_state(state)
-    slot_ids = {s.id for s in store.period_slots(session, link.period.id)}
+    slot_ids = {s.id for s in period_slots(session, link.period.id)}
     errors = form_errors(answer_problems(link.period, slot_ids, parsed.answers), parsed)
     if errors:
         return _render(request, session, link, state, errors=errors, status_code=422, **render)
@@ -110,7 +110,7 @@ def _closed(request: Request, session: SessionDep, link: DoctorLink, render: dic
 
 def _quick(request: Request, session: SessionDep, link: DoctorLink, state: FormState,
            action_id: str, render: dict[str, Any]) -> Response:
-    slots = store.period_slots(session, link.period.id)
+    slots = period_slots(session, link.period.id)
     actions = {a.id: a for a in quick_actions(slots, link.period.timezone)}
     action = actions.get(action_id)
     if action is None:
@@ -126,8 +126,8 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
             now: datetime, contact: str, errors: dict[str, str] | None = None, notice: str = "",
             quick_notice: str = "", status_code: int = 200) -> Response:
     period, doctor = link.period, link.doctor
-    slots = store.period_slots(session, period.id)
-    sites = {s.id: s.name for s in store.period_sites(session, period.id)}
+    slots = period_slots(session, period.id)
+    sites = {s.id: s.name for s in period_sites(session, period.id)}
     saved = stored_answers(session, doctor.id, period.id)
     caps = session.get(DoctorPeriod, (doctor.id, period.id))
     answered_at = caps.answered_at if caps else None

@@ -1,0 +1,218 @@
+"""Commands on the configured database: `load`, `plan`, `publish`, `export`, and the service's
+`feed-link` and `serve`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from scheduler.cli.output import json_bytes, print_progress, write_all
+from scheduler.config.settings import Settings, get_settings
+from scheduler.domain.enums import TokenKind
+from scheduler.domain.errors import InputError
+from scheduler.domain.problem import Problem
+from scheduler.domain.rota import RotaDiff
+from scheduler.scenario.inputs import read_input
+from scheduler.storage.db import migrate, migrated_session
+
+
+def add_commands(sub: Any, settings: Settings) -> None:
+    """Add the database commands to the `scheduler` sub-command parser."""
+    p = sub.add_parser("load", help="load a scenario or problem.json into the database")
+    p.add_argument("file", type=Path)
+    p.add_argument("--if-empty", action="store_true",
+                   help="only when the database holds no period yet (used by `make run`)")
+    p.set_defaults(command=cmd_load)
+
+    p = sub.add_parser("plan", help="solve a stored period (re-planning from its published "
+                                    "rota, if any) and save the rota as a draft version")
+    p.add_argument("period")
+    p.add_argument("--time-limit", type=float, default=settings.solver_time_limit_seconds,
+                   metavar="S")
+    p.add_argument("--seed", type=int, default=settings.solver_seed)
+    p.add_argument("--if-none", action="store_true",
+                   help="only when the period has no rota version yet (used by `make run`)")
+    p.set_defaults(command=cmd_plan)
+
+    p = sub.add_parser("publish", help="publish a rota version and write its feeds into DIR")
+    p.add_argument("period")
+    p.add_argument("--version", type=int, metavar="N",
+                   help="rota version number (default: the latest)")
+    p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
+    p.set_defaults(command=cmd_publish)
+
+    p = sub.add_parser("export", help="write a stored period's problem.json and a version's "
+                                      "rota.json into DIR")
+    p.add_argument("period")
+    p.add_argument("--version", type=int, metavar="N",
+                   help="rota version number (default: the latest)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.set_defaults(command=cmd_export)
+
+
+def add_service_commands(sub: Any, settings: Settings) -> None:
+    """Add `feed-link` and `serve`."""
+    p = sub.add_parser("feed-link", help="issue a secret link to a site or the all-shifts feed")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--site", metavar="SITE", help="the feed of one site")
+    which.add_argument("--all", action="store_true", help="the managers' all-shifts feed")
+    p.add_argument("--rotate", action="store_true",
+                   help="revoke the previous links of this feed (their URLs stop working)")
+    p.set_defaults(command=cmd_feed_link)
+
+    p = sub.add_parser("serve", help="run the web service")
+    p.add_argument("--host", default=settings.host)
+    p.add_argument("--port", type=int, default=settings.port)
+    p.set_defaults(command=cmd_serve)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from scheduler.models import TensionPeriod
+    from scheduler.storage.loader import load_problem_into, load_scenario_into
+
+    loaded = read_input(args.file)
+    with migrated_session(get_settings().database_url) as session:
+        if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
+            print("database already holds a period; nothing loaded")
+            return 0
+        if loaded.scenario is not None:
+            result = load_scenario_into(session, loaded.scenario, loaded.problem,
+                                        loaded.digest, source=str(args.file))
+        else:
+            result = load_problem_into(session, loaded.problem, loaded.digest,
+                                       source=str(args.file))
+    if result.already_loaded:
+        print(f"period {result.period_id} already loaded from this file; nothing changed")
+        return 0
+    print(f"loaded period {result.period_id}: {result.slots} slots, {result.doctors} doctors, "
+          f"{result.answers} answers, {result.pins} pinned, {result.removed} removed")
+    if result.published_version is not None:
+        print(f"its published rota is version {result.published_version}; "
+              f"`scheduler publish {result.period_id}` writes its feeds")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from scheduler.solver import SolveOptions, replan, solve
+    from scheduler.storage.rotas import rota_versions, save_rota
+
+    with migrated_session(get_settings().database_url) as session:
+        problem = _stored_problem(session, args.period)
+        if args.if_none and rota_versions(session, args.period):
+            print(f"period {args.period} already has a rota; nothing planned")
+            return 0
+        options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed,
+                               progress=print_progress)
+        changes: RotaDiff | None = None
+        if problem.published:
+            # A published rota: change as few of its assignments as the new data allows.
+            rota, changes = replan(problem, problem.published, options)
+        else:
+            rota = solve(problem, options)
+        version = save_rota(session, args.period, problem, rota, changes=changes)
+        session.commit()
+        print(f"saved draft rota version {version.number} of {args.period}: "
+              f"{len(rota.assignments)} assignments, "
+              f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
+        if changes is not None:
+            print(changes_summary(changes))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from scheduler.scenario.exchange import problem_to_data, stored_rota_to_data
+    from scheduler.storage.rotas import UnknownVersion, rota_version, version_rota
+
+    with migrated_session(get_settings().database_url) as session:
+        problem = _stored_problem(session, args.period)
+        try:
+            version = rota_version(session, args.period, args.version)
+        except UnknownVersion as exc:
+            raise InputError.single("", "version", str(exc)) from None
+        rota = stored_rota_to_data(
+            problem, version_rota(session, version), solver_status=version.solver_status,
+            seed=version.seed, report=version.statistics, version=version.number,
+            version_status=version.status.value)
+    files = {"problem.json": json_bytes(problem_to_data(problem)),
+             "rota.json": json_bytes(rota)}
+    write_all(args.out, files)
+    print(f"exported period {args.period} and its rota version {version.number} "
+          f"({version.status.value}) to {args.out}/")
+    return 0
+
+
+def _stored_problem(session: Session, period_id: str) -> Problem:
+    from scheduler.storage.problems import UnknownPeriod, problem_from_db
+
+    try:
+        return problem_from_db(session, period_id)
+    except UnknownPeriod:
+        raise InputError.single("", "period", f"unknown period {period_id!r}") from None
+
+
+def changes_summary(changes: RotaDiff) -> str:
+    """What a re-plan changed against the published rota, in one line and a few more."""
+    lines = [f"against the published rota: {len(changes.kept)} kept, {len(changes.moved)} moved,"
+             f" {len(changes.added)} added, {len(changes.removed)} removed"]
+    lines += [f"  moved {m.slot}: {m.from_doctor} -> {m.to_doctor}" for m in changes.moved]
+    lines += [f"  removed {p.slot}: {p.doctor}" for p in changes.removed]
+    lines += [f"  added {p.slot}: {p.doctor}" for p in changes.added]
+    return "\n".join(lines)
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from scheduler.publication.documents import feed_files
+    from scheduler.publication.publish import publish
+    from scheduler.storage.problems import UnknownPeriod
+    from scheduler.storage.rotas import UnknownVersion
+
+    settings = get_settings()
+    with migrated_session(settings.database_url) as session:
+        try:
+            done = publish(session, args.period, now=datetime.now(UTC),
+                           version=args.version, contact=settings.ed_contact)
+        except UnknownPeriod:
+            raise InputError.single("", "period", f"unknown period {args.period!r}") from None
+        except UnknownVersion as exc:
+            raise InputError.single("", "version", str(exc)) from None
+        session.commit()
+        # The stored bytes, so the files are exactly what the feed URLs serve.
+        files = feed_files(session, done.feeds)
+    write_all(args.out, files)
+    print(f"published rota version {done.version} of {done.period_id} at "
+          f"{done.stamp.isoformat()}: {done.added} shifts added, {done.changed} changed, "
+          f"{done.removed} removed; {len(done.changed_feeds)} of {len(done.feeds)} feeds changed")
+    print(f"wrote {len(files)} files to {args.out}/")
+    return 0
+
+
+def cmd_feed_link(args: argparse.Namespace) -> int:
+    from scheduler.models import SiteRow
+    from scheduler.storage import tokens
+
+    settings = get_settings()
+    kind = TokenKind.MANAGER_FEED if args.all else TokenKind.SITE_FEED
+    with migrated_session(settings.database_url) as session:
+        if args.site is not None and session.get(SiteRow, args.site) is None:
+            raise InputError.single("", "site", f"unknown site {args.site!r}")
+        make = tokens.rotate if args.rotate else tokens.issue
+        secret = make(session, kind, now=datetime.now(UTC), site_id=args.site)
+        session.commit()
+    path = f"/feeds/all/{secret}.ics" if args.all else f"/feeds/site/{args.site}/{secret}.ics"
+    url = settings.base_url.rstrip("/") + path
+    print(url)
+    print("webcal://" + url.split("://", 1)[1])
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    migrate(get_settings().database_url)
+    uvicorn.run("scheduler.api:create_app", factory=True, host=args.host, port=args.port)
+    return 0

@@ -1,0 +1,131 @@
+"""Reading a stored period as the API and the pages show it: periods, sites, slots, answers,
+dates away and the doctors taking part.
+
+Plain functions on a session; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from scheduler.models import (
+    Availability,
+    DateAway,
+    DateAwayPublic,
+    DoctorPeriod,
+    DoctorRow,
+    PeriodDoctorPublic,
+    PeriodSite,
+    SiteRow,
+    SlotRow,
+    TensionPeriod,
+)
+
+
+def periods(session: Session) -> list[TensionPeriod]:
+    """Every tension period, latest first."""
+    return list(
+        session.exec(
+            select(TensionPeriod).order_by(col(TensionPeriod.start).desc(), col(TensionPeriod.id))
+        ).all()
+    )
+
+
+def period_sites(session: Session, period_id: str) -> list[SiteRow]:
+    return list(
+        session.exec(
+            select(SiteRow)
+            .join(PeriodSite, col(PeriodSite.site_id) == SiteRow.id)
+            .where(PeriodSite.period_id == period_id)
+            .order_by(col(PeriodSite.position))
+        ).all()
+    )
+
+
+def period_slots(
+    session: Session,
+    period_id: str,
+    *,
+    site: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[SlotRow]:
+    """The period's slots in problem order; optionally one site's, starting first..last."""
+    query = select(SlotRow).where(SlotRow.period_id == period_id)
+    if site is not None:
+        query = query.where(SlotRow.site_id == site)
+    if first is not None or last is not None:
+        period = session.get(TensionPeriod, period_id)
+        tz = ZoneInfo(period.timezone if period else "UTC")
+        if first is not None:
+            query = query.where(col(SlotRow.start) >= _local_midnight(first, tz))
+        if last is not None:
+            query = query.where(col(SlotRow.start) < _local_midnight(last + timedelta(days=1), tz))
+    return list(session.exec(query.order_by(col(SlotRow.position))).all())
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    # A shift belongs to the local date on which it starts (DESIGN, counting conventions).
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def period_availability(
+    session: Session, period_id: str, *, doctor: str | None = None
+) -> list[Availability]:
+    """The answers given for the period's slots, by doctor then slot order."""
+    query = (
+        select(Availability)
+        .join(SlotRow, (col(SlotRow.period_id) == Availability.period_id)
+              & (col(SlotRow.id) == Availability.slot_id))
+        .where(Availability.period_id == period_id)
+    )
+    if doctor is not None:
+        query = query.where(Availability.doctor_id == doctor)
+    ordered = query.order_by(col(Availability.doctor_id), col(SlotRow.position))
+    return list(session.exec(ordered).all())
+
+
+def period_away(session: Session, period_id: str) -> dict[str, list[DateAway]]:
+    """Dates away per doctor, in the order given."""
+    out: dict[str, list[DateAway]] = defaultdict(list)
+    rows = session.exec(
+        select(DateAway).where(DateAway.period_id == period_id).order_by(col(DateAway.id))
+    ).all()
+    for row in rows:
+        out[row.doctor_id].append(row)
+    return out
+
+
+def period_doctors(session: Session, period_id: str) -> list[PeriodDoctorPublic]:
+    """The doctors taking part in the period, with their caps and dates away."""
+    away = period_away(session, period_id)
+    return [
+        PeriodDoctorPublic(
+            id=doctor.id,
+            name=doctor.name,
+            organisation_id=doctor.organisation_id,
+            skills=doctor.skills,
+            away=[DateAwayPublic(first=a.first, last=a.last) for a in away.get(doctor.id, [])],
+            **_caps(caps),
+        )
+        for doctor, caps in _doctor_rows(session, period_id)
+    ]
+
+
+def _caps(caps: DoctorPeriod) -> dict[str, Any]:
+    return caps.model_dump(exclude={"doctor_id", "period_id", "position"})
+
+
+def _doctor_rows(session: Session, period_id: str) -> list[tuple[DoctorRow, DoctorPeriod]]:
+    rows = session.exec(
+        select(DoctorRow, DoctorPeriod)
+        .join(DoctorPeriod, col(DoctorPeriod.doctor_id) == DoctorRow.id)
+        .where(DoctorPeriod.period_id == period_id)
+        .order_by(col(DoctorPeriod.position))
+    ).all()
+    return [(doctor, caps) for doctor, caps in rows]
