@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
+from scheduler.config.settings import get_settings
 from scheduler.domain.problem import Problem
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import Scenario, parse_scenario, read_document
@@ -129,6 +130,15 @@ def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
+
+
+@pytest.fixture
+def configured(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The command line (run in-process) pointed at the test database."""
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

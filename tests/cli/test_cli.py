@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,28 @@ def test_replan_after_a_withdrawal_reports_the_changes(tmp_path: Path) -> None:
     assert touched == theirs
     assert changes["kept"] == len(rota["assignments"]) - len(theirs)
     assert verify(json.loads((second / "problem.json").read_text()), replanned) == []
+
+
+def test_database_path_end_to_end_replans_from_the_published_rota(tmp_path: Path) -> None:
+    """load → plan → publish → a doctor withdraws → plan → export → check, as a manager would."""
+    database = tmp_path / "managed.db"
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    period = "tiny-2026-07"
+    for args in (("load", TINY), ("plan", period, "--time-limit", "3"),
+                 ("publish", period, "--out", tmp_path / "feeds"),
+                 ("export", period, "--out", tmp_path / "published")):
+        result = run(*args, env=env)
+        assert result.returncode == 0, (args, result.stderr)
+    published = json.loads((tmp_path / "published" / "rota.json").read_text())["assignments"]
+    gone = published[0]["doctor"]
+    with sqlite3.connect(database) as connection:
+        connection.execute("DELETE FROM availability WHERE doctor_id = ?", (gone,))
+    replanned = run("plan", period, "--time-limit", "3", env=env)
+    assert replanned.returncode == 0, replanned.stderr
+    theirs = sum(a["doctor"] == gone for a in published)
+    assert f"{len(published) - theirs} kept" in replanned.stdout
+    out = tmp_path / "replanned"
+    assert run("export", period, "--out", out, env=env).returncode == 0
+    checked = run("check", out / "problem.json", out / "rota.json")
+    assert checked.returncode == 0, checked.stdout
+    assert "0 hard-rule violations" in checked.stdout

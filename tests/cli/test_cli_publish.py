@@ -3,18 +3,15 @@ doctor and per site (plus all shifts) byte-identical to what the feed URLs serve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler import cli
-from scheduler.config.settings import get_settings
 from scheduler.domain.enums import RotaStatus, TokenKind
 from scheduler.domain.problem import Problem
 from scheduler.storage import tokens
@@ -26,15 +23,6 @@ ROTA = [("dr-alpha", SUMMER), ("dr-bravo", NIGHT), ("dr-charlie", NIGHT), ("dr-a
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 FILES = {"all-shifts.ics", "site-chiv.ics", "site-chic.ics",
          *(f"doctor-dr-{name}.ics" for name in ("alpha", "bravo", "charlie", "delta", "echo"))}
-
-
-@pytest.fixture
-def configured(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The command line pointed at the test database."""
-    monkeypatch.setenv("SCHEDULER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture
