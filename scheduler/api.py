@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from scheduler.config.settings import Settings, get_settings
 from scheduler.storage.db import make_engine
@@ -27,9 +27,19 @@ from scheduler.web.api import (
 from scheduler.web.errors import install_error_handlers
 from scheduler.web.pages import agenda, form
 from scheduler.web.pages import coordinator as coordinator_pages
+from scheduler.web.private import PrivateHeaders
 from scheduler.web.templating import mount_static
 
 API_PREFIX = "/api/v1"
+
+#: Every router the app mounts, with its prefix: the JSON API, the feed URLs, the pages.
+ROUTERS: tuple[tuple[APIRouter, str], ...] = (
+    (health.router, ""),
+    *((api.router, API_PREFIX)
+      for api in (periods, rotas, invitations, organisations, roster, answers, coordinator)),
+    (feeds.router, ""),
+    *((pages.router, "") for pages in (form, agenda, coordinator_pages)),
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,11 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    app.add_middleware(PrivateHeaders)
     mount_static(app)
-    app.include_router(health.router)
-    for api in (periods, rotas, invitations, organisations, roster, answers, coordinator):
-        app.include_router(api.router, prefix=API_PREFIX)
-    app.include_router(feeds.router)
-    for pages in (form, agenda, coordinator_pages):
-        app.include_router(pages.router)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
     return app

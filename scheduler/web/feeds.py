@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from scheduler.domain.enums import FeedKind, TokenKind
 from scheduler.publication.documents import FeedDocument, FeedKey, unpublished_feed
 from scheduler.publication.lookup import FeedLookup, TokenFeed, feed_lookup
-from scheduler.web.deps import SettingsDep
+from scheduler.web.deps import NowDep, SettingsDep
 
 # Calendar URLs, not JSON API: left out of OpenAPI (one GET+HEAD route per URL keeps 405's
 # Allow header right, but would give OpenAPI one operation id twice).
@@ -35,15 +35,16 @@ _T = TypeVar("_T")
 
 
 @router.api_route("/doctor/{token}.ics", methods=METHODS)
-async def doctor_feed(token: str, request: Request) -> Response:
+async def doctor_feed(token: str, request: Request, now: NowDep) -> Response:
     """A doctor's private feed: their published shifts of every period."""
-    return await _token_feed(request, TokenKind.FEED, token, FeedKind.DOCTOR)
+    return await _token_feed(request, now, TokenKind.FEED, token, FeedKind.DOCTOR)
 
 
 @router.api_route("/site/{site_id}/{token}.ics", methods=METHODS)
-async def private_site_feed(site_id: str, token: str, request: Request) -> Response:
+async def private_site_feed(site_id: str, token: str, request: Request, now: NowDep
+                            ) -> Response:
     """A site's feed through its secret link: every published shift there, naming the doctor."""
-    return await _token_feed(request, TokenKind.SITE_FEED, token, FeedKind.SITE, site_id)
+    return await _token_feed(request, now, TokenKind.SITE_FEED, token, FeedKind.SITE, site_id)
 
 
 @router.api_route("/site/{site_id}.ics", methods=METHODS)
@@ -55,15 +56,15 @@ async def public_site_feed(site_id: str, request: Request, settings: SettingsDep
 
 
 @router.api_route("/all/{token}.ics", methods=METHODS)
-async def all_shifts_feed(token: str, request: Request) -> Response:
+async def all_shifts_feed(token: str, request: Request, now: NowDep) -> Response:
     """The managers' feed: every published shift of every site."""
-    return await _token_feed(request, TokenKind.MANAGER_FEED, token, FeedKind.ALL)
+    return await _token_feed(request, now, TokenKind.MANAGER_FEED, token, FeedKind.ALL)
 
 
-async def _token_feed(request: Request, kind: TokenKind, secret: str, feed: FeedKind,
-                      site_id: str | None = None) -> Response:
+async def _token_feed(request: Request, now: datetime, kind: TokenKind, secret: str,
+                      feed: FeedKind, site_id: str | None = None) -> Response:
     lookup = _lookup(request)
-    found = await _query(lookup, lookup.by_token, kind, feed, secret, datetime.now(UTC))
+    found = await _query(lookup, lookup.by_token, kind, feed, secret, now)
     if found is None or (site_id is not None and found.subject != site_id):
         return not_found()
     if found.etag is None or found.changed_at is None:

@@ -4,7 +4,7 @@ to subscribe to their private feed (https:// and webcal:// links, a QR code, ins
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import segno
 from fastapi import APIRouter, Request, Response
@@ -18,7 +18,7 @@ from scheduler.models import AccessToken, DoctorRow
 from scheduler.publication.links import doctor_feed_secret, rotate_doctor_feed
 from scheduler.publication.publish import Shift, doctor_shifts
 from scheduler.storage import tokens
-from scheduler.web.deps import SessionDep, SettingsDep
+from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.templating import not_found_page, page
 
 router = APIRouter(tags=["doctor pages"], include_in_schema=False)
@@ -36,9 +36,8 @@ class ShiftLine:
 
 @router.get("/g/{token}/agenda", response_class=HTMLResponse)
 def agenda(token: str, request: Request, session: SessionDep, settings: SettingsDep,
-           rotated: bool = False) -> HTMLResponse:
+           now: NowDep, rotated: bool = False) -> HTMLResponse:
     """The doctor's published shifts and their calendar subscription."""
-    now = datetime.now(UTC)
     link = _doctor_link(session, token, now)
     doctor = session.get(DoctorRow, link.doctor_id) if link and link.doctor_id else None
     if doctor is None:
@@ -57,10 +56,9 @@ def agenda(token: str, request: Request, session: SessionDep, settings: Settings
 
 
 @router.post("/g/{token}/agenda/rotate-feed", name="rotate_feed")
-def rotate_feed(token: str, request: Request, session: SessionDep, settings: SettingsDep
-                ) -> Response:
+def rotate_feed(token: str, request: Request, session: SessionDep, settings: SettingsDep,
+                now: NowDep) -> Response:
     """Replace the doctor's feed URL: the old one stops working at once."""
-    now = datetime.now(UTC)
     link = _doctor_link(session, token, now)
     if link is None or link.doctor_id is None:
         return not_found_page(request, settings.ed_contact)

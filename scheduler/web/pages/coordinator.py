@@ -22,7 +22,6 @@ from scheduler.collection.invitations import AnswerStatus, answer_statuses
 from scheduler.domain import french
 from scheduler.domain.errors import InputError
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
-from scheduler.web.pages.form import PRIVATE
 from scheduler.web.templating import not_found_page, page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -51,7 +50,6 @@ def coordinator_page(request: Request, token: str, session: SessionDep, settings
         period_dates=(f"du {french.long_date(period.start)} au {french.long_date(period.end)}"
                       if period else ""),
     )
-    response.headers.update(PRIVATE)
     return response
 
 
@@ -83,7 +81,7 @@ def coordinator_resend(request: Request, token: str, session: SessionDep,
     posted = dict(fields)
     period = selected_period(coordinator_periods(session, link), posted.get("periode"))
     if period is None or not settings.smtp_host:
-        return RedirectResponse(f"/c/{token}", status_code=303, headers=PRIVATE)
+        return RedirectResponse(f"/c/{token}", status_code=303)
     members = answer_statuses(session, period.id, organisation_id=link.organisation.id)
     wanted = posted.get("membre", "")
     targets = [m.doctor_id for m in members if m.taking_part and (
@@ -94,4 +92,4 @@ def coordinator_resend(request: Request, token: str, session: SessionDep,
     except InputError:  # the period has ended: links can no longer be issued
         sent, failed = 0, len(targets)
     return RedirectResponse(f"/c/{token}?periode={period.id}&envoyes={sent}&echecs={failed}",
-                            status_code=303, headers=PRIVATE)
+                            status_code=303)

@@ -47,8 +47,6 @@ from scheduler.web.templating import not_found_page, page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-#: Personal pages must not be kept by shared caches or the browser's history cache.
-PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 @router.get("/g/{token}", response_class=HTMLResponse)
@@ -96,7 +94,7 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
         return _render(request, session, link, state, errors=errors, status_code=422, **render)
     except NotInvited:
         return not_found_page(request, settings.ed_contact)
-    return RedirectResponse(f"/g/{token}?enregistre=1", status_code=303, headers=PRIVATE)
+    return RedirectResponse(f"/g/{token}?enregistre=1", status_code=303)
 
 
 def _closed(request: Request, session: SessionDep, link: DoctorLink, render: dict[str, Any]
@@ -157,5 +155,4 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
         answered_text=moment(answered_at, period.timezone) if answered_at else "",
         contact=contact,
     )
-    response.headers.update(PRIVATE)
     return response
