@@ -5,7 +5,7 @@ the results are printed as a table and saved as JSON.
     python -m benchmarks.curtois.run --time-limit 60 --instances 1-12 --out bench-results/curtois
 
 `--solver engine` (the default) maps each instance onto the rota engine's own problem and rules
-(scheduler/curtois/engine.py); `--solver reference` runs the direct reference model.
+(benchmarks/curtois/engine.py); `--solver reference` runs the direct reference model.
 """
 
 from __future__ import annotations

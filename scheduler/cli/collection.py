@@ -1,6 +1,6 @@
 """CLI commands for collecting answers: `invite`, `import-roster`, `coordinator-link`.
 
-Registered on the `scheduler` command by `cli.py`; bad input raises `InputError`, which the
+Registered on the `scheduler` command by `cli.main`; bad input raises `InputError`, which the
 CLI prints as one line per problem with exit status 1.
 """
 

@@ -1,7 +1,7 @@
 """Which doctor may take which slot at all: the per-pair hard rules.
 
 Shared by the solver (to create only the variables that can be true) and the explanations.
-The independent checker in `checker.py` re-implements these on purpose.
+The independent checker in `engine.checker` re-implements these on purpose.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Feed documents: each feed's bytes as served, rewritten only when their content changes.
 
 A feed is a doctor's (every period), a site's or all shifts; its content comes from the
-published events (see `publication`). The stored bytes, their strong ETag and the time they
+published events (see `publication.publish`). The stored bytes, their strong ETag and the time they
 last changed (DTSTAMP and HTTP Last-Modified) are what the feed URLs serve and what
 `scheduler publish` writes, so both are byte-identical.
 """

@@ -2,7 +2,7 @@
 
 Publishing marks a version published (the period's previous one superseded), brings the
 period's feed events up to date and rewrites the feeds whose content changed
-(`feed_documents`):
+(`publication.documents`):
 - an event keeps its UID for the same assignment (doctor × slot) in every version;
 - its SEQUENCE and LAST-MODIFIED move only when its times or words change;
 - an event whose assignment is gone leaves every feed;

@@ -1,6 +1,6 @@
 """The scenario format as JSON Schema, published in `scenarios/scenario.schema.json`.
 
-Generated from the pydantic models in `scenario.py`, so the schema and the parser cannot drift;
+Generated from the pydantic models in `scenario.spec`, so the schema and the parser cannot drift;
 a test checks that the committed file equals what this module generates. Editors (e.g. VS Code
 with the YAML extension) use it to complete and check scenario files as they are typed.
 """
@@ -41,6 +41,6 @@ def render_schema() -> str:
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> Path:
-    """Regenerate the committed schema file (after changing `scenario.py`)."""
+    """Regenerate the committed schema file (after changing `scenario.spec`)."""
     path.write_text(render_schema(), encoding="utf-8")
     return path

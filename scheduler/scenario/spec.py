@@ -1,8 +1,8 @@
 """The scenario file: one human-editable YAML (or JSON) document describing a tension period.
 
 This module is the schema (pydantic models, also exported as JSON Schema in
-`scenarios/scenario.schema.json`) and the parser. `expand.py` turns a parsed scenario into the
-solver's `Problem`; `loader.py` stores it.
+`scenarios/scenario.schema.json`) and the parser. `scenario.expand` turns a parsed scenario into
+the solver's `Problem`; `storage.loader` stores it.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class DateFactor(Strict):
 
 
 class GapModelSpec(Strict):
-    """Inputs of DESIGN's gap model for one site (see `gap.py`)."""
+    """Inputs of DESIGN's gap model for one site (see `scenario.gap`)."""
 
     #: Expected adult ED arrivals per clock hour, 24 values per weekday.
     arrivals_per_hour: dict[Weekday, Annotated[list[float], Field(min_length=24, max_length=24)]]

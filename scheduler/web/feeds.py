@@ -1,7 +1,7 @@
 """Calendar feeds over HTTP: the bytes stored at publication, with ETag and Last-Modified.
 
 Calendar apps poll; most polls find nothing new and get a 304 without a body, so this path
-is kept short: one indexed query (see `feed_lookup`), no session, no thread hop on SQLite
+is kept short: one indexed query (see `publication.lookup`), no session, no thread hop on SQLite
 (the query takes microseconds in-process; a network database is queried from the thread
 pool so the event loop never waits on it). Every feed URL answers GET and HEAD only
 (anything else: 405). A token that is unknown, malformed, revoked or of another kind, and a
