@@ -81,7 +81,7 @@ class DateFactor(Strict):
 
 
 class GapModelSpec(Strict):
-    """Inputs of DESIGN's gap model for one site (see `scenario.gap`)."""
+    """Inputs of the gap model for one site (computed by `scheduler/scenario/gap.py`)."""
 
     #: Expected adult ED arrivals per clock hour, 24 values per weekday.
     arrivals_per_hour: dict[Weekday, Annotated[list[float], Field(min_length=24, max_length=24)]]
