@@ -100,7 +100,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty database: a temporary SQLite file, or the PostgreSQL test base."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'scheduler.storage.db'}"
+        return f"sqlite:///{tmp_path / 'scheduler.db'}"
     url: str = request.getfixturevalue("postgres_url")
     _empty_postgres(url)
     return url
@@ -110,7 +110,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An engine on an empty database migrated to the latest schema, with `migrate()`."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scheduler.storage.db'}"
+        url = f"sqlite:///{tmp_path / 'scheduler.db'}"
         migrate(url)
         engine = make_engine(url)
     else:

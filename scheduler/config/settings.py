@@ -16,7 +16,7 @@ class Settings(BaseSettings):
 
     #: SQLAlchemy URL, from DATABASE_URL (or SCHEDULER_DATABASE_URL).
     database_url: str = Field(
-        "sqlite:///./scheduler.storage.db",
+        "sqlite:///./scheduler.db",
         validation_alias=AliasChoices("SCHEDULER_DATABASE_URL", "DATABASE_URL"),
     )
     host: str = "127.0.0.1"

@@ -24,7 +24,7 @@ def test_health_reports_the_database_ok(client: TestClient) -> None:
 
 
 def test_health_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    missing = tmp_path / "no-such-directory" / "scheduler.storage.db"
+    missing = tmp_path / "no-such-directory" / "scheduler.db"
     with TestClient(create_app(Settings(database_url=f"sqlite:///{missing}"))) as client:
         response = client.get("/health")
     assert response.status_code == 503

@@ -71,7 +71,7 @@ def _next_monday(after: date) -> date:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'scheduler.storage.db'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'scheduler.db'}"
     migrate(url)
     engine = make_engine(url)
     start = _next_monday(date.today() + timedelta(days=30))
