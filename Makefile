@@ -42,10 +42,12 @@ install: $(VENV)/.installed
 system-deps: .stamp-system-deps
 
 DEMO_PERIOD := chiv-summer-2026
+DEMO_ADMIN := admin@example.org
 
 run: install
 	$(BIN)/scheduler load --if-empty scenarios/$(DEMO_PERIOD).yaml
 	$(BIN)/scheduler plan $(DEMO_PERIOD) --if-none --time-limit 20
+	$(BIN)/scheduler create-manager $(DEMO_ADMIN) --admin --generate-password --if-no-account
 	$(BIN)/scheduler serve
 
 lint: install

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 
 from scheduler.config.settings import Settings, get_settings
 from scheduler.storage.db import make_engine
-from scheduler.web import feeds, health
+from scheduler.web import docs, feeds, health
 from scheduler.web.api import (
     answers,
     coordinator,
@@ -24,10 +24,14 @@ from scheduler.web.api import (
     roster,
     rotas,
 )
+from scheduler.web.csrf import Csrf
+from scheduler.web.docs import mount_docs_assets
 from scheduler.web.errors import install_error_handlers
-from scheduler.web.pages import agenda, form
+from scheduler.web.limits import Limiter, LinkGuard
+from scheduler.web.pages import accounts, agenda, form
 from scheduler.web.pages import coordinator as coordinator_pages
 from scheduler.web.private import PrivateHeaders
+from scheduler.web.security import SecurityHeaders, install_log_redaction
 from scheduler.web.templating import mount_static
 
 API_PREFIX = "/api/v1"
@@ -38,13 +42,23 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     *((api.router, API_PREFIX)
       for api in (periods, rotas, invitations, organisations, roster, answers, coordinator)),
     (feeds.router, ""),
-    *((pages.router, "") for pages in (form, agenda, coordinator_pages)),
+    (docs.router, ""),
+    *((pages.router, "") for pages in (accounts, form, agenda, coordinator_pages)),
+)
+
+API_DESCRIPTION = (
+    "Managers authenticate with their browser session (sign in at `/`) or with "
+    "`Authorization: Bearer <API token>` (`scheduler api-token EMAIL`); a GP or a coordinator "
+    "calls `/api/v1/answers` or `/api/v1/coordinator` with their personal link's secret as "
+    "the bearer token."
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service configured by `settings` (default: the environment)."""
     settings = settings or get_settings()
+    settings.check_for_production()
+    install_log_redaction()
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
@@ -55,13 +69,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="ED relief scheduler",
         summary="Relief shifts staffed by self-employed GPs: periods, slots, answers, rotas.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
+        # Served by `web.docs`, for signed-in managers and without a CDN.
+        docs_url=None, redoc_url=None, openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.limiter = Limiter(settings)
     install_error_handlers(app)
+    # The last added runs first: security headers on every answer, then the link guard, the
+    # private headers, and the anti-CSRF check nearest the routes.
+    app.add_middleware(Csrf, secret=settings.secret_key.get_secret_value(),
+                       secure=settings.https)
     app.add_middleware(PrivateHeaders)
+    app.add_middleware(LinkGuard, limiter=app.state.limiter)
+    app.add_middleware(SecurityHeaders, https=settings.https)
     mount_static(app)
+    mount_docs_assets(app)
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
     return app

@@ -7,7 +7,7 @@ string values (no native PostgreSQL enum types, so adding a value needs no type 
 
 Long on purpose: every table in one module, which the project's design names as the place to
 read the schema; each family is short and the sections follow the domain (sites, doctors,
-periods, slots, answers, rotas, secret links, invitations, feeds).
+periods, slots, answers, rotas, accounts, secret links, invitations, feeds).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from scheduler.domain.enums import (
     FeedKind,
     OrganisationKind,
     PeriodStatus,
+    Role,
     RotaStatus,
     TokenKind,
 )
@@ -361,9 +362,31 @@ class RotaVersionDetail(RotaVersionPublic):
     assignments: list[AssignmentPublic]
 
 
-# --- Secret links: personal form links, feed URLs, coordinator links ----------------------
+# --- Accounts: the managers and admins who sign in ----------------------------------------
+
+# A manager or admin. The password is kept as an argon2 hash only (`access.passwords`).
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)
+    name: str = ""
+    role: Role = Field(sa_type=_enum(Role))
+    password_hash: str
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    password_changed_at: datetime = Field(sa_type=UtcDateTime)
+    #: Wrong passwords in a row; the account is locked until `locked_until` after too many.
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+# The sites a manager is given (an admin has every site).
+class AccountSite(SQLModel, table=True):
+    __tablename__ = "account_site"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    site_id: str = Field(foreign_key="site.id", primary_key=True, index=True)
+
+
+# --- Secret links: personal form links, feed URLs, coordinator links, sessions, API tokens ---
 
 # Only a hash of the secret is stored: a database leak does not leak working links.
 class AccessToken(SQLModel, table=True):
@@ -376,9 +399,14 @@ class AccessToken(SQLModel, table=True):
     organisation_id: str | None = Field(default=None, foreign_key="organisation.id", index=True)
     site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
     period_id: str | None = Field(default=None, foreign_key="tension_period.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     created_at: datetime = Field(sa_type=UtcDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: When it last let someone in (sessions and API tokens; updated at most once a minute).
+    last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: What an API token is for, as its owner named it.
+    label: str = ""
 
 
 # --- Invitations: a personal link sent (or handed) to a doctor for one period --------------

@@ -31,7 +31,7 @@ from scheduler.scenario.spec import Scenario, parse_scenario, read_document
 from scheduler.storage.db import alembic_config, make_engine, migrate
 from scheduler.storage.loader import load_scenario_into
 from tests.support import REPO
-from tests.support.web import app_client
+from tests.support.web import account_token, app_client
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -143,7 +143,15 @@ def configured(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    """The API on the test database, through the app's own session dependency override."""
+    """The app on the test database: pages are called as an anonymous browser would, the
+    manager API as an admin with an API token (`anonymous` calls it with no credential)."""
+    with app_client(engine, api_token=account_token(engine)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(engine: Engine) -> Iterator[TestClient]:
+    """The app on the test database, every call without a credential."""
     with app_client(engine) as test_client:
         yield test_client
 

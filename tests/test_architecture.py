@@ -18,7 +18,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"engine", "solver"}),
     frozenset({"scenario"}),
     frozenset({"models", "storage"}),
-    frozenset({"collection"}),
+    frozenset({"collection", "access"}),
     frozenset({"publication"}),
     frozenset({"web", "api"}),
     frozenset({"cli", "__main__"}),

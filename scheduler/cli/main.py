@@ -1,5 +1,6 @@
 """`scheduler` command line: files (validate, solve, check), the database (load, plan, publish,
-export), collecting answers (invite, import-roster, coordinator-link), feed-link and serve.
+export), collecting answers (invite, import-roster, coordinator-link), accounts
+(create-manager, api-token), feed-link and serve.
 
 Bad input raises `InputError`, printed as one `error: source: field: message` line per
 problem with exit status 1.
@@ -11,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from scheduler.cli import collection, files, periods
+from scheduler.cli import accounts, collection, files, periods
 from scheduler.config.settings import get_settings
 from scheduler.domain.errors import InputError
 
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     files.add_commands(sub, settings)
     periods.add_commands(sub, settings)
     collection.add_commands(sub)
+    accounts.add_commands(sub)
     periods.add_service_commands(sub, settings)
     return parser
 

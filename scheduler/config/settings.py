@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The secret key of a development machine: public, so refused in production.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
@@ -47,6 +50,32 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_sender: str = "Urgences du CHIV <delestage.urgences@example.org>"
     smtp_timeout_seconds: float = 20.0
+
+    #: "production" refuses to start with the default secret key.
+    environment: Literal["development", "production"] = "development"
+    #: Signs the anti-CSRF cookies; any long random text (`python -c "import secrets;
+    #: print(secrets.token_urlsafe(48))"`). The default only suits a developer's machine.
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    #: How long a manager stays signed in.
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    #: Where rate-limit counters live (`limits` storage URI): memory:// for one server
+    #: process, redis://127.0.0.1:6379 when several share them.
+    rate_limit_storage: str = "memory://"
+    #: Sign-in attempts per client address, and unknown secret links per client address.
+    sign_in_rate: str = "10/minute"
+    unknown_link_rate: str = "30/minute"
+
+    @property
+    def https(self) -> bool:
+        """Served behind https (cookies then go Secure, and HSTS is sent)."""
+        return self.base_url.startswith("https://")
+
+    def check_for_production(self) -> None:
+        """Raise RuntimeError when production runs with the development secret key."""
+        if self.environment == "production" and \
+                self.secret_key.get_secret_value() == DEVELOPMENT_SECRET_KEY:
+            raise RuntimeError("SCHEDULER_SECRET_KEY must be set in production "
+                               "(a long random value); refusing to start")
 
 
 @lru_cache

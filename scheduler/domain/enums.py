@@ -45,6 +45,15 @@ class TokenKind(StrEnum):
     COORDINATOR = "coordinator"  # a CPTS/SAMI coordinator's read-only view
     SITE_FEED = "site_feed"  # a site feed set to private
     MANAGER_FEED = "manager_feed"  # the all-shifts feed
+    SESSION = "session"  # a signed-in manager's browser session (the cookie)
+    API_TOKEN = "api_token"  # a manager's bearer token for scripts
+
+
+class Role(StrEnum):
+    """What a signed-in account may do (DESIGN, "Who may see and do what")."""
+
+    ADMIN = "admin"  # accounts and sites, and everything a manager may, on every site
+    MANAGER = "manager"  # the periods of the sites they are given
 
 
 class FeedKind(StrEnum):

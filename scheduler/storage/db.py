@@ -23,6 +23,9 @@ def _sqlite_connect(foreign_keys: bool) -> Any:
         # SQLite ignores foreign keys unless asked, per connection.
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        # Write-ahead log: readers never block the writer nor the writer readers (a page
+        # being read while a GP saves, a token's last use written during a long read).
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
         # The driver's own transaction handling commits before DDL; take over
         # (see `_sqlite_begin`).

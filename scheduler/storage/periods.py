@@ -7,12 +7,14 @@ Plain functions on a session; nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from scheduler.domain.enums import RotaStatus
 from scheduler.models import (
     Availability,
     DateAway,
@@ -21,6 +23,7 @@ from scheduler.models import (
     DoctorRow,
     PeriodDoctorPublic,
     PeriodSite,
+    RotaVersion,
     SiteRow,
     SlotRow,
     TensionPeriod,
@@ -129,3 +132,37 @@ def _doctor_rows(session: Session, period_id: str) -> list[tuple[DoctorRow, Doct
         .order_by(col(DoctorPeriod.position))
     ).all()
     return [(doctor, caps) for doctor, caps in rows]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeriodProgress:
+    """Where a period stands, as a manager's home page shows it."""
+
+    period: TensionPeriod
+    taking_part: int
+    answered: int
+    #: The latest rota version (number, status), and the published one's number.
+    latest_version: tuple[int, RotaStatus] | None
+    published_version: int | None
+
+
+def period_progress(session: Session, periods: list[TensionPeriod]) -> list[PeriodProgress]:
+    """Doctors taking part and answered, and rota versions, for each period (4 queries)."""
+    ids = [p.id for p in periods]
+    answered = func.count(col(DoctorPeriod.answered_at))
+    counts = {pid: (int(total), int(done)) for pid, total, done in session.exec(
+        select(DoctorPeriod.period_id, func.count(), answered)
+        .where(col(DoctorPeriod.period_id).in_(ids)).group_by(col(DoctorPeriod.period_id)))}
+    latest: dict[str, tuple[int, RotaStatus]] = {}
+    published: dict[str, int] = {}
+    for version in session.exec(select(RotaVersion).where(col(RotaVersion.period_id).in_(ids))
+                                .order_by(col(RotaVersion.number))):
+        latest[version.period_id] = (version.number, version.status)
+        if version.status == RotaStatus.PUBLISHED:
+            published[version.period_id] = version.number
+    return [
+        PeriodProgress(period=p, taking_part=counts.get(p.id, (0, 0))[0],
+                       answered=counts.get(p.id, (0, 0))[1], latest_version=latest.get(p.id),
+                       published_version=published.get(p.id))
+        for p in periods
+    ]

@@ -19,7 +19,8 @@ from scheduler.models import AccessToken
 
 #: 24 random bytes → 32 URL-safe characters.
 SECRET_BYTES = 24
-_SHAPE = re.compile(rf"^[A-Za-z0-9_-]{{{(SECRET_BYTES * 4 + 2) // 3}}}$")
+SECRET_LENGTH = (SECRET_BYTES * 4 + 2) // 3
+_SHAPE = re.compile(rf"^[A-Za-z0-9_-]{{{SECRET_LENGTH}}}$")
 
 
 def well_formed(secret: str) -> bool:
@@ -40,13 +41,16 @@ def issue(
     organisation_id: str | None = None,
     site_id: str | None = None,
     period_id: str | None = None,
+    account_id: int | None = None,
     expires_at: datetime | None = None,
+    label: str = "",
 ) -> str:
     """A new secret for this subject; the caller commits. Returns the secret (shown once)."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     session.add(AccessToken(kind=kind, token_hash=hash_secret(secret), doctor_id=doctor_id,
                             organisation_id=organisation_id, site_id=site_id,
-                            period_id=period_id, created_at=now, expires_at=expires_at))
+                            period_id=period_id, account_id=account_id, created_at=now,
+                            expires_at=expires_at, label=label))
     session.flush()
     return secret
 
@@ -74,12 +78,13 @@ def revoke_all(
     doctor_id: str | None = None,
     organisation_id: str | None = None,
     site_id: str | None = None,
+    account_id: int | None = None,
 ) -> int:
     """Revoke every live token of `kind` for the subject; the caller commits."""
     query = select(AccessToken).where(
         AccessToken.kind == kind, col(AccessToken.revoked_at).is_(None),
         AccessToken.doctor_id == doctor_id, AccessToken.organisation_id == organisation_id,
-        AccessToken.site_id == site_id,
+        AccessToken.site_id == site_id, AccessToken.account_id == account_id,
     )
     tokens = list(session.exec(query))
     for token in tokens:

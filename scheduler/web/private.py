@@ -17,8 +17,9 @@ PRIVATE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Referrer-Policy": "no-referrer",
 }
-#: Paths whose next segment is a secret: the GP's link, the coordinator's link, their APIs.
-PRIVATE_PREFIXES = ("/g/", "/c/", "/api/v1/answers/", "/api/v1/coordinator/")
+#: Paths reached with a secret: the GP's and coordinator's links, and their JSON twins (whose
+#: bearer token is the link's secret).
+PRIVATE_PREFIXES = ("/g/", "/c/", "/api/v1/answers", "/api/v1/coordinator")
 
 _ENCODED = [(name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in PRIVATE_HEADERS.items()]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from scheduler.domain import french
 
@@ -16,6 +17,21 @@ PACKAGE = Path(__file__).parent
 templates = Jinja2Templates(directory=PACKAGE / "templates")
 templates.env.globals["service_name"] = "Délestage des urgences"
 templates.env.filters["skill"] = french.skill
+
+
+def csrf_token(request: Request) -> str:
+    """The request's anti-CSRF token (`web.csrf`); asking for it sets its cookie."""
+    token = request.scope.get("csrftoken")
+    return str(token()) if callable(token) else ""
+
+
+def csrf_field(request: Request) -> Markup:
+    """The hidden anti-CSRF field every POST form carries."""
+    return Markup('<input type="hidden" name="csrftoken" value="{}">').format(csrf_token(request))
+
+
+templates.env.globals["csrf_field"] = csrf_field
+templates.env.globals["csrf_token"] = csrf_token
 
 
 def mount_static(app: FastAPI) -> None:

@@ -28,7 +28,7 @@ from tests.support.published import (
     save_version,
     vevents,
 )
-from tests.support.web import app_client
+from tests.support.web import app_client, with_csrf
 
 BASE = "https://releve.example.org"
 NOW = datetime.now(UTC)
@@ -159,7 +159,8 @@ def test_rotating_from_the_page_kills_the_old_feed_url_and_shows_a_new_one(
     link = personal_link(session)
     old_https, _ = feed_links(web.get(f"/g/{link}/agenda").text)
     assert web.get(old_https.removeprefix(BASE)).status_code == 200
-    rotated = web.post(f"/g/{link}/agenda/rotate-feed", follow_redirects=False)
+    rotated = web.post(f"/g/{link}/agenda/rotate-feed", data=with_csrf(web, {}),
+                       follow_redirects=False)
     assert rotated.status_code == 303
     page = web.get(rotated.headers["location"].removeprefix(BASE))
     assert "Nouveau lien d'abonnement créé" in unescape(page.text)

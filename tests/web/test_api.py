@@ -13,6 +13,7 @@ from scheduler.config.settings import Settings
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
 from scheduler.storage.rotas import save_rota
+from tests.support.web import sign_in
 
 API = "/api/v1"
 
@@ -32,7 +33,10 @@ def test_health_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
 
 
 def test_openapi_docs_are_served(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+    sign_in(client)
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static-docs/swagger-ui-bundle.js" in docs.text
+    assert client.get("/static-docs/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert f"{API}/periods/{{period_id}}/slots" in paths
 
@@ -60,11 +64,11 @@ def test_period_detail_lists_its_sites(client: TestClient, loaded_tiny: Problem)
     assert [s["id"] for s in body["sites"]] == [s.id for s in loaded_tiny.sites]
 
 
-def test_unknown_period_is_404(client: TestClient) -> None:
+def test_unknown_period_is_404_for_an_admin(client: TestClient) -> None:
     for path in ("", "/slots", "/doctors", "/availability", "/rotas"):
         response = client.get(f"{API}/periods/nope{path}")
         assert response.status_code == 404
-        assert response.json() == {"detail": "Period not found"}
+        assert response.json() == {"detail": "Not found"}
 
 
 def test_slots_are_listed_in_problem_order_with_aware_times(
@@ -187,7 +191,7 @@ def test_rota_version_includes_its_assignments(
     ]
 
 
-def test_unknown_rota_version_is_404(client: TestClient) -> None:
+def test_unknown_rota_version_is_404_for_an_admin(client: TestClient) -> None:
     response = client.get(f"{API}/rotas/999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Rota not found"}
+    assert response.json() == {"detail": "Not found"}

@@ -216,9 +216,11 @@ def test_after_the_deadline_the_gp_cannot_change_anything(site: Site, phone: Pag
     expect(radio).to_be_disabled()
     expect(phone.get_by_label("Au plus, sur toute la période")).to_be_disabled()
 
-    # Even a hand-made post changes nothing.
+    # Even a hand-made post (with the page's anti-CSRF token) changes nothing.
     slot = phone.locator("input[type=radio]").first.get_attribute("name") or ""
-    response = phone.request.post(link, form={"action": "save", slot: "available"})
+    token = phone.locator("input[name=csrftoken]").get_attribute("value") or ""
+    response = phone.request.post(link, form={"action": "save", slot: "available",
+                                              "csrftoken": token})
     assert response.status == 409
     with Session(site.engine) as session:
         saved = stored_answers(session, "dr-chloe", site.closing_period)

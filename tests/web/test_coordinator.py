@@ -27,6 +27,7 @@ from tests.support.collection import (
     load_period,
     set_clock,
 )
+from tests.support.web import bearer
 
 API = "/api/v1"
 
@@ -151,7 +152,7 @@ def test_unknown_revoked_or_wrong_kind_links_show_the_error_page(
 
 def test_api_lists_the_members_and_their_answers(client: TestClient, view: str) -> None:
     token = view.removeprefix("/c/")
-    response = client.get(f"{API}/coordinator/{token}")
+    response = client.get(f"{API}/coordinator", headers=bearer(token))
     assert response.status_code == 200
     body = response.json()
     assert (body["organisation_id"], body["period_id"]) == ("cpts-val", PERIOD)
@@ -163,7 +164,7 @@ def test_api_lists_the_members_and_their_answers(client: TestClient, view: str) 
 def test_api_resend_to_a_non_member_is_422(client: TestClient, view: str,
                                            mail: SmtpSink) -> None:
     token = view.removeprefix("/c/")
-    response = client.post(f"{API}/coordinator/{token}/resend",
+    response = client.post(f"{API}/coordinator/resend", headers=bearer(token),
                            json={"doctor_ids": ["dr-chloe"]})
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "doctor_ids"
@@ -172,4 +173,4 @@ def test_api_resend_to_a_non_member_is_422(client: TestClient, view: str,
 
 def test_api_with_an_unknown_coordinator_link_is_404(client: TestClient,
                                                      period: Problem) -> None:
-    assert client.get(f"{API}/coordinator/{'C' * 32}").status_code == 404
+    assert client.get(f"{API}/coordinator", headers=bearer("C" * 32)).status_code == 401

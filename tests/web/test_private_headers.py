@@ -16,9 +16,10 @@ from scheduler.api import ROUTERS
 from scheduler.collection.coordinators import issue_coordinator_link
 from scheduler.domain.enums import TokenKind
 from scheduler.storage import tokens
+from scheduler.web.api import answers, coordinator
 from scheduler.web.private import PRIVATE_HEADERS, PRIVATE_PREFIXES
 from tests.support.collection import BASE_URL, NOW, link_secret, load_period, set_clock
-from tests.support.web import app_client
+from tests.support.web import app_client, bearer
 
 UNKNOWN = "x" * 32
 #: method, path (with {token}), form or JSON body: every route under a secret link.
@@ -29,10 +30,10 @@ ROUTES = [
     ("POST", "/g/{token}/agenda/rotate-feed", None),
     ("GET", "/c/{token}", None),
     ("POST", "/c/{token}/relancer", {"membre": "dr-anne"}),
-    ("GET", "/api/v1/answers/{token}", None),
-    ("PUT", "/api/v1/answers/{token}", {"availability": {}}),
-    ("GET", "/api/v1/coordinator/{token}", None),
-    ("POST", "/api/v1/coordinator/{token}/resend", {"doctor_ids": []}),
+    ("GET", "/api/v1/answers", None),
+    ("PUT", "/api/v1/answers", {"availability": {}}),
+    ("GET", "/api/v1/coordinator", None),
+    ("POST", "/api/v1/coordinator/resend", {"doctor_ids": []}),
 ]
 # The headers do not depend on the database: the pages run on SQLite here.
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
@@ -47,18 +48,21 @@ def web(engine: Engine, session: Session) -> Iterator[TestClient]:
 
 
 def secret_for(session: Session, path: str) -> str:
-    if path.startswith(("/c/", "/api/v1/coordinator/")):
+    if path.startswith(("/c/", "/api/v1/coordinator")):
         return issue_coordinator_link(session, "cpts-val", now=NOW,
                                       base_url=BASE_URL).rsplit("/", 1)[1]
     return link_secret(session, "dr-anne")
 
 
-def call(client: TestClient, method: str, path: str, body: dict[str, object] | None
-         ) -> dict[str, str]:
-    if body is not None and path.startswith("/api/"):
-        response = client.request(method, path, json=body, follow_redirects=False)
+def call(client: TestClient, method: str, path: str, secret: str,
+         body: dict[str, object] | None) -> dict[str, str]:
+    """A page with the secret in its path, or a JSON twin with the secret as bearer token."""
+    if path.startswith("/api/"):
+        response = client.request(method, path, json=body, headers=bearer(secret),
+                                  follow_redirects=False)
     else:
-        response = client.request(method, path, data=body, follow_redirects=False)
+        response = client.request(method, path.replace("{token}", secret), data=body,
+                                  follow_redirects=False)
     assert response.status_code < 500, response.text
     return dict(response.headers)
 
@@ -68,12 +72,14 @@ def assert_private(headers: dict[str, str]) -> None:
         assert headers.get(name.lower()) == value, (name, headers)
 
 
-def test_every_route_with_a_secret_in_its_path_is_listed_and_private() -> None:
+def test_every_route_reached_by_a_secret_link_is_listed_and_private() -> None:
+    # Pages with the link in their path, and the JSON twins taking the link as bearer token.
     with_secret = {
         (method, prefix + route.path)
         for router, prefix in ROUTERS
         for route in router.routes
-        if isinstance(route, APIRoute) and "{token}" in route.path
+        if isinstance(route, APIRoute)
+        and ("{token}" in route.path or router in (answers.router, coordinator.router))
         and not (prefix + route.path).startswith("/feeds/")
         for method in route.methods - {"HEAD"}
     }
@@ -86,7 +92,7 @@ def test_every_route_with_a_secret_in_its_path_is_listed_and_private() -> None:
 def test_live_link_answers_carry_the_private_headers(
     web: TestClient, session: Session, method: str, path: str, body: dict[str, object] | None
 ) -> None:
-    assert_private(call(web, method, path.replace("{token}", secret_for(session, path)), body))
+    assert_private(call(web, method, path, secret_for(session, path), body))
 
 
 @sqlite_only
@@ -94,14 +100,14 @@ def test_live_link_answers_carry_the_private_headers(
 def test_unknown_link_answers_carry_the_private_headers(
     web: TestClient, method: str, path: str, body: dict[str, object] | None
 ) -> None:
-    assert_private(call(web, method, path.replace("{token}", UNKNOWN), body))
+    assert_private(call(web, method, path, UNKNOWN, body))
 
 
 @sqlite_only
 def test_a_refused_json_body_carries_the_private_headers(web: TestClient, session: Session
                                                          ) -> None:
-    secret = secret_for(session, "/api/v1/answers/")
-    response = web.put(f"/api/v1/answers/{secret}", json={"max_shifts": "lots"})
+    secret = secret_for(session, "/api/v1/answers")
+    response = web.put("/api/v1/answers", headers=bearer(secret), json={"max_shifts": "lots"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "body.max_shifts"
     assert_private(dict(response.headers))

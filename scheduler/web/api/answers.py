@@ -17,14 +17,16 @@ from scheduler.collection.answers import (
     stored_answers,
     summarise,
 )
-from scheduler.collection.invitations import DoctorLink, open_doctor_link
+from scheduler.collection.invitations import DoctorLink
 from scheduler.domain.problem import Answer
 from scheduler.models import DoctorPeriod
 from scheduler.storage.periods import period_slots
+from scheduler.web.auth import LINK_ONLY, DoctorLinkDep
 from scheduler.web.deps import NowDep, SessionDep
 from scheduler.web.errors import BAD_INPUT
 
-router = APIRouter(prefix="/answers", tags=["answers"])
+# The GP's personal link is the bearer token: `Authorization: Bearer <secret of /g/<secret>>`.
+router = APIRouter(prefix="/answers", tags=["answers"], responses=LINK_ONLY)
 
 
 class DateRange(BaseModel):
@@ -53,13 +55,6 @@ class AnswersOut(AnswersIn):
     preferred: int
 
 
-def _doctor_link(session: SessionDep, token: str, now: datetime) -> DoctorLink:
-    link = open_doctor_link(session, token, now=now)
-    if link is None:
-        raise HTTPException(status_code=404, detail="Link not found")
-    return link
-
-
 def _answers_out(session: SessionDep, link: DoctorLink, now: datetime) -> AnswersOut:
     period, doctor_id = link.period, link.doctor.id
     answers = stored_answers(session, doctor_id, period.id)
@@ -77,18 +72,17 @@ def _answers_out(session: SessionDep, link: DoctorLink, now: datetime) -> Answer
     )
 
 
-@router.get("/{token}", response_model=AnswersOut)
-def read_answers(token: str, session: SessionDep, now: NowDep) -> AnswersOut:
+@router.get("", response_model=AnswersOut)
+def read_answers(link: DoctorLinkDep, session: SessionDep, now: NowDep) -> AnswersOut:
     """The doctor's saved answers for the period of their personal link."""
-    return _answers_out(session, _doctor_link(session, token, now), now)
+    return _answers_out(session, link, now)
 
 
-@router.put("/{token}", response_model=AnswersOut,
+@router.put("", response_model=AnswersOut,
             responses={**BAD_INPUT, 409: {"description": "Answers are closed"}})
-def replace_answers(token: str, body: AnswersIn, session: SessionDep,
+def replace_answers(link: DoctorLinkDep, body: AnswersIn, session: SessionDep,
                     now: NowDep) -> AnswersOut:
     """Replace the doctor's whole answer (availability, dates away, caps, comment)."""
-    link = _doctor_link(session, token, now)
     answers = Answers(
         availability=body.availability, away=tuple((r.first, r.last) for r in body.away),
         max_shifts=body.max_shifts, max_shifts_per_week=body.max_shifts_per_week,

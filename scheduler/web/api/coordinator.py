@@ -6,20 +6,19 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from scheduler.collection.coordinators import (
-    CoordinatorLink,
     coordinator_periods,
-    open_coordinator_link,
     resend_invitations,
     selected_period,
 )
 from scheduler.collection.invitations import answer_statuses
+from scheduler.web.auth import LINK_ONLY, CoordinatorLinkDep
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
 
-router = APIRouter(prefix="/coordinator", tags=["coordinator"])
+# The coordinator's link is the bearer token: `Authorization: Bearer <secret of /c/<secret>>`.
+router = APIRouter(prefix="/coordinator", tags=["coordinator"], responses=LINK_ONLY)
 
 
 class MemberOut(BaseModel):
@@ -51,11 +50,10 @@ class ResendOut(BaseModel):
     failed: int
 
 
-@router.get("/{token}", response_model=CoordinatorViewOut)
-def coordinator_view(token: str, session: SessionDep, now: NowDep,
+@router.get("", response_model=CoordinatorViewOut)
+def coordinator_view(link: CoordinatorLinkDep, session: SessionDep,
                      period_id: str | None = None) -> CoordinatorViewOut:
     """Members of the link's organisation, who answered and how many slots each offered."""
-    link = _link_or_404(session, token, now)
     periods = coordinator_periods(session, link)
     period = selected_period(periods, period_id)
     members = (answer_statuses(session, period.id, organisation_id=link.organisation.id)
@@ -67,12 +65,11 @@ def coordinator_view(token: str, session: SessionDep, now: NowDep,
     )
 
 
-@router.post("/{token}/resend", response_model=ResendOut, responses=BAD_INPUT)
-def coordinator_resend(token: str, body: ResendIn, session: SessionDep,
+@router.post("/resend", response_model=ResendOut, responses=BAD_INPUT)
+def coordinator_resend(link: CoordinatorLinkDep, body: ResendIn, session: SessionDep,
                        settings: SettingsDep, now: NowDep,
                        period_id: str | None = None) -> ResendOut:
     """Email the named members (taking part in the period) a fresh personal link."""
-    link = _link_or_404(session, token, now)
     period = selected_period(coordinator_periods(session, link), period_id)
     if period is None:
         raise HTTPException(status_code=404, detail="Period not found")
@@ -86,10 +83,3 @@ def coordinator_resend(token: str, body: ResendIn, session: SessionDep,
                             f"not members taking part in {period.id}: {', '.join(strangers)}")
     sent, failed = resend_invitations(session, settings, link, period, body.doctor_ids, now=now)
     return ResendOut(sent=sent, failed=failed)
-
-
-def _link_or_404(session: Session, token: str, now: datetime) -> CoordinatorLink:
-    link = open_coordinator_link(session, token, now=now)
-    if link is None:
-        raise HTTPException(status_code=404, detail="Link not found")
-    return link

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
 from scheduler.collection.invitations import (
@@ -14,11 +14,13 @@ from scheduler.collection.invitations import (
     revoke,
     send_invitations,
 )
-from scheduler.models import DoctorPeriod, TensionPeriod
+from scheduler.models import DoctorPeriod
+from scheduler.web.auth import MANAGER_ONLY, PeriodDep, manager_reach
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
 
-router = APIRouter(tags=["invitations"])
+router = APIRouter(prefix="/periods/{period_id}/invitations", tags=["invitations"],
+                   dependencies=[Depends(manager_reach)], responses=MANAGER_ONLY)
 
 
 class InviteIn(BaseModel):
@@ -53,39 +55,36 @@ class AnswerStatusOut(BaseModel):
     max_shifts: int | None
 
 
-@router.post("/periods/{period_id}/invitations", status_code=201,
-             response_model=list[InvitationOut], responses=BAD_INPUT)
-def create_invitations(period_id: str, body: InviteIn, session: SessionDep,
+@router.post("", status_code=201, response_model=list[InvitationOut], responses=BAD_INPUT)
+def create_invitations(period: PeriodDep, body: InviteIn, session: SessionDep,
                        settings: SettingsDep, now: NowDep) -> list[InvitationOut]:
     """Invite doctors to a period: each gets a new personal link, emailed if asked."""
     if body.send_email and not settings.smtp_host:
         raise unprocessable("send_email", "email is not configured on this server")
     ids = doctors_to_invite(session, doctor_ids=body.doctor_ids,
                             organisation_id=body.organisation_id, everyone=body.all)
-    issued = invite(session, period_id, ids, now=now, base_url=settings.base_url)
+    issued = invite(session, period.id, ids, now=now, base_url=settings.base_url)
     if body.send_email:
-        issued = send_invitations(session, settings, period_id, issued, now=now)
+        issued = send_invitations(session, settings, period.id, issued, now=now)
     return [InvitationOut(doctor_id=i.doctor_id, name=i.doctor_name, url=i.url,
                           emailed_to=i.emailed_to, email_error=i.email_error) for i in issued]
 
 
-@router.get("/periods/{period_id}/invitations", response_model=list[AnswerStatusOut])
-def list_invitations(period_id: str, session: SessionDep) -> list[AnswerStatusOut]:
+@router.get("", response_model=list[AnswerStatusOut])
+def list_invitations(period: PeriodDep, session: SessionDep) -> list[AnswerStatusOut]:
     """Who takes part in the period: invited and emailed when, answered when, slots offered."""
-    if session.get(TensionPeriod, period_id) is None:
-        raise HTTPException(status_code=404, detail="Period not found")
     return [AnswerStatusOut.model_validate(s, from_attributes=True)
-            for s in answer_statuses(session, period_id)]
+            for s in answer_statuses(session, period.id)]
 
 
 class RevokedOut(BaseModel):
     revoked: int
 
 
-@router.delete("/periods/{period_id}/invitations/{doctor_id}", response_model=RevokedOut)
-def revoke_invitations(period_id: str, doctor_id: str, session: SessionDep,
+@router.delete("/{doctor_id}", response_model=RevokedOut)
+def revoke_invitations(period: PeriodDep, doctor_id: str, session: SessionDep,
                        now: NowDep) -> RevokedOut:
     """Revoke every live personal link of the doctor for the period."""
-    if session.get(DoctorPeriod, (doctor_id, period_id)) is None:
+    if session.get(DoctorPeriod, (doctor_id, period.id)) is None:
         raise HTTPException(status_code=404, detail="Doctor not found in this period")
-    return RevokedOut(revoked=revoke(session, period_id, doctor_id, now=now))
+    return RevokedOut(revoked=revoke(session, period.id, doctor_id, now=now))

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
+from scheduler.access.scope import reaches_period
 from scheduler.collection.coordinators import coordinator_message, issue_coordinator_link
 from scheduler.collection.mail import MailError, send
-from scheduler.models import Organisation
+from scheduler.models import Organisation, TensionPeriod
+from scheduler.web.auth import MANAGER_ONLY, ReachDep, manager_reach, not_allowed
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
 
-router = APIRouter(prefix="/organisations", tags=["organisations"])
+router = APIRouter(prefix="/organisations", tags=["organisations"],
+                   dependencies=[Depends(manager_reach)], responses=MANAGER_ONLY)
 
 
 class CoordinatorLinkIn(BaseModel):
-    #: Restrict the link to one period (it then expires with it).
+    #: Restrict the link to one period (it then expires with it). Only an admin may leave it
+    #: out: such a link shows every period of every site.
     period_id: str | None = None
     #: Email the link to the organisation's coordinator.
     send_email: bool = False
@@ -29,9 +33,13 @@ class CoordinatorLinkOut(BaseModel):
 @router.post("/{organisation_id}/coordinator-links", status_code=201,
              response_model=CoordinatorLinkOut, responses=BAD_INPUT)
 def create_coordinator_link(organisation_id: str, body: CoordinatorLinkIn,
-                            session: SessionDep, settings: SettingsDep,
+                            session: SessionDep, settings: SettingsDep, reach: ReachDep,
                             now: NowDep) -> CoordinatorLinkOut:
     """A read-only link for a CPTS/SAMI coordinator to follow their members' answers."""
+    if body.period_id is None and not reach.is_admin:
+        raise unprocessable("period_id", "a manager gives the period the link is for")
+    if body.period_id is not None and not reaches_period(session, reach, body.period_id):
+        raise not_allowed(reach, session.get(TensionPeriod, body.period_id) is not None)
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise HTTPException(status_code=404, detail="Organisation not found")

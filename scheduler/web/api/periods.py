@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from scheduler.access.scope import reachable_periods
 from scheduler.models import (
     AvailabilityPublic,
     DoctorPeriod,
@@ -23,28 +23,21 @@ from scheduler.storage.periods import (
     period_doctors,
     period_sites,
     period_slots,
-    periods,
 )
 from scheduler.storage.rotas import rota_versions
+from scheduler.web.auth import MANAGER_ONLY, PeriodDep, ReachDep, manager_reach
 from scheduler.web.deps import SessionDep
 
-router = APIRouter(prefix="/periods", tags=["periods"])
+router = APIRouter(prefix="/periods", tags=["periods"], dependencies=[Depends(manager_reach)],
+                   responses=MANAGER_ONLY)
 
 
-def get_period(session: SessionDep, period_id: str) -> TensionPeriod:
-    period = session.get(TensionPeriod, period_id)
-    if period is None:
-        raise HTTPException(status_code=404, detail="Period not found")
-    return period
-
-
-PeriodDep = Annotated[TensionPeriod, Depends(get_period)]
 
 
 @router.get("", response_model=list[TensionPeriodPublic])
-def list_periods(session: SessionDep) -> list[TensionPeriod]:
-    """List every tension period, latest first."""
-    return periods(session)
+def list_periods(session: SessionDep, reach: ReachDep) -> list[TensionPeriod]:
+    """List the tension periods of the caller's sites, latest first."""
+    return reachable_periods(session, reach)
 
 
 @router.get("/{period_id}", response_model=TensionPeriodDetail)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from pydantic import BaseModel
 
 from scheduler.collection.roster import RosterPreview, import_roster, preview_roster
+from scheduler.web.auth import MANAGER_ONLY, manager_reach
 from scheduler.web.deps import SessionDep
 from scheduler.web.errors import BAD_INPUT, FieldProblem
 
-router = APIRouter(prefix="/roster", tags=["roster"])
+router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[Depends(manager_reach)],
+                   responses=MANAGER_ONLY)
 
 #: A roster of a few thousand lines is well under this.
 MAX_ROSTER_BYTES = 2_000_000
