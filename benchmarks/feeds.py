@@ -106,7 +106,8 @@ def prepare(database_url: str, scenario: Path) -> str:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            load_scenario_into(session, loaded.scenario, loaded.problem, loaded.digest)
+            load_scenario_into(session, loaded.scenario, loaded.problem, loaded.digest,
+                               now=datetime.now(UTC))
             assignments = greedy_rota(loaded.problem)
             rota = Rota(status=SolveStatus.FEASIBLE, assignments=assignments)
             save_rota(session, loaded.problem.period.id, loaded.problem, rota)

@@ -71,8 +71,6 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-
-
 # --- Sites: emergency departments hosting relief -------------------------------------------
 
 # Shared by the table and the read model.
@@ -427,7 +425,6 @@ class Invitation(SQLModel, table=True):
 
 
 # --- Published feeds: what calendar clients read --------------------------------------------
-
 
 
 # One feed event as last published. A row stays (present=False) when its assignment goes, so

@@ -12,6 +12,7 @@ import functools
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,5 +182,6 @@ def tiny_problem(tiny_scenario: Scenario) -> Problem:
 @pytest.fixture
 def loaded_tiny(session: Session, tiny_scenario: Scenario, tiny_problem: Problem) -> Problem:
     """The tiny scenario stored in the test database; returns its expanded problem."""
-    load_scenario_into(session, tiny_scenario, tiny_problem, "tiny-digest")
+    load_scenario_into(session, tiny_scenario, tiny_problem, "tiny-digest",
+                       now=datetime(2026, 6, 1, tzinfo=UTC))
     return tiny_problem

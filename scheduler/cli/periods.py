@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from scheduler.domain.enums import TokenKind
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import RotaDiff
+from scheduler.engine.eligibility import eligible
+from scheduler.models import RotaVersion
 from scheduler.scenario.inputs import read_input
 from scheduler.storage.db import migrate, migrated_session
 
@@ -81,12 +84,13 @@ def cmd_load(args: argparse.Namespace) -> int:
         if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
             print("database already holds a period; nothing loaded")
             return 0
+        now, source = datetime.now(UTC), str(args.file)
         if loaded.scenario is not None:
             result = load_scenario_into(session, loaded.scenario, loaded.problem,
-                                        loaded.digest, source=str(args.file))
+                                        loaded.digest, now=now, source=source)
         else:
-            result = load_problem_into(session, loaded.problem, loaded.digest,
-                                       source=str(args.file))
+            result = load_problem_into(session, loaded.problem, loaded.digest, now=now,
+                                       source=source)
     if result.already_loaded:
         print(f"period {result.period_id} already loaded from this file; nothing changed")
         return 0
@@ -99,6 +103,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from scheduler.domain.rota import SolveStatus
     from scheduler.solver import SolveOptions, replan, solve
     from scheduler.storage.rotas import rota_versions, save_rota
 
@@ -115,35 +120,42 @@ def cmd_plan(args: argparse.Namespace) -> int:
             rota, changes = replan(problem, problem.published, options)
         else:
             rota = solve(problem, options)
+        if rota.status in (SolveStatus.INFEASIBLE, SolveStatus.UNKNOWN):
+            # No rota to offer: saving an empty version would invite publishing it.
+            for c in rota.conflicts:
+                print(f"conflict: {c.rule or 'hard rules'}: {c.message} "
+                      f"({', '.join(c.records)})", file=sys.stderr)
+            print(f"no rota for {args.period} ({rota.status.value}): nothing saved",
+                  file=sys.stderr)
+            return 2
         version = save_rota(session, args.period, problem, rota, changes=changes)
         session.commit()
         print(f"saved draft rota version {version.number} of {args.period}: "
               f"{len(rota.assignments)} assignments, "
               f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
         if changes is not None:
-            print(changes_summary(changes))
+            print(changes_summary(problem, changes))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from scheduler.scenario.exchange import problem_to_data, stored_rota_to_data
-    from scheduler.storage.rotas import UnknownVersion, rota_version, version_rota
+    from scheduler.storage.rotas import rota_versions, version_rota
 
     with migrated_session(get_settings().database_url) as session:
         problem = _stored_problem(session, args.period)
-        try:
-            version = rota_version(session, args.period, args.version)
-        except UnknownVersion as exc:
-            raise InputError.single("", "version", str(exc)) from None
-        rota = stored_rota_to_data(
-            problem, version_rota(session, version), solver_status=version.solver_status,
-            seed=version.seed, report=version.statistics, version=version.number,
-            version_status=version.status.value)
-    files = {"problem.json": json_bytes(problem_to_data(problem)),
-             "rota.json": json_bytes(rota)}
+        files = {"problem.json": json_bytes(problem_to_data(problem))}
+        version = None
+        if args.version is not None or rota_versions(session, args.period):
+            version = _stored_version(session, args.period, args.version)
+            files["rota.json"] = json_bytes(stored_rota_to_data(
+                problem, version_rota(session, version), solver_status=version.solver_status,
+                seed=version.seed, report=version.statistics, version=version.number,
+                version_status=version.status.value))
     write_all(args.out, files)
-    print(f"exported period {args.period} and its rota version {version.number} "
-          f"({version.status.value}) to {args.out}/")
+    what = "no rota version yet" if version is None else \
+        f"its rota version {version.number} ({version.status.value})"
+    print(f"exported period {args.period} and {what} to {args.out}/")
     return 0
 
 
@@ -156,29 +168,50 @@ def _stored_problem(session: Session, period_id: str) -> Problem:
         raise InputError.single("", "period", f"unknown period {period_id!r}") from None
 
 
-def changes_summary(changes: RotaDiff) -> str:
-    """What a re-plan changed against the published rota, in one line and a few more."""
+def _stored_version(session: Session, period_id: str, number: int | None) -> RotaVersion:
+    from scheduler.storage.problems import UnknownPeriod
+    from scheduler.storage.rotas import UnknownVersion, rota_version
+
+    try:
+        return rota_version(session, period_id, number)
+    except UnknownPeriod:
+        raise InputError.single("", "period", f"unknown period {period_id!r}") from None
+    except UnknownVersion as exc:
+        raise InputError.single("", "version", str(exc)) from None
+
+
+def changes_summary(problem: Problem, changes: RotaDiff) -> str:
+    """What a re-plan changed against the published rota. A published assignment the new data
+    still allows moves only to cover a seat of higher priority (coverage ranks first): those
+    are flagged, the doctor may need telling."""
+    doctors, slots = problem.doctor_by_id(), problem.slot_by_id()
+
+    def still_allowed(doctor: str, slot: str) -> str:
+        d, s = doctors.get(doctor), slots.get(slot)
+        allowed = d is not None and s is not None and eligible(d, s, problem.tz)
+        return " (still available: moved to cover a higher-priority seat)" if allowed else ""
+
     lines = [f"against the published rota: {len(changes.kept)} kept, {len(changes.moved)} moved,"
              f" {len(changes.added)} added, {len(changes.removed)} removed"]
-    lines += [f"  moved {m.slot}: {m.from_doctor} -> {m.to_doctor}" for m in changes.moved]
-    lines += [f"  removed {p.slot}: {p.doctor}" for p in changes.removed]
+    lines += [f"  moved {m.slot}: {m.from_doctor} -> {m.to_doctor}"
+              f"{still_allowed(m.from_doctor, m.slot)}" for m in changes.moved]
+    lines += [f"  removed {p.slot}: {p.doctor}{still_allowed(p.doctor, p.slot)}"
+              for p in changes.removed]
     lines += [f"  added {p.slot}: {p.doctor}" for p in changes.added]
     return "\n".join(lines)
 
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from scheduler.publication.documents import feed_files
-    from scheduler.publication.publish import publish
-    from scheduler.storage.problems import UnknownPeriod
-    from scheduler.storage.rotas import UnknownVersion
+    from scheduler.publication.publish import NotPublishable, publish
 
     settings = get_settings()
     with migrated_session(settings.database_url) as session:
+        version = _stored_version(session, args.period, args.version)
         try:
             done = publish(session, args.period, now=datetime.now(UTC),
-                           version=args.version, contact=settings.ed_contact)
-        except UnknownPeriod:
-            raise InputError.single("", "period", f"unknown period {args.period!r}") from None
-        except UnknownVersion as exc:
+                           version=version.number, contact=settings.ed_contact)
+        except NotPublishable as exc:
             raise InputError.single("", "version", str(exc)) from None
         session.commit()
         # The stored bytes, so the files are exactly what the feed URLs serve.

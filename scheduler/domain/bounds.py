@@ -1,9 +1,9 @@
 """Inclusive ranges for the numbers of the domain, defined once, on the type that owns them.
 
 Each domain type (`Rules`, `Slot`, `Doctor` in `problem.py`) lists its bounds in a `BOUNDS`
-class attribute and checks them when built; the scenario schema, `problem.json`, the tables
-(through the domain types) and the GP form take their limits from there, so a bound never
-lives in two places.
+class attribute and checks them when built; the scenario schema and `problem.json`
+(`scenario.fields.within`), the tables (through the domain types) and the GP form take their
+limits from there, so a bound never lives in two places.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from pydantic import Field
 
 
 @dataclass(frozen=True)
@@ -31,10 +29,6 @@ class Bound:
             raise ValueError(f"{name}: {value} is not a number")
         if not self.low <= value <= self.high:
             raise ValueError(f"{name}: {value} is not between {self.low} and {self.high}")
-
-    def field(self, default: Any = ..., **kwargs: Any) -> Any:
-        """A pydantic `Field` with this range (for schemas reading the same number)."""
-        return Field(default, ge=self.low, le=self.high, **kwargs)
 
 
 def check_bounds(owner: object, bounds: Mapping[str, Bound]) -> None:

@@ -25,6 +25,8 @@ def rota_report(problem: Problem, rota: Rota, changes: RotaDiff | None = None
     checker = RotaChecker(problem)
     pairs = [(a.doctor, a.slot) for a in rota.assignments]
     loads = checker.loads(pairs)
+    # From the rota itself, not the solver's account (an infeasible solve lists no holes).
+    empty = checker.uncovered_seats(pairs)
     return {
         "uncovered": [{"slot": u.slot, "seats": u.seats, "reason": u.reason}
                       for u in rota.uncovered],
@@ -36,8 +38,8 @@ def rota_report(problem: Problem, rota: Rota, changes: RotaDiff | None = None
         "metrics": {
             "total_seats": problem.total_seats,
             "covered_seats": len(set(pairs)),
-            "uncovered_seats": sum(u.seats for u in rota.uncovered),
-            "weighted_uncovered": sum(slots[u.slot].priority * u.seats for u in rota.uncovered),
+            "uncovered_seats": sum(empty.values()),
+            "weighted_uncovered": sum(slots[s].priority * n for s, n in empty.items()),
             "solve_seconds": round(rota.solve_seconds, 3),
             "justified_complaints": len(checker.justified_complaints(pairs)),
             "justified_complaints_unpopular": len(

@@ -23,15 +23,19 @@ from sqlmodel import Session, col, func, select
 
 from scheduler.domain.enums import Audience, RotaStatus
 from scheduler.domain.problem import Problem
-from scheduler.domain.rota import Assignment
+from scheduler.domain.rota import Assignment, SolveStatus
 from scheduler.models import PublishedEvent, PublishedFeed, RotaVersion, SiteRow, TensionPeriod
 from scheduler.publication.documents import FeedKey, period_feeds, refresh_feed
 from scheduler.publication.ical import FeedEvent, assignment_uid, events_for_rota
 from scheduler.storage.problems import problem_from_db
-from scheduler.storage.rotas import rota_assignments, rota_version, rota_versions
+from scheduler.storage.rotas import rota_version, rota_versions, version_rota
 
 # Any constant: PostgreSQL advisory lock taken for the length of a publication.
 _PUBLICATION_LOCK = 5_545
+
+
+class NotPublishable(ValueError):
+    """The version's hard data contradict each other: it holds no rota to publish."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,10 +66,13 @@ def publish(
 
     Publishing the version already published refreshes its feeds (e.g. after a site's
     address changed) and changes nothing else. `contact` is the ED contact for sites without
-    one. Flushes; the caller commits. Raises UnknownPeriod or UnknownVersion.
+    one. Flushes; the caller commits. Raises UnknownPeriod, UnknownVersion or NotPublishable.
     """
     _serialise_publications(session)
     chosen = rota_version(session, period_id, version)
+    if chosen.solver_status == SolveStatus.INFEASIBLE:
+        raise NotPublishable(f"rota version {chosen.number} of {period_id!r} is infeasible "
+                             "(contradictory hard data): fix the data and plan again")
     stamp = _next_stamp(session, now)
     for other in rota_versions(session, period_id):
         if other.status == RotaStatus.PUBLISHED and other.id != chosen.id:
@@ -77,10 +84,7 @@ def publish(
         session.add(chosen)
     session.flush()
     problem = problem_from_db(session, period_id)
-    assignments = [
-        Assignment(doctor=a.doctor_id, slot=a.slot_id, pinned=a.pinned)
-        for a in rota_assignments(session, _id(chosen))
-    ]
+    assignments = version_rota(session, chosen)
     added, changed, removed = _update_events(session, problem, assignments, stamp, contact)
     keys = period_feeds(session, period_id)
     changed_feeds = tuple(key for key in keys if refresh_feed(session, key, stamp))
@@ -94,11 +98,6 @@ def _serialise_publications(session: Session) -> None:
     # half the events. SQLite serialises writers by itself.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLICATION_LOCK})
-
-
-def _id(version: RotaVersion) -> int:
-    assert version.id is not None  # stored versions have their id
-    return version.id
 
 
 def _next_stamp(session: Session, now: datetime) -> datetime:

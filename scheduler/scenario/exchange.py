@@ -5,7 +5,6 @@ Both are documented in the README so that anyone can check a rota without the mo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -26,7 +25,9 @@ from pydantic import (
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Assignment, Rota, RotaDiff, SolveStatus
+from scheduler.engine.explain import explain_uncovered
 from scheduler.engine.report import REPORT_KEYS, rota_report
+from scheduler.scenario.fields import within
 from scheduler.scenario.spec import read_document
 
 #: The doctors' bounds (`scheduler.domain.bounds`), shared with the scenario and the form.
@@ -72,9 +73,9 @@ class PeriodIn(_Strict):
 
 
 class RulesIn(_Strict):
-    min_rest_hours: Hours = Rules.BOUNDS["min_rest_hours"].field()
-    travel_buffer_minutes: Count = Rules.BOUNDS["travel_buffer_minutes"].field()
-    max_shifts_per_day: Count | None = Rules.BOUNDS["max_shifts_per_day"].field(None)
+    min_rest_hours: Hours = within(Rules.BOUNDS["min_rest_hours"])
+    travel_buffer_minutes: Count = within(Rules.BOUNDS["travel_buffer_minutes"])
+    max_shifts_per_day: Count | None = within(Rules.BOUNDS["max_shifts_per_day"], None)
     forbidden_successions: list[tuple[str, str]] = []
 
 
@@ -90,14 +91,14 @@ class SlotIn(_Strict):
     site: str
     start: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
     end: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
-    seats: Count = Slot.BOUNDS["seats"].field()
+    seats: Count = within(Slot.BOUNDS["seats"])
     skills: list[str] = []
-    priority: Count = Slot.BOUNDS["priority"].field(1)
+    priority: Count = within(Slot.BOUNDS["priority"], 1)
     tags: list[str] = []
     label: str = ""
     kind: str = ""
-    max_seats: Count | None = Slot.BOUNDS["max_seats"].field(None)
-    over_cover_cost: Count = Slot.BOUNDS["over_cover_cost"].field(0)
+    max_seats: Count | None = within(Slot.BOUNDS["max_seats"], None)
+    over_cover_cost: Count = within(Slot.BOUNDS["over_cover_cost"], 0)
 
     @model_validator(mode="after")
     def _ordered(self) -> SlotIn:
@@ -111,21 +112,21 @@ class SlotIn(_Strict):
 class DoctorIn(_Strict):
     id: str
     name: str = ""
-    max_shifts: Count | None = CAPS["max_shifts"].field(None)
-    max_shifts_per_week: Count | None = CAPS["max_shifts_per_week"].field(None)
-    max_consecutive_days: Count | None = CAPS["max_consecutive_days"].field(None)
-    max_hours: Hours | None = CAPS["max_hours"].field(None)
+    max_shifts: Count | None = within(CAPS["max_shifts"], None)
+    max_shifts_per_week: Count | None = within(CAPS["max_shifts_per_week"], None)
+    max_consecutive_days: Count | None = within(CAPS["max_consecutive_days"], None)
+    max_hours: Hours | None = within(CAPS["max_hours"], None)
     skills: list[str] = []
     availability: dict[str, Literal["available", "preferred"]]
     away: list[tuple[date, date]] = []
-    carry_over_hours: Hours = CAPS["carry_over_hours"].field(0.0)
-    max_shifts_per_site: dict[str, Annotated[Count, CAPS["max_shifts_per_site"].field()]] = {}
-    min_hours: Hours | None = CAPS["min_hours"].field(None)
-    max_shifts_by_kind: dict[str, Annotated[Count, CAPS["max_shifts_by_kind"].field()]] = {}
-    min_consecutive_days: Count | None = CAPS["min_consecutive_days"].field(None)
-    min_days_off: Count | None = CAPS["min_days_off"].field(None)
-    max_weekends: Count | None = CAPS["max_weekends"].field(None)
-    wishes: dict[str, Annotated[Count, CAPS["wishes"].field()]] = {}
+    carry_over_hours: Hours = within(CAPS["carry_over_hours"], 0.0)
+    max_shifts_per_site: dict[str, Annotated[Count, within(CAPS["max_shifts_per_site"])]] = {}
+    min_hours: Hours | None = within(CAPS["min_hours"], None)
+    max_shifts_by_kind: dict[str, Annotated[Count, within(CAPS["max_shifts_by_kind"])]] = {}
+    min_consecutive_days: Count | None = within(CAPS["min_consecutive_days"], None)
+    min_days_off: Count | None = within(CAPS["min_days_off"], None)
+    max_weekends: Count | None = within(CAPS["max_weekends"], None)
+    wishes: dict[str, Annotated[Count, within(CAPS["wishes"])]] = {}
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -345,8 +346,16 @@ def stored_rota_to_data(
     problem: Problem, assignments: Sequence[Assignment], *, solver_status: SolveStatus,
     seed: int, report: Mapping[str, Any], version: int, version_status: str,
 ) -> dict[str, Any]:
-    """rota.json of a stored rota version: its assignments, the report saved with it, and
-    which version it is (`version`, `version_status`: draft, published or superseded)."""
+    """rota.json of a stored rota version, against the problem as stored now: its assignments,
+    uncovered seats (with reasons), metrics and loads recomputed on that problem, so that
+    `scheduler check` on the pair agrees with it; the solve's own account (stages, conflicts,
+    changes) as saved with the version. `version` and `version_status` (draft, published or
+    superseded) say which version it is."""
+    solved = report.get("metrics") or {}
+    rota = Rota(status=solver_status, assignments=list(assignments), seed=seed,
+                uncovered=explain_uncovered(problem, assignments),
+                solve_seconds=float(solved.get("solve_seconds", 0.0)))
+    fresh = rota_report(problem, rota)
     return {
         "status": solver_status.value,
         "period": problem.period.id,
@@ -354,7 +363,8 @@ def stored_rota_to_data(
         "version": version,
         "version_status": version_status,
         "assignments": _assignments_data(problem, assignments),
-        **{key: report.get(key) for key in REPORT_KEYS},
+        **{key: fresh[key] if key in ("uncovered", "metrics", "loads") else report.get(key)
+           for key in REPORT_KEYS},
     }
 
 
@@ -367,7 +377,3 @@ def _assignments_data(problem: Problem, assignments: Sequence[Assignment]
          "pinned": a.pinned}
         for a in assignments
     ]
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

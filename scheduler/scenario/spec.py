@@ -20,6 +20,7 @@ from scheduler.domain.enums import OrganisationKind, PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, Rules, Slot
 from scheduler.domain.rpps import rpps_is_valid
+from scheduler.scenario.fields import within
 
 #: Bounds of the domain types the scenario's numbers become (`scheduler.domain.bounds`).
 SEATS, PRIORITY = Slot.BOUNDS["seats"], Slot.BOUNDS["priority"]
@@ -61,8 +62,8 @@ class PeriodSpec(Strict):
 
 
 class RulesSpec(Strict):
-    min_rest_hours: float = Rules.BOUNDS["min_rest_hours"].field(11.0)
-    travel_buffer_minutes: int = Rules.BOUNDS["travel_buffer_minutes"].field(0)
+    min_rest_hours: float = within(Rules.BOUNDS["min_rest_hours"], 11.0)
+    travel_buffer_minutes: int = within(Rules.BOUNDS["travel_buffer_minutes"], 0)
 
 
 class DateFactor(Strict):
@@ -130,9 +131,9 @@ class SlotTemplate(Strict):
     days: list[DayKind] = Field(min_length=1)
     start: Clock
     end: Clock
-    seats: int | None = SEATS.field(None)
+    seats: int | None = within(SEATS, None)
     skills: list[str] = []
-    priority: int = PRIORITY.field(1)
+    priority: int = within(PRIORITY, 1)
     tags: list[str] = []
     label: str = ""
     first: date | None = None
@@ -154,8 +155,8 @@ class SlotOverride(Strict):
     """The manager's word on one slot wins over templates and the gap model."""
 
     slot: str
-    seats: int | None = SEATS.field(None)
-    priority: int | None = PRIORITY.field(None)
+    seats: int | None = within(SEATS, None)
+    priority: int | None = within(PRIORITY, None)
     skills: list[str] | None = None
     cancelled: bool = False
 
@@ -163,12 +164,12 @@ class SlotOverride(Strict):
 class PrioritySpec(Strict):
     """Slot priority (coverage weight) by tag; a slot takes the highest that applies."""
 
-    night: int = PRIORITY.field(3)
-    weekend: int = PRIORITY.field(2)
-    holiday: int = PRIORITY.field(3)
+    night: int = within(PRIORITY, 3)
+    weekend: int = within(PRIORITY, 2)
+    holiday: int = within(PRIORITY, 3)
     #: Bridge days (a weekday between a public holiday and the weekend) are also `holiday`.
-    bridge: int = PRIORITY.field(3)
-    critical: int = PRIORITY.field(4)
+    bridge: int = within(PRIORITY, 3)
+    critical: int = within(PRIORITY, 4)
 
 
 class OrganisationSpec(Strict):
@@ -179,12 +180,12 @@ class OrganisationSpec(Strict):
 
 
 class CapsSpec(Strict):
-    max_shifts: int | None = CAPS["max_shifts"].field(None)
-    max_shifts_per_week: int | None = CAPS["max_shifts_per_week"].field(None)
-    max_consecutive_days: int | None = CAPS["max_consecutive_days"].field(None)
-    max_hours: float | None = CAPS["max_hours"].field(None)
+    max_shifts: int | None = within(CAPS["max_shifts"], None)
+    max_shifts_per_week: int | None = within(CAPS["max_shifts_per_week"], None)
+    max_consecutive_days: int | None = within(CAPS["max_consecutive_days"], None)
+    max_hours: float | None = within(CAPS["max_hours"], None)
     #: Per-site caps in a multi-site period: site id -> at most N shifts there.
-    max_shifts_per_site: dict[Identifier, Annotated[int, CAPS["max_shifts_per_site"].field()]] = {}
+    max_shifts_per_site: dict[Identifier, Annotated[int, within(CAPS["max_shifts_per_site"])]] = {}
 
 
 class AvailabilityRule(Strict):
@@ -213,7 +214,7 @@ class DoctorSpec(Strict):
     skills: list[str] = []
     caps: CapsSpec = CapsSpec()
     away: list[tuple[date, date]] = []
-    carry_over_hours: float = CAPS["carry_over_hours"].field(0.0)
+    carry_over_hours: float = within(CAPS["carry_over_hours"], 0.0)
     availability: list[AvailabilityRule] = []
     comment: str = ""
 

@@ -73,13 +73,20 @@ def migrate(url: str, revision: str = "head") -> None:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
-            if connection.dialect.name == "sqlite":
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise ForeignKeyError(f"migration left {len(broken)} broken references, "
-                                          f"e.g. {broken[0]}")
+            check_foreign_keys(connection)
     finally:
         engine.dispose()
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """On SQLite (whose migrations run with foreign keys off), raise ForeignKeyError when a
+    row refers to a row that does not exist; the transaction then rolls back."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise ForeignKeyError(f"migration left {len(broken)} broken references, "
+                              f"e.g. {broken[0]}")
 
 
 class ForeignKeyError(RuntimeError):

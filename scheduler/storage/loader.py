@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -89,9 +89,11 @@ def load_scenario_into(
     problem: Problem,
     source_digest: str,
     *,
+    now: datetime,
     source: str = "",
 ) -> LoadResult:
-    """Store `scenario` (expanded as `problem`) in one transaction, committed on success.
+    """Store `scenario` (expanded as `problem`) in one transaction, committed on success;
+    `now` stamps the answers the file records.
 
     Raises `InputError` (naming `source` and the field) on a conflict with stored data; the
     transaction is then rolled back, as on any other failure.
@@ -109,11 +111,11 @@ def load_scenario_into(
         doctor_specs=list(scenario.doctors),
     )
     sites = {s.id: s.model_dump(exclude={"gap_model"}) for s in scenario.sites}
-    return _load(session, problem, records, sites, source_digest, source)
+    return _load(session, problem, records, sites, source_digest, source, now)
 
 
 def load_problem_into(
-    session: Session, problem: Problem, source_digest: str, *, source: str = ""
+    session: Session, problem: Problem, source_digest: str, *, now: datetime, source: str = ""
 ) -> LoadResult:
     """Store an exported problem (problem.json) in one transaction, committed on success.
 
@@ -124,11 +126,12 @@ def load_problem_into(
     records = _Records(name=problem.period.id, status=PeriodStatus.PLANNING)
     sites = {s.id: {"id": s.id, "name": s.name, "address": s.address, "contact": s.contact}
              for s in problem.sites}
-    return _load(session, problem, records, sites, source_digest, source)
+    return _load(session, problem, records, sites, source_digest, source, now)
 
 
 def _load(session: Session, problem: Problem, records: _Records,
-          sites: dict[str, dict[str, Any]], source_digest: str, source: str) -> LoadResult:
+          sites: dict[str, dict[str, Any]], source_digest: str, source: str, now: datetime
+          ) -> LoadResult:
     try:
         stored = session.get(TensionPeriod, problem.period.id)
         if stored is not None and stored.source_digest == source_digest:
@@ -138,7 +141,7 @@ def _load(session: Session, problem: Problem, records: _Records,
         problems += _conflicts(session, list(sites.values()), records, source)
         if problems:
             raise InputError(problems)
-        result = _write(session, problem, records, sites, source_digest)
+        result = _write(session, problem, records, sites, source_digest, now)
         session.commit()
         return result
     except IntegrityError as exc:
@@ -230,7 +233,7 @@ def _rows(session: Session, model: type[Row], column: Any, values: Sequence[str]
 # Writing ---------------------------------------------------------------------------------
 
 def _write(session: Session, problem: Problem, records: _Records,
-           sites: dict[str, dict[str, Any]], source_digest: str) -> LoadResult:
+           sites: dict[str, dict[str, Any]], source_digest: str, now: datetime) -> LoadResult:
     _upsert_shared(session, problem, records, list(sites.values()))
     p, rules = problem.period, problem.rules
     period = TensionPeriod(
@@ -257,12 +260,12 @@ def _write(session: Session, problem: Problem, records: _Records,
         for i, s in enumerate(problem.slots)
     )
     session.flush()
-    answers = _write_answers(session, problem, records.comments)
+    answers = _write_answers(session, problem, records.comments, now)
     for table, pairs in ((PinRow, problem.pinned), (RemovalRow, problem.removed)):
         session.add_all(table(period_id=period.id, doctor_id=x.doctor, slot_id=x.slot,
                               position=i) for i, x in enumerate(pairs))
     session.flush()
-    published = _write_published(session, problem) if problem.published else None
+    published = _write_published(session, problem, now) if problem.published else None
     return LoadResult(
         period_id=period.id, already_loaded=False, slots=len(problem.slots),
         doctors=len(problem.doctors), answers=answers, pins=len(problem.pinned),
@@ -297,9 +300,9 @@ def _upsert(session: Session, model: type[Row], key: Any, records: list[dict[str
             row.sqlmodel_update(record)
 
 
-def _write_answers(session: Session, problem: Problem, comments: dict[str, str]) -> int:
+def _write_answers(session: Session, problem: Problem, comments: dict[str, str],
+                   now: datetime) -> int:
     """Every doctor's caps, comment, availability and dates away; returns the answer count."""
-    now = datetime.now(UTC)
     period_id = problem.period.id
     rows: list[dict[str, object]] = []
     for i, doctor in enumerate(problem.doctors):
@@ -332,7 +335,7 @@ def _write_answers(session: Session, problem: Problem, comments: dict[str, str])
     return len(rows)
 
 
-def _write_published(session: Session, problem: Problem) -> int:
+def _write_published(session: Session, problem: Problem, now: datetime) -> int:
     """The file's published rota as a published version of the period; returns its number."""
     pinned = set(problem.pinned)
     assignments = [Assignment(doctor=p.doctor, slot=p.slot, pinned=p in pinned)
@@ -341,7 +344,7 @@ def _write_published(session: Session, problem: Problem) -> int:
                 uncovered=explain_uncovered(problem, assignments))
     version = save_rota(session, problem.period.id, problem, rota,
                         status=RotaStatus.PUBLISHED, note="published rota of the loaded file")
-    version.published_at = datetime.now(UTC)
+    version.published_at = now
     session.add(version)
     session.flush()
     return version.number

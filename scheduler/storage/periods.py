@@ -116,7 +116,7 @@ def period_doctors(session: Session, period_id: str) -> list[PeriodDoctorPublic]
             away=[DateAwayPublic(first=a.first, last=a.last) for a in away.get(doctor.id, [])],
             **_caps(caps),
         )
-        for doctor, caps in _doctor_rows(session, period_id)
+        for doctor, caps in period_doctor_rows(session, period_id)
     ]
 
 
@@ -124,7 +124,9 @@ def _caps(caps: DoctorPeriod) -> dict[str, Any]:
     return caps.model_dump(exclude={"doctor_id", "period_id", "position"})
 
 
-def _doctor_rows(session: Session, period_id: str) -> list[tuple[DoctorRow, DoctorPeriod]]:
+def period_doctor_rows(session: Session, period_id: str
+                       ) -> list[tuple[DoctorRow, DoctorPeriod]]:
+    """The doctors taking part in the period with their answer's row, in problem order."""
     rows = session.exec(
         select(DoctorRow, DoctorPeriod)
         .join(DoctorPeriod, col(DoctorPeriod.doctor_id) == DoctorRow.id)

@@ -29,17 +29,19 @@ from scheduler.domain.problem import (
 )
 from scheduler.models import (
     AssignmentRow,
-    Availability,
-    DateAway,
-    DoctorPeriod,
-    DoctorRow,
-    PeriodSite,
     PinRow,
     RemovalRow,
     RotaVersion,
     SiteRow,
     SlotRow,
     TensionPeriod,
+)
+from scheduler.storage.periods import (
+    period_availability,
+    period_away,
+    period_doctor_rows,
+    period_sites,
+    period_slots,
 )
 
 
@@ -54,7 +56,7 @@ def problem_from_db(session: Session, period_id: str) -> Problem:
     if period is None:
         raise UnknownPeriod(period_id)
     tz = ZoneInfo(period.timezone)
-    mode: ObjectiveMode = "weighted" if period.objective_mode == "weighted" else "lexicographic"
+    mode = _objective_mode(period.objective_mode)
     return Problem(
         period=Period(id=period.id, start=period.start, end=period.end,
                       timezone=period.timezone),
@@ -64,14 +66,22 @@ def problem_from_db(session: Session, period_id: str) -> Problem:
             max_shifts_per_day=period.max_shifts_per_day,
             forbidden_successions=tuple((a, b) for a, b in period.forbidden_successions),
         ),
-        sites=tuple(_site(s) for s in _sites(session, period_id)),
-        slots=tuple(_slot(s, tz) for s in _slots(session, period_id)),
+        sites=tuple(_site(s) for s in period_sites(session, period_id)),
+        slots=tuple(_slot(s, tz) for s in period_slots(session, period_id)),
         doctors=_doctors(session, period_id),
         pinned=_decisions(session, PinRow, period_id),
         removed=_decisions(session, RemovalRow, period_id),
         published=published_assignments(session, period_id),
         objective_mode=mode,
     )
+
+
+def _objective_mode(stored: str) -> ObjectiveMode:
+    if stored == "weighted":
+        return "weighted"
+    if stored == "lexicographic":
+        return "lexicographic"
+    raise ValueError(f"objective_mode: unknown mode {stored!r}")
 
 
 def published_assignments(session: Session, period_id: str) -> tuple[DoctorSlot, ...]:
@@ -88,21 +98,6 @@ def _site(row: SiteRow) -> Site:
     return Site(id=row.id, name=row.name, address=row.address, contact=row.contact)
 
 
-def _sites(session: Session, period_id: str) -> list[SiteRow]:
-    return list(session.exec(
-        select(SiteRow)
-        .join(PeriodSite, col(PeriodSite.site_id) == SiteRow.id)
-        .where(PeriodSite.period_id == period_id)
-        .order_by(col(PeriodSite.position))
-    ).all())
-
-
-def _slots(session: Session, period_id: str) -> list[SlotRow]:
-    return list(session.exec(
-        select(SlotRow).where(SlotRow.period_id == period_id).order_by(col(SlotRow.position))
-    ).all())
-
-
 def _slot(row: SlotRow, tz: ZoneInfo) -> Slot:
     # Stored in UTC; the problem speaks the period's local time.
     return Slot(
@@ -115,18 +110,9 @@ def _slot(row: SlotRow, tz: ZoneInfo) -> Slot:
 
 def _doctors(session: Session, period_id: str) -> tuple[Doctor, ...]:
     answers: dict[str, dict[str, Answer]] = defaultdict(dict)
-    for row in session.exec(select(Availability).where(Availability.period_id == period_id)):
+    for row in period_availability(session, period_id):
         answers[row.doctor_id][row.slot_id] = Answer(row.answer)
-    away: dict[str, list[DateAway]] = defaultdict(list)
-    for a in session.exec(select(DateAway).where(DateAway.period_id == period_id)
-                          .order_by(col(DateAway.id))):
-        away[a.doctor_id].append(a)
-    rows = session.exec(
-        select(DoctorRow, DoctorPeriod)
-        .join(DoctorPeriod, col(DoctorPeriod.doctor_id) == DoctorRow.id)
-        .where(DoctorPeriod.period_id == period_id)
-        .order_by(col(DoctorPeriod.position))
-    ).all()
+    away = period_away(session, period_id)
     return tuple(
         Doctor(
             id=doctor.id, name=doctor.name, skills=frozenset(doctor.skills),
@@ -143,7 +129,7 @@ def _doctors(session: Session, period_id: str) -> tuple[Doctor, ...]:
             max_weekends=caps.max_weekends,
             wishes=dict(caps.wishes),
         )
-        for doctor, caps in rows
+        for doctor, caps in period_doctor_rows(session, period_id)
     )
 
 

@@ -13,10 +13,11 @@ from sqlmodel import Session, col, delete
 
 from scheduler import cli
 from scheduler.domain.enums import RotaStatus
-from scheduler.models import Availability
+from scheduler.domain.rota import Rota, SolveStatus
+from scheduler.models import Availability, PinRow
 from scheduler.scenario.exchange import problem_to_data
 from scheduler.storage.problems import problem_from_db
-from scheduler.storage.rotas import rota_versions, version_rota
+from scheduler.storage.rotas import rota_versions, save_rota, version_rota
 from tests.support.cli import TINY
 from tests.support.rota_verifier import verify
 
@@ -128,3 +129,31 @@ def test_export_refuses_what_is_not_stored_and_writes_nothing(
     assert run(*args, "--out", out) == 1
     assert field in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_plan_with_contradictory_hard_data_saves_nothing_and_exits_2(
+    session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    published = published_plan(tmp_path)
+    doctor, slot = published[0]
+    session.add(PinRow(period_id=PERIOD, doctor_id=doctor, slot_id=slot, position=0))
+    session.exec(delete(Availability).where(col(Availability.doctor_id) == doctor))
+    session.commit()
+    capsys.readouterr()
+    assert run("plan", PERIOD, "--time-limit", "5") == 2
+    err = capsys.readouterr().err
+    assert "conflict: availability" in err and "nothing saved" in err
+    assert len(rota_versions(session, PERIOD)) == 1
+
+
+def test_an_infeasible_version_cannot_be_published(
+    session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("load", TINY) == 0
+    problem = problem_from_db(session, PERIOD)
+    save_rota(session, PERIOD, problem, Rota(status=SolveStatus.INFEASIBLE))
+    session.commit()
+    capsys.readouterr()
+    assert run("publish", PERIOD, "--out", tmp_path / "feeds") == 1
+    assert "version: rota version 1 of 'tiny-2026-07' is infeasible" in capsys.readouterr().err
+    assert rota_versions(session, PERIOD)[0].status == RotaStatus.DRAFT

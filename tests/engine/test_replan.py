@@ -7,6 +7,7 @@ from datetime import date
 
 from scheduler.domain.problem import DoctorSlot
 from scheduler.domain.rota import Assignment, Move, diff
+from scheduler.domain.rules import Rule
 from scheduler.engine.checker import RotaChecker
 from scheduler.solver import SolveOptions, replan, solve
 from tests.support.factories import doctor, problem, slot
@@ -92,7 +93,7 @@ def test_removed_by_the_manager_stays_removed() -> None:
     assert [a.doctor for a in solve(p, FAST).assignments] == ["a"]
     without_a = replace(p, removed=(DoctorSlot(doctor="a", slot="s0"),))
     assert [a.doctor for a in solve(without_a, FAST).assignments] == ["b"]
-    assert "removed" in {v.rule for v in RotaChecker(without_a).violations([("a", "s0")])}
+    assert Rule.REMOVED in {v.rule for v in RotaChecker(without_a).violations([("a", "s0")])}
 
 
 def test_per_site_cap_in_a_multi_site_period() -> None:
@@ -103,5 +104,5 @@ def test_per_site_cap_in_a_multi_site_period() -> None:
     rota = solve(problem(slots, [x]), FAST)
     site_of = {s.id: s.site for s in slots}
     assert sorted(site_of[a.slot] for a in rota.assignments) == ["chic", "chiv"]
-    assert "site cap" in {v.rule for v in RotaChecker(problem(slots, [x])).violations(
+    assert Rule.SITE_CAP in {v.rule for v in RotaChecker(problem(slots, [x])).violations(
         [("x", "c1"), ("x", "c2")])}

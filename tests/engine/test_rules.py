@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from scheduler.domain.rota import SolveStatus
+from scheduler.domain.rules import Rule
 from scheduler.solver import solve
 from tests.support.factories import FAST, doctor, problem, slot, solved, uncovered
 
@@ -132,7 +133,7 @@ def test_contradictory_pins_are_reported_with_rule_and_records() -> None:
     p = problem(slots, [doctor("x", ["eve", "morning"])], pinned=[("x", "eve"), ("x", "morning")])
     rota = solve(p, FAST)
     assert rota.status is SolveStatus.INFEASIBLE
-    assert [c.rule for c in rota.conflicts] == ["minimum rest"]
+    assert [c.rule for c in rota.conflicts] == [Rule.MINIMUM_REST]
     assert set(rota.conflicts[0].records) == {"doctor x", "slot eve", "slot morning"}
 
 

@@ -170,9 +170,9 @@ def test_minimum_days_off_clean_when_one_day_is_enough() -> None:
 def test_checker_flags_short_inner_runs_and_exempts_the_edges() -> None:
     edge = slot("first", "2026-07-01 08:00")
     p = one_doctor([edge, *DAYS], min_consecutive_days=2, min_days_off=2)
-    assert rules_broken(p, [("x", "d8")]) == {"minimum consecutive days"}
+    assert rules_broken(p, [("x", "d8")]) == {Rule.MINIMUM_CONSECUTIVE_DAYS}
     assert rules_broken(p, [("x", "d6"), ("x", "d7"), ("x", "d9"), ("x", "d10")]) == {
-        "minimum days off"}
+        Rule.MINIMUM_DAYS_OFF}
     assert rules_broken(p, [("x", "first"), ("x", "d6"), ("x", "d7")]) == set()
 
 
@@ -208,7 +208,7 @@ def test_over_cover_is_allowed_up_to_max_seats_but_avoided() -> None:
 def test_checker_flags_doctors_beyond_max_seats() -> None:
     p = problem([replace(DAYS[0], max_seats=2)], [doctor(d, ["d6"]) for d in "xyz"])
     assert rules_broken(p, [("x", "d6"), ("y", "d6")]) == set()
-    assert "seats" in rules_broken(p, [("x", "d6"), ("y", "d6"), ("z", "d6")])
+    assert Rule.SEATS in rules_broken(p, [("x", "d6"), ("y", "d6"), ("z", "d6")])
 
 
 @pytest.mark.parametrize(("wishes", "holder"), [({"x": {"d6": 2}}, "x"),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -14,8 +18,14 @@ from sqlmodel import Session, SQLModel
 
 import scheduler.models  # noqa: F401  (registers the tables)
 from scheduler.domain.problem import Answer, DoctorSlot
+from scheduler.scenario.expand import expand
+from scheduler.scenario.spec import parse_scenario, read_document
 from scheduler.storage.db import alembic_config, make_engine, migrate
+from scheduler.storage.loader import load_scenario_into
 from scheduler.storage.problems import problem_from_db
+from tests.support import REPO
+
+TINY = REPO / "scenarios" / "tiny.yaml"
 
 
 def _diffs(url: str) -> list[object]:
@@ -144,5 +154,30 @@ def test_upgrading_a_period_stored_before_0005_keeps_it_whole(db_url: str) -> No
             for table in ("availability", "pin", "assignment"):
                 periods = connection.execute(text(f"SELECT period_id FROM {table}")).all()
                 assert periods == [("p",)], table
+    finally:
+        engine.dispose()
+
+
+def test_the_alembic_command_downgrades_a_database_holding_a_period(tmp_path: Path) -> None:
+    # The command line runs env.py on its own engine: SQLite's foreign keys must be off there
+    # too, or rebuilding the slot table refuses the rows that refer to it.
+    url = f"sqlite:///{tmp_path / 'held.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_scenario_into(session, parse_scenario(read_document(TINY)), expand(
+            parse_scenario(read_document(TINY))), "digest", now=datetime(2026, 6, 1, tzinfo=UTC))
+    engine.dispose()
+    env = {**os.environ, "DATABASE_URL": url}
+    for target in ("0004", "head"):
+        done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(REPO / "alembic.ini"),
+                               ("downgrade" if target == "0004" else "upgrade"), target],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            assert problem_from_db(session, "tiny-2026-07") == expand(
+                parse_scenario(read_document(TINY)))
     finally:
         engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,6 @@ from sqlmodel import Session, SQLModel
 
 from scheduler.domain.enums import OrganisationKind, PeriodStatus
 from scheduler.domain.problem import (
-    UTC,
     Answer,
     Doctor,
     DoctorSlot,
@@ -46,6 +45,9 @@ KINDS = st.sampled_from(["D", "N", "E"])
 SKILLS = st.frozensets(st.sampled_from(["paediatrics", "sutures", "geriatrics"]))
 TAGS = st.frozensets(st.sampled_from(["night", "weekend", "holiday", "bridge", "critical"]))
 ZONES = st.sampled_from(["Europe/Paris", "UTC", "America/Montreal"])
+
+#: When the files are loaded.
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 
 
 def wipe(engine: Engine) -> None:
@@ -176,7 +178,7 @@ def test_problem_json_round_trips_through_the_database(engine: Engine,
     wipe(engine)
     from_file = problem_from_data(json.loads(json.dumps(problem_to_data(generated))))
     with Session(engine) as session:
-        load_problem_into(session, from_file, "digest", source="problem.json")
+        load_problem_into(session, from_file, "digest", now=NOW, source="problem.json")
         assert problem_from_db(session, from_file.period.id) == from_file
 
 
@@ -269,7 +271,8 @@ def test_scenario_round_trips_through_the_database(engine: Engine, data: st.Data
     scenario = parse_scenario(raw)
     problem = expand(scenario)
     with Session(engine) as session:
-        load_scenario_into(session, scenario, problem, "digest", source="scenario.yaml")
+        load_scenario_into(session, scenario, problem, "digest", now=NOW,
+                           source="scenario.yaml")
         assert problem_from_db(session, problem.period.id) == problem
         period = session.get(TensionPeriod, problem.period.id)
         assert period is not None

@@ -75,7 +75,7 @@ def load_period(session: Session, start: date = START, deadline: date = DEADLINE
                 period_id: str = PERIOD) -> Problem:
     scenario = parse_scenario(scenario_data(start, deadline, period_id), "collection")
     problem = expand(scenario, "collection")
-    load_scenario_into(session, scenario, problem, f"collection-{start}")
+    load_scenario_into(session, scenario, problem, f"collection-{start}", now=NOW)
     return problem
 
 

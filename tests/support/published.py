@@ -61,7 +61,7 @@ def load_seasons(session: Session, tiny_data: dict[str, Any]) -> Problem:
     scenario = parse_scenario(seasons_data(tiny_data), "seasons.yaml")
     problem = expand(scenario, "seasons.yaml")
     assert {s.id for s in problem.slots} == {SUMMER, NIGHT, WINTER}
-    load_scenario_into(session, scenario, problem, "seasons-digest")
+    load_scenario_into(session, scenario, problem, "seasons-digest", now=T0)
     return problem
 
 

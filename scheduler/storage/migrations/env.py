@@ -1,5 +1,6 @@
-"""Alembic environment: runs on the connection `scheduler.db.migrate` passes, or on the
-configured database when called from the `alembic` command line."""
+"""Alembic environment: runs on the connection `scheduler.storage.db.migrate` passes, or on
+the configured database when called from the `alembic` command line (with SQLite's foreign
+keys off and checked before the commit, as `migrate` does)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import SQLModel
 
 import scheduler.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from scheduler.config.settings import get_settings
-from scheduler.storage.db import make_engine
+from scheduler.storage.db import check_foreign_keys, make_engine
 
 config = context.config
 if config.config_file_name is not None:
@@ -64,10 +65,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run_on(connection)
         return
-    engine = make_engine(_url())
+    engine = make_engine(_url(), foreign_keys=False)
     try:
         with engine.begin() as fresh:
             _run_on(fresh)
+            check_foreign_keys(fresh)
     finally:
         engine.dispose()
 
