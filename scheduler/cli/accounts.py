@@ -64,8 +64,9 @@ def cmd_create_manager(args: argparse.Namespace) -> int:
         password = _password(args)
         account = create_account(session, email=args.email, password=password, role=role,
                                  sites=args.site, name=args.name, now=datetime.now(UTC))
+        email = account.email
     where = "every site" if role is Role.ADMIN else ", ".join(args.site)
-    print(f"created {role.value} {account.email} ({where})")
+    print(f"created {role.value} {email} ({where})")
     if args.generate_password:
         print(f"password (shown once): {password}")
     return 0

@@ -7,17 +7,12 @@ is missing these tests fail, unless SCHEDULER_SKIP_BROWSER=1 says to skip them o
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -30,19 +25,18 @@ from scheduler.domain.problem import Answer
 from scheduler.models import TensionPeriod
 from scheduler.storage.db import make_engine, migrate
 from scheduler.storage.periods import period_slots
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    TIMEOUT_MS,
+    listening_socket,
+    require_chromium,
+    serving,
+)
 from tests.support.collection import load_period
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-PHONE = {"width": 360, "height": 740}
-TIMEOUT_MS = 15_000
-
-if not CHROMIUM.exists():
-    if os.environ.get("SCHEDULER_SKIP_BROWSER") == "1":
-        pytest.skip("chromium missing (SCHEDULER_SKIP_BROWSER=1)", allow_module_level=True)
-    pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium), or "
-                "set SCHEDULER_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
+require_chromium()
 
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
@@ -79,25 +73,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         load_period(session, start, start - timedelta(days=7), period_id="ouvert")
         later = start + timedelta(days=28)
         load_period(session, later, later - timedelta(days=7), period_id="bientot-clos")
-    # A listening socket before the server starts: the browser's first request simply waits
-    # in the backlog, so nothing has to poll for readiness.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener, base = listening_socket()
     app = create_app(Settings(database_url=url, base_url=base))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
     try:
-        yield Site(url=base, engine=engine, open_period="ouvert", open_start=start,
-                   closing_period="bientot-clos")
+        with serving(app, listener):
+            yield Site(url=base, engine=engine, open_period="ouvert", open_start=start,
+                       closing_period="bientot-clos")
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
         engine.dispose()
-    assert not thread.is_alive(), "the server did not stop"
 
 
 @pytest.fixture(scope="module")
