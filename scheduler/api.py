@@ -24,6 +24,7 @@ from scheduler.web.api import (
     roster,
     rotas,
 )
+from scheduler.web.boundary import CleanRequests, install_busy_handler
 from scheduler.web.csrf import Csrf
 from scheduler.web.docs import mount_docs_assets
 from scheduler.web.errors import install_error_handlers
@@ -78,13 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.limiter = Limiter(settings)
     install_error_handlers(app)
-    # The last added runs first: security headers on every answer, then the link guard, the
-    # private headers, and the anti-CSRF check nearest the routes.
+    install_busy_handler(app)
+    # The last added runs first: clean paths and queries, security headers on every answer,
+    # the link guard, the private headers, and the anti-CSRF check nearest the routes.
     app.add_middleware(Csrf, secret=settings.secret_key.get_secret_value(),
                        secure=settings.https)
     app.add_middleware(PrivateHeaders)
     app.add_middleware(LinkGuard, limiter=app.state.limiter)
     app.add_middleware(SecurityHeaders, https=settings.https)
+    app.add_middleware(CleanRequests)
     mount_static(app)
     mount_docs_assets(app)
     for router, prefix in ROUTERS:

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from scheduler.access.accounts import create_account, find_account
 from scheduler.access.credentials import api_tokens, issue_api_token, revoke_api_token
+from scheduler.cli.output import positive_id, ranged_int
 from scheduler.config.settings import get_settings
 from scheduler.domain.enums import Role
 from scheduler.domain.errors import InputError
@@ -45,11 +46,12 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("api-token", help="print a new bearer token for scripts (or --list, "
                                          "--revoke)")
     p.add_argument("email")
-    p.add_argument("--expires", type=int, metavar="DAYS", help="valid this many days")
+    p.add_argument("--expires", type=ranged_int(1, 3650), metavar="DAYS",
+                   help="valid this many days")
     p.add_argument("--label", default="", help="what the token is for")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true", help="the account's tokens and last use")
-    what.add_argument("--revoke", type=int, metavar="ID", help="revoke this token")
+    what.add_argument("--revoke", type=positive_id, metavar="ID", help="revoke this token")
     p.set_defaults(command=cmd_api_token)
 
 
@@ -104,8 +106,6 @@ def cmd_api_token(args: argparse.Namespace) -> int:
                                         f"{args.revoke}")
             print(f"revoked token {args.revoke} of {account.email}")
             return 0
-        if args.expires is not None and not 1 <= args.expires <= 3650:
-            raise InputError.single("", "--expires", "between 1 and 3650 days")
         secret = issue_api_token(session, account, now=now, days=args.expires,
                                  label=args.label)
     print(secret)

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scheduler.cli.output import json_bytes, print_progress, write_all
+from scheduler.cli.output import (
+    json_bytes,
+    print_progress,
+    seconds,
+    seed,
+    write_files,
+)
 from scheduler.config.settings import Settings, get_settings
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
@@ -23,9 +29,9 @@ def add_commands(sub: Any, settings: Settings) -> None:
 
     p = sub.add_parser("solve", help="solve a scenario or problem.json; write rota and feeds")
     p.add_argument("file", type=Path)
-    p.add_argument("--time-limit", type=float, default=settings.solver_time_limit_seconds,
+    p.add_argument("--time-limit", type=seconds, default=settings.solver_time_limit_seconds,
                    metavar="S", help="seconds of search (default %(default)s)")
-    p.add_argument("--seed", type=int, default=settings.solver_seed)
+    p.add_argument("--seed", type=seed, default=settings.solver_seed)
     p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
     p.add_argument("--published", type=Path, metavar="ROTA_JSON",
                    help="re-plan: change as few of this rota's assignments as possible")
@@ -72,7 +78,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     files = {"problem.json": json_bytes(problem_to_data(problem)),
              "rota.json": json_bytes(rota_data)}
     files |= feed_files_of(problem, rota.assignments)
-    write_all(args.out, files)
+    write_files(args.out, files)
     print(summary(problem, rota_data))
     print(f"wrote {len(files)} files to {args.out}/")
     return 0 if rota.conflicts == [] else 2

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
+import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from scheduler.domain.errors import InputError
 from scheduler.domain.rota import Progress
 
 
@@ -21,6 +26,14 @@ def json_bytes(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def write_files(out: Path, files: dict[str, bytes]) -> None:
+    """`write_all`, a folder that cannot be written being bad input (`--out`)."""
+    try:
+        write_all(out, files)
+    except OSError as exc:
+        raise InputError.single("", "--out", f"cannot write into {out}: {exc}") from None
+
+
 def write_all(out: Path, files: dict[str, bytes]) -> None:
     """Write every file or none: stage in a sibling temporary folder, then move into place."""
     out.mkdir(parents=True, exist_ok=True)
@@ -29,3 +42,32 @@ def write_all(out: Path, files: dict[str, bytes]) -> None:
             (Path(staging) / name).write_bytes(content)
         for name in files:
             (Path(staging) / name).replace(out / name)
+
+
+def ranged_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number within low..high (else a one-line usage error)."""
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,12}", text.strip()):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a time limit in seconds, finite, above 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds above 0 and at most 86400")
+    return value
+
+
+#: CP-SAT's seed is a 32-bit integer.
+seed = ranged_int(0, 2**31 - 1)
+#: Ids and numbers stored as 32-bit integers.
+positive_id = ranged_int(1, 2**31 - 1)

@@ -11,7 +11,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from scheduler.cli.output import json_bytes, print_progress, write_all
+from scheduler.cli.output import (
+    json_bytes,
+    positive_id,
+    print_progress,
+    ranged_int,
+    seconds,
+    seed,
+    write_all,
+    write_files,
+)
 from scheduler.config.settings import Settings, get_settings
 from scheduler.domain.enums import TokenKind
 from scheduler.domain.errors import InputError
@@ -34,16 +43,16 @@ def add_commands(sub: Any, settings: Settings) -> None:
     p = sub.add_parser("plan", help="solve a stored period (re-planning from its published "
                                     "rota, if any) and save the rota as a draft version")
     p.add_argument("period")
-    p.add_argument("--time-limit", type=float, default=settings.solver_time_limit_seconds,
+    p.add_argument("--time-limit", type=seconds, default=settings.solver_time_limit_seconds,
                    metavar="S")
-    p.add_argument("--seed", type=int, default=settings.solver_seed)
+    p.add_argument("--seed", type=seed, default=settings.solver_seed)
     p.add_argument("--if-none", action="store_true",
                    help="only when the period has no rota version yet (used by `make run`)")
     p.set_defaults(command=cmd_plan)
 
     p = sub.add_parser("publish", help="publish a rota version and write its feeds into DIR")
     p.add_argument("period")
-    p.add_argument("--version", type=int, metavar="N",
+    p.add_argument("--version", type=positive_id, metavar="N",
                    help="rota version number (default: the latest)")
     p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
     p.set_defaults(command=cmd_publish)
@@ -51,7 +60,7 @@ def add_commands(sub: Any, settings: Settings) -> None:
     p = sub.add_parser("export", help="write a stored period's problem.json and a version's "
                                       "rota.json into DIR")
     p.add_argument("period")
-    p.add_argument("--version", type=int, metavar="N",
+    p.add_argument("--version", type=positive_id, metavar="N",
                    help="rota version number (default: the latest)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.set_defaults(command=cmd_export)
@@ -69,7 +78,7 @@ def add_service_commands(sub: Any, settings: Settings) -> None:
 
     p = sub.add_parser("serve", help="run the web service")
     p.add_argument("--host", default=settings.host)
-    p.add_argument("--port", type=int, default=settings.port)
+    p.add_argument("--port", type=ranged_int(0, 65535), default=settings.port)
     p.set_defaults(command=cmd_serve)
 
 
@@ -152,7 +161,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 problem, version_rota(session, version), solver_status=version.solver_status,
                 seed=version.seed, report=version.statistics, version=version.number,
                 version_status=version.status.value))
-    write_all(args.out, files)
+    write_files(args.out, files)
     what = "no rota version yet" if version is None else \
         f"its rota version {version.number} ({version.status.value})"
     print(f"exported period {args.period} and {what} to {args.out}/")
@@ -213,10 +222,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
                            version=version.number, contact=settings.ed_contact)
         except NotPublishable as exc:
             raise InputError.single("", "version", str(exc)) from None
-        session.commit()
-        # The stored bytes, so the files are exactly what the feed URLs serve.
+        # The stored bytes, so the files are exactly what the feed URLs serve. Written before
+        # the commit: if they cannot be, nothing is published either.
         files = feed_files(session, done.feeds)
-    write_all(args.out, files)
+        try:
+            write_all(args.out, files)
+        except OSError as exc:
+            session.rollback()
+            raise InputError.single("", "--out", f"cannot write the feeds ({exc}); "
+                                    "nothing was published") from None
+        session.commit()
     print(f"published rota version {done.version} of {done.period_id} at "
           f"{done.stamp.isoformat()}: {done.added} shifts added, {done.changed} changed, "
           f"{done.removed} removed; {len(done.changed_feeds)} of {len(done.feeds)} feeds changed")

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, delete, func, insert, select, update
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor
+from scheduler.domain.text import COMMENT_MAX, text_problem
 from scheduler.models import Availability, DateAway, DoctorPeriod, SlotRow, TensionPeriod
 
 #: The caps a GP can give in the form: the domain's bounds, from 1 (0 would mean "never":
@@ -29,7 +30,7 @@ from scheduler.models import Availability, DateAway, DoctorPeriod, SlotRow, Tens
 MAX_SHIFTS = int(Doctor.BOUNDS["max_shifts"].high)
 MAX_SHIFTS_PER_WEEK = int(Doctor.BOUNDS["max_shifts_per_week"].high)
 MAX_AWAY_RANGES = 20
-MAX_COMMENT_CHARS = 2000
+MAX_COMMENT_CHARS = COMMENT_MAX
 #: Periods whose answers are still being collected.
 OPEN_STATUSES = frozenset({PeriodStatus.DRAFT, PeriodStatus.COLLECTING})
 
@@ -108,6 +109,9 @@ def answer_problems(
                                  f"Au plus {MAX_AWAY_RANGES} périodes d'absence."))
     for i, (first, last) in enumerate(answers.away):
         out += _away_problems(period, i, first, last)
+    if text_problem(answers.comment) is not None:
+        out.append(AnswerProblem("comment", f"the comment {text_problem(answers.comment)}",
+                                 "Le commentaire contient un caractère non valide."))
     if len(answers.comment) > MAX_COMMENT_CHARS:
         out.append(AnswerProblem(
             "comment", f"at most {MAX_COMMENT_CHARS} characters",

@@ -17,6 +17,7 @@ from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.bounds import Bound, check_bounds
+from scheduler.domain.text import check_date
 
 UTC = ZoneInfo("UTC")
 
@@ -44,6 +45,11 @@ class Period:
     timezone: str = "Europe/Paris"
 
     def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            try:
+                check_date(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
         if self.end < self.start:
             raise ValueError(f"end: {self.end} is before start {self.start}")
         try:

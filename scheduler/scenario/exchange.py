@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +17,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
     Strict,
     ValidationError,
     model_validator,
@@ -25,9 +26,10 @@ from pydantic import (
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Assignment, Rota, RotaDiff, SolveStatus
+from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD, MAX_SLOTS_PER_PERIOD
 from scheduler.engine.explain import explain_uncovered
 from scheduler.engine.report import REPORT_KEYS, rota_report
-from scheduler.scenario.fields import within
+from scheduler.scenario.fields import Address, Contact, Day, Id, Label, Name, within
 from scheduler.scenario.spec import read_document
 
 #: The doctors' bounds (`scheduler.domain.bounds`), shared with the scenario and the form.
@@ -60,10 +62,10 @@ def _whole_minutes(moment: datetime) -> datetime:
 
 
 class PeriodIn(_Strict):
-    id: str
-    start: date
-    end: date
-    timezone: Annotated[str, AfterValidator(_valid_timezone)] = "Europe/Paris"
+    id: Id
+    start: Day
+    end: Day
+    timezone: Annotated[Label, AfterValidator(_valid_timezone)] = "Europe/Paris"
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodIn:
@@ -76,27 +78,27 @@ class RulesIn(_Strict):
     min_rest_hours: Hours = within(Rules.BOUNDS["min_rest_hours"])
     travel_buffer_minutes: Count = within(Rules.BOUNDS["travel_buffer_minutes"])
     max_shifts_per_day: Count | None = within(Rules.BOUNDS["max_shifts_per_day"], None)
-    forbidden_successions: list[tuple[str, str]] = []
+    forbidden_successions: list[tuple[Label, Label]] = []
 
 
 class SiteIn(_Strict):
-    id: str
-    name: str
-    address: str = ""
-    contact: str = ""
+    id: Id
+    name: Name
+    address: Address = ""
+    contact: Contact = ""
 
 
 class SlotIn(_Strict):
-    id: str
-    site: str
+    id: Id
+    site: Id
     start: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
     end: Annotated[AwareDatetime, AfterValidator(_whole_minutes)]
     seats: Count = within(Slot.BOUNDS["seats"])
-    skills: list[str] = []
+    skills: list[Id] = []
     priority: Count = within(Slot.BOUNDS["priority"], 1)
-    tags: list[str] = []
-    label: str = ""
-    kind: str = ""
+    tags: list[Id] = []
+    label: Label = ""
+    kind: Label = ""
     max_seats: Count | None = within(Slot.BOUNDS["max_seats"], None)
     over_cover_cost: Count = within(Slot.BOUNDS["over_cover_cost"], 0)
 
@@ -110,23 +112,23 @@ class SlotIn(_Strict):
 
 
 class DoctorIn(_Strict):
-    id: str
-    name: str = ""
+    id: Id
+    name: Name = ""
     max_shifts: Count | None = within(CAPS["max_shifts"], None)
     max_shifts_per_week: Count | None = within(CAPS["max_shifts_per_week"], None)
     max_consecutive_days: Count | None = within(CAPS["max_consecutive_days"], None)
     max_hours: Hours | None = within(CAPS["max_hours"], None)
-    skills: list[str] = []
-    availability: dict[str, Literal["available", "preferred"]]
-    away: list[tuple[date, date]] = []
+    skills: list[Id] = []
+    availability: dict[Id, Literal["available", "preferred"]]
+    away: list[tuple[Day, Day]] = []
     carry_over_hours: Hours = within(CAPS["carry_over_hours"], 0.0)
-    max_shifts_per_site: dict[str, Annotated[Count, within(CAPS["max_shifts_per_site"])]] = {}
+    max_shifts_per_site: dict[Id, Annotated[Count, within(CAPS["max_shifts_per_site"])]] = {}
     min_hours: Hours | None = within(CAPS["min_hours"], None)
-    max_shifts_by_kind: dict[str, Annotated[Count, within(CAPS["max_shifts_by_kind"])]] = {}
+    max_shifts_by_kind: dict[Label, Annotated[Count, within(CAPS["max_shifts_by_kind"])]] = {}
     min_consecutive_days: Count | None = within(CAPS["min_consecutive_days"], None)
     min_days_off: Count | None = within(CAPS["min_days_off"], None)
     max_weekends: Count | None = within(CAPS["max_weekends"], None)
-    wishes: dict[str, Annotated[Count, within(CAPS["wishes"])]] = {}
+    wishes: dict[Id, Annotated[Count, within(CAPS["wishes"])]] = {}
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -137,8 +139,8 @@ class DoctorIn(_Strict):
 
 
 class PinIn(_Strict):
-    doctor: str
-    slot: str
+    doctor: Id
+    slot: Id
 
 
 class ProblemIn(_Strict):
@@ -146,8 +148,8 @@ class ProblemIn(_Strict):
     period: PeriodIn
     rules: RulesIn
     sites: list[SiteIn]
-    slots: list[SlotIn]
-    doctors: list[DoctorIn]
+    slots: list[SlotIn] = Field(max_length=MAX_SLOTS_PER_PERIOD)
+    doctors: list[DoctorIn] = Field(max_length=MAX_DOCTORS_PER_PERIOD)
     pinned: list[PinIn] = []
     removed: list[PinIn] = []
     published: list[PinIn] = []

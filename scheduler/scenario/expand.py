@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
+from scheduler.domain.text import MAX_SLOTS_PER_PERIOD
 from scheduler.scenario.calendar import (
     DAY,
     UTC,
@@ -126,6 +127,11 @@ class _Expansion:
                 if self._applies(template, day):
                     self._add(self._draft(i, template, day))
                 day += DAY
+            if len(self.drafts) > MAX_SLOTS_PER_PERIOD:
+                # Stop before building more: the period is too large to plan anyway.
+                self.fail(f"slot_templates[{i}]", f"the period has more than "
+                          f"{MAX_SLOTS_PER_PERIOD} slots (at most that many per period)")
+                raise InputError(self.problems)
 
     def _valid_clock(self, i: int, template: SlotTemplate) -> bool:
         ok = True

@@ -1,13 +1,41 @@
-"""Schema fields bounded by the domain: the scenario and problem.json read a number within the
-bound its domain type declares (`scheduler.domain.bounds`), never a copy of it."""
+"""Schema fields on the service's one boundary (`domain.text`, `domain.bounds`): every schema
+reading input (scenario files, problem.json, the JSON API) takes its text, dates and bounded
+numbers from here, so a limit never lives in two places."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from scheduler.domain.bounds import Bound
+from scheduler.domain.text import (
+    ADDRESS_MAX,
+    COMMENT_MAX,
+    CONTACT_MAX,
+    EMAIL_MAX,
+    ID_MAX,
+    LABEL_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    check_date,
+    check_text,
+)
+
+_Valid = AfterValidator(check_text)
+
+#: An id: of a period, site, slot, doctor, organisation... (never empty).
+Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX), _Valid]
+Name = Annotated[str, StringConstraints(max_length=NAME_MAX), _Valid]
+Label = Annotated[str, StringConstraints(max_length=LABEL_MAX), _Valid]
+Address = Annotated[str, StringConstraints(max_length=ADDRESS_MAX), _Valid]
+Contact = Annotated[str, StringConstraints(max_length=CONTACT_MAX), _Valid]
+Email = Annotated[str, StringConstraints(max_length=EMAIL_MAX), _Valid]
+Phone = Annotated[str, StringConstraints(max_length=PHONE_MAX), _Valid]
+Comment = Annotated[str, StringConstraints(max_length=COMMENT_MAX), _Valid]
+#: A date the service plans with (EARLIEST..LATEST).
+Day = Annotated[date, AfterValidator(check_date)]
 
 
 def within(bound: Bound, default: Any = ...) -> Any:

@@ -20,7 +20,19 @@ from scheduler.domain.enums import OrganisationKind, PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, Rules, Slot
 from scheduler.domain.rpps import rpps_is_valid
-from scheduler.scenario.fields import within
+from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD, MAX_FILE_BYTES
+from scheduler.scenario.fields import (
+    Address,
+    Comment,
+    Contact,
+    Day,
+    Email,
+    Id,
+    Label,
+    Name,
+    Phone,
+    within,
+)
 
 #: Bounds of the domain types the scenario's numbers become (`scheduler.domain.bounds`).
 SEATS, PRIORITY = Slot.BOUNDS["seats"], Slot.BOUNDS["priority"]
@@ -33,10 +45,14 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["20:00"])]
 
 
+#: Expected arrivals in one clock hour: finite, and far above any ED's (CHIV: ~20 an hour).
+Arrivals = Annotated[float, Field(ge=0, le=1000)]
+
+
 class Strict(BaseModel):
     """Unknown keys are errors: a typo in a scenario must not be silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 
@@ -45,14 +61,14 @@ class Strict(BaseModel):
 
 class PeriodSpec(Strict):
     id: Identifier
-    name: str
-    start: date
-    end: date
-    timezone: str = "Europe/Paris"
-    availability_deadline: date | None = None
+    name: Name
+    start: Day
+    end: Day
+    timezone: Label = "Europe/Paris"
+    availability_deadline: Day | None = None
     status: PeriodStatus = PeriodStatus.COLLECTING
     #: ISO 3166 country / subdivision for public holidays (`holidays` library).
-    holiday_country: str = "FR"
+    holiday_country: Label = "FR"
 
     @model_validator(mode="after")
     def _end_after_start(self) -> PeriodSpec:
@@ -69,10 +85,10 @@ class RulesSpec(Strict):
 class DateFactor(Strict):
     """A demand multiplier over a date range (heat wave, local event...)."""
 
-    first: date
-    last: date
+    first: Day
+    last: Day
     factor: float = Field(gt=0, le=5)
-    reason: str = ""
+    reason: Label = ""
 
     @model_validator(mode="after")
     def _ordered(self) -> DateFactor:
@@ -85,11 +101,11 @@ class GapModelSpec(Strict):
     """Inputs of the gap model for one site (computed by `scheduler/scenario/gap.py`)."""
 
     #: Expected adult ED arrivals per clock hour, 24 values per weekday.
-    arrivals_per_hour: dict[Weekday, Annotated[list[float], Field(min_length=24, max_length=24)]]
+    arrivals_per_hour: dict[Weekday, Annotated[list[Arrivals], Field(min_length=24, max_length=24)]]
     #: Share of arrivals a GP can see (CCMU 1–2 triaged to the GP consultation).
     low_acuity_share: float = Field(gt=0, le=1)
     #: Low-acuity patients the ED team absorbs itself, per hour of slot.
-    in_house_absorption_per_hour: float = Field(0.0, ge=0)
+    in_house_absorption_per_hour: float = Field(0.0, ge=0, le=1000)
     #: Patients one GP sees per hour.
     gp_patients_per_hour: float = Field(gt=0, le=20)
     #: Consultation rooms: the most GP seats a slot can have.
@@ -112,9 +128,9 @@ class GapModelSpec(Strict):
 
 class SiteSpec(Strict):
     id: Identifier
-    name: str
-    address: str = ""
-    contact: str = ""
+    name: Name
+    address: Address = ""
+    contact: Contact = ""
     gap_model: GapModelSpec | None = None
 
 
@@ -132,32 +148,32 @@ class SlotTemplate(Strict):
     start: Clock
     end: Clock
     seats: int | None = within(SEATS, None)
-    skills: list[str] = []
+    skills: list[Id] = []
     priority: int = within(PRIORITY, 1)
-    tags: list[str] = []
-    label: str = ""
-    first: date | None = None
-    last: date | None = None
-    skip_dates: list[date] = []
+    tags: list[Id] = []
+    label: Label = ""
+    first: Day | None = None
+    last: Day | None = None
+    skip_dates: list[Day] = []
     #: Overrides the site's in-house absorption for this template (patients per hour).
-    in_house_absorption_per_hour: float | None = Field(None, ge=0)
+    in_house_absorption_per_hour: float | None = Field(None, ge=0, le=1000)
 
 
 class DateException(Strict):
     """Treat a date like another kind of day (e.g. a bridge day follows the holiday pattern)."""
 
-    date: date
+    date: Day
     treat_as: DayKind
-    reason: str = ""
+    reason: Label = ""
 
 
 class SlotOverride(Strict):
     """The manager's word on one slot wins over templates and the gap model."""
 
-    slot: str
+    slot: Id
     seats: int | None = within(SEATS, None)
     priority: int | None = within(PRIORITY, None)
-    skills: list[str] | None = None
+    skills: list[Id] | None = None
     cancelled: bool = False
 
 
@@ -174,9 +190,9 @@ class PrioritySpec(Strict):
 
 class OrganisationSpec(Strict):
     id: Identifier
-    name: str
+    name: Name
     kind: OrganisationKind
-    coordinator_email: str | None = None
+    coordinator_email: Email | None = None
 
 
 class CapsSpec(Strict):
@@ -198,25 +214,25 @@ class AvailabilityRule(Strict):
     templates: list[Identifier] | None = None
     sites: list[Identifier] | None = None
     days: list[DayKind] | None = None
-    tags: list[str] | None = None
-    first: date | None = None
-    last: date | None = None
-    slots: list[str] | None = None
+    tags: list[Id] | None = None
+    first: Day | None = None
+    last: Day | None = None
+    slots: list[Id] | None = None
 
 
 class DoctorSpec(Strict):
     id: Identifier
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    rpps: str | None = None
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    rpps: Id | None = None
     organisation: Identifier | None = None
-    skills: list[str] = []
+    skills: list[Id] = []
     caps: CapsSpec = CapsSpec()
-    away: list[tuple[date, date]] = []
+    away: list[tuple[Day, Day]] = []
     carry_over_hours: float = within(CAPS["carry_over_hours"], 0.0)
     availability: list[AvailabilityRule] = []
-    comment: str = ""
+    comment: Comment = ""
 
     @field_validator("rpps")
     @classmethod
@@ -243,7 +259,7 @@ class DoctorSpec(Strict):
 
 class PinSpec(Strict):
     doctor: Identifier
-    slot: str
+    slot: Id
 
 
 class Scenario(Strict):
@@ -257,7 +273,7 @@ class Scenario(Strict):
     date_exceptions: list[DateException] = []
     slot_overrides: list[SlotOverride] = []
     organisations: list[OrganisationSpec] = []
-    doctors: list[DoctorSpec] = []
+    doctors: list[DoctorSpec] = Field([], max_length=MAX_DOCTORS_PER_PERIOD)
     pinned: list[PinSpec] = []
     #: Assignments the manager removed by hand: the solver never makes them again.
     removed: list[PinSpec] = []
@@ -321,9 +337,12 @@ def parse_scenario(data: Any, source: str = "") -> Scenario:
 
 
 def read_document(path: Path) -> Any:
-    """Decode a YAML or JSON file, turning syntax errors into `InputError`."""
+    """Decode a YAML or JSON file, turning every way it can be unreadable into `InputError`:
+    missing, too large (`MAX_FILE_BYTES`), not UTF-8, bad syntax, nested too deeply."""
     source = str(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError.single(source, "", f"file larger than {MAX_FILE_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.single(source, "", f"cannot read file: {exc}") from None
@@ -340,6 +359,8 @@ def read_document(path: Path) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError.single(source, "", f"invalid YAML{where}: {what}") from None
+    except RecursionError:
+        raise InputError.single(source, "", "nested too deeply") from None
 
 
 def load_scenario(path: Path) -> Scenario:

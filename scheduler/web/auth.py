@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 
 from scheduler.access.credentials import api_token_account, session_account
 from scheduler.access.scope import Reach, reach_of, reaches_period
 from scheduler.collection.coordinators import CoordinatorLink, open_coordinator_link
 from scheduler.collection.invitations import DoctorLink, open_doctor_link
+from scheduler.domain.text import ID_MAX
 from scheduler.models import Account, RotaVersion, TensionPeriod
 from scheduler.web.deps import NowDep, SessionDep
 
 #: The browser session's cookie (HttpOnly, SameSite=Lax, Secure behind https).
 SESSION_COOKIE = "scheduler_session"
+#: An id in a path: never longer than an id may be (`domain.text`).
+PathId = Annotated[str, Path(max_length=ID_MAX)]
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -58,7 +61,7 @@ def not_allowed(reach: Reach, exists: bool) -> HTTPException:
     return HTTPException(status_code=403, detail="Not allowed")
 
 
-def reachable_period(period_id: str, session: SessionDep, reach: ReachDep) -> TensionPeriod:
+def reachable_period(period_id: PathId, session: SessionDep, reach: ReachDep) -> TensionPeriod:
     """The path's period, when the caller reaches it."""
     period = session.get(TensionPeriod, period_id)
     if period is None or not reaches_period(session, reach, period_id):
@@ -69,7 +72,8 @@ def reachable_period(period_id: str, session: SessionDep, reach: ReachDep) -> Te
 PeriodDep = Annotated[TensionPeriod, Depends(reachable_period)]
 
 
-def reachable_version(version_id: int, session: SessionDep, reach: ReachDep) -> RotaVersion:
+def reachable_version(version_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
+                      reach: ReachDep) -> RotaVersion:
     """The path's rota version, when the caller reaches its period."""
     version = session.get(RotaVersion, version_id)
     if version is None or not reaches_period(session, reach, version.period_id):

@@ -202,7 +202,8 @@ def test_after_the_deadline_the_gp_cannot_change_anything(site: Site, phone: Pag
     # Even a hand-made post (with the page's anti-CSRF token) changes nothing.
     slot = phone.locator("input[type=radio]").first.get_attribute("name") or ""
     token = phone.locator("input[name=csrftoken]").get_attribute("value") or ""
-    response = phone.request.post(link, form={"action": "save", slot: "available",
+    response = phone.request.post(link, form={"formulaire": "disponibilites", "action": "save",
+                                              slot: "available",
                                               "csrftoken": token})
     assert response.status == 409
     with Session(site.engine) as session:

@@ -17,7 +17,11 @@ from scheduler.collection.invitations import revoke
 from scheduler.domain.enums import TokenKind
 from scheduler.domain.problem import Answer, Problem
 from scheduler.storage import tokens
+from scheduler.web.pages.form import FORM_MARK
 from tests.support.collection import NOW, PERIOD, link_secret, load_period, set_clock
+
+#: The hidden field every copy of the GP form carries.
+FORM = {FORM_MARK: "disponibilites"}
 
 MONDAY = "chiv-20270705-2000"
 SUNDAY_MORNING = "chiv-20270711-0800"
@@ -59,7 +63,8 @@ def offered(html: str) -> set[str]:
 
 
 def save(client: TestClient, path: str, **fields: str) -> object:
-    return client.post(path, data={"action": "save", **fields}, follow_redirects=False)
+    return client.post(path, data={**FORM, "action": "save", **fields},
+                       follow_redirects=False)
 
 
 def test_link_opens_the_form_with_every_slot_of_the_period(client: TestClient, anne: str,
@@ -111,7 +116,7 @@ def test_coming_back_shows_the_saved_answers(client: TestClient, anne: str) -> N
 def test_quick_action_prefills_the_grid_keeps_hand_choices_and_saves_nothing(
     client: TestClient, anne: str, session: Session
 ) -> None:
-    response = client.post(anne, data={"action": "quick:dimanches-2027-07",
+    response = client.post(anne, data={**FORM, "action": "quick:dimanches-2027-07",
                                        f"slot:{MONDAY}": "available",
                                        f"slot:{SUNDAY_MORNING}": "preferred"})
     assert response.status_code == 200
@@ -126,19 +131,19 @@ def test_quick_action_prefills_the_grid_keeps_hand_choices_and_saves_nothing(
 
 def test_weekday_evenings_quick_action_leaves_out_the_holiday(client: TestClient,
                                                              anne: str) -> None:
-    response = client.post(anne, data={"action": "quick:soirees-semaine"})
+    response = client.post(anne, data={**FORM, "action": "quick:soirees-semaine"})
     assert len(offered(response.text)) == 9  # ten weekdays, minus 14 July
     assert "chiv-20270714-2000" not in offered(response.text)
 
 
 def test_clear_quick_action_withdraws_every_slot(client: TestClient, anne: str) -> None:
-    response = client.post(anne, data={"action": "quick:effacer",
+    response = client.post(anne, data={**FORM, "action": "quick:effacer",
                                        f"slot:{MONDAY}": "preferred"})
     assert offered(response.text) == set()
 
 
 def test_adding_a_date_away_row_keeps_what_was_typed(client: TestClient, anne: str) -> None:
-    response = client.post(anne, data={"action": "add-away", "away-0-first": "2027-07-06",
+    response = client.post(anne, data={**FORM, "action": "add-away", "away-0-first": "2027-07-06",
                                        "away-0-last": "2027-07-07", "comment": "Bonjour"})
     assert response.status_code == 200
     assert 'name="away-2-first"' in response.text  # the typed row, plus two empty ones

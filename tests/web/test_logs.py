@@ -92,7 +92,7 @@ def test_no_secret_appears_in_any_log_line_of_a_full_journey(
     with httpx.Client(base_url=base, timeout=20) as browser:
         link = anne.url.removeprefix(base)
         assert browser.get(link).status_code == 200
-        saved = browser.post(link, data={"action": "save",
+        saved = browser.post(link, data={"formulaire": "disponibilites", "action": "save",
                                          "csrftoken": browser.cookies["csrftoken"]})
         assert saved.status_code == 303
         agenda = browser.get(f"{link}/agenda").text

@@ -25,7 +25,8 @@ UNKNOWN = "x" * 32
 #: method, path (with {token}), form or JSON body: every route under a secret link.
 ROUTES = [
     ("GET", "/g/{token}", None),
-    ("POST", "/g/{token}", {"action": "save", "max_shifts": "2"}),
+    ("POST", "/g/{token}", {"formulaire": "disponibilites", "action": "save",
+                            "max_shifts": "2"}),
     ("GET", "/g/{token}/agenda", None),
     ("POST", "/g/{token}/agenda/rotate-feed", None),
     ("GET", "/c/{token}", None),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from scheduler.collection.answers import (
+    MAX_AWAY_RANGES,
     Answers,
     AnswersClosed,
     NotInvited,
@@ -19,7 +20,9 @@ from scheduler.collection.answers import (
 )
 from scheduler.collection.invitations import DoctorLink
 from scheduler.domain.problem import Answer
+from scheduler.domain.text import MAX_SLOTS_PER_PERIOD
 from scheduler.models import DoctorPeriod
+from scheduler.scenario.fields import Comment, Day, Id
 from scheduler.storage.periods import period_slots
 from scheduler.web.auth import LINK_ONLY, DoctorLinkDep
 from scheduler.web.deps import NowDep, SessionDep
@@ -30,18 +33,18 @@ router = APIRouter(prefix="/answers", tags=["answers"], responses=LINK_ONLY)
 
 
 class DateRange(BaseModel):
-    first: date
-    last: date
+    first: Day
+    last: Day
 
 
 class AnswersIn(BaseModel):
     """A doctor's whole answer for the period; slots left out are not available."""
 
-    availability: dict[str, Answer] = {}
-    away: list[DateRange] = []
-    max_shifts: int | None = None
-    max_shifts_per_week: int | None = None
-    comment: str = ""
+    availability: dict[Id, Answer] = Field({}, max_length=MAX_SLOTS_PER_PERIOD)
+    away: list[DateRange] = Field([], max_length=MAX_AWAY_RANGES)
+    max_shifts: int | None = Field(None, ge=0, le=2**31 - 1)
+    max_shifts_per_week: int | None = Field(None, ge=0, le=2**31 - 1)
+    comment: Comment = ""
 
 
 class AnswersOut(AnswersIn):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scheduler.collection.coordinators import (
     coordinator_periods,
@@ -13,6 +13,8 @@ from scheduler.collection.coordinators import (
     selected_period,
 )
 from scheduler.collection.invitations import answer_statuses
+from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD
+from scheduler.scenario.fields import Id
 from scheduler.web.auth import LINK_ONLY, CoordinatorLinkDep
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
@@ -42,7 +44,7 @@ class CoordinatorViewOut(BaseModel):
 
 
 class ResendIn(BaseModel):
-    doctor_ids: list[str]
+    doctor_ids: list[Id] = Field(max_length=MAX_DOCTORS_PER_PERIOD)
 
 
 class ResendOut(BaseModel):
@@ -52,7 +54,7 @@ class ResendOut(BaseModel):
 
 @router.get("", response_model=CoordinatorViewOut)
 def coordinator_view(link: CoordinatorLinkDep, session: SessionDep,
-                     period_id: str | None = None) -> CoordinatorViewOut:
+                     period_id: Id | None = None) -> CoordinatorViewOut:
     """Members of the link's organisation, who answered and how many slots each offered."""
     periods = coordinator_periods(session, link)
     period = selected_period(periods, period_id)
@@ -68,7 +70,7 @@ def coordinator_view(link: CoordinatorLinkDep, session: SessionDep,
 @router.post("/resend", response_model=ResendOut, responses=BAD_INPUT)
 def coordinator_resend(link: CoordinatorLinkDep, body: ResendIn, session: SessionDep,
                        settings: SettingsDep, now: NowDep,
-                       period_id: str | None = None) -> ResendOut:
+                       period_id: Id | None = None) -> ResendOut:
     """Email the named members (taking part in the period) a fresh personal link."""
     period = selected_period(coordinator_periods(session, link), period_id)
     if period is None:

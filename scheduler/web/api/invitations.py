@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scheduler.collection.invitations import (
     answer_statuses,
@@ -14,8 +14,10 @@ from scheduler.collection.invitations import (
     revoke,
     send_invitations,
 )
+from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD
 from scheduler.models import DoctorPeriod
-from scheduler.web.auth import MANAGER_ONLY, PeriodDep, manager_reach
+from scheduler.scenario.fields import Id
+from scheduler.web.auth import MANAGER_ONLY, PathId, PeriodDep, manager_reach
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
 
@@ -26,8 +28,8 @@ router = APIRouter(prefix="/periods/{period_id}/invitations", tags=["invitations
 class InviteIn(BaseModel):
     """Whom to invite: doctor ids, every member of an organisation, or every doctor."""
 
-    doctor_ids: list[str] = []
-    organisation_id: str | None = None
+    doctor_ids: list[Id] = Field([], max_length=MAX_DOCTORS_PER_PERIOD)
+    organisation_id: Id | None = None
     all: bool = False
     #: Email each doctor their link (needs the SMTP settings).
     send_email: bool = False
@@ -82,7 +84,7 @@ class RevokedOut(BaseModel):
 
 
 @router.delete("/{doctor_id}", response_model=RevokedOut)
-def revoke_invitations(period: PeriodDep, doctor_id: str, session: SessionDep,
+def revoke_invitations(period: PeriodDep, doctor_id: PathId, session: SessionDep,
                        now: NowDep) -> RevokedOut:
     """Revoke every live personal link of the doctor for the period."""
     if session.get(DoctorPeriod, (doctor_id, period.id)) is None:

@@ -9,7 +9,8 @@ from scheduler.access.scope import reaches_period
 from scheduler.collection.coordinators import coordinator_message, issue_coordinator_link
 from scheduler.collection.mail import MailError, send
 from scheduler.models import Organisation, TensionPeriod
-from scheduler.web.auth import MANAGER_ONLY, ReachDep, manager_reach, not_allowed
+from scheduler.scenario.fields import Id
+from scheduler.web.auth import MANAGER_ONLY, PathId, ReachDep, manager_reach, not_allowed
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/organisations", tags=["organisations"],
 class CoordinatorLinkIn(BaseModel):
     #: Restrict the link to one period (it then expires with it). Only an admin may leave it
     #: out: such a link shows every period of every site.
-    period_id: str | None = None
+    period_id: Id | None = None
     #: Email the link to the organisation's coordinator.
     send_email: bool = False
 
@@ -32,7 +33,7 @@ class CoordinatorLinkOut(BaseModel):
 
 @router.post("/{organisation_id}/coordinator-links", status_code=201,
              response_model=CoordinatorLinkOut, responses=BAD_INPUT)
-def create_coordinator_link(organisation_id: str, body: CoordinatorLinkIn,
+def create_coordinator_link(organisation_id: PathId, body: CoordinatorLinkIn,
                             session: SessionDep, settings: SettingsDep, reach: ReachDep,
                             now: NowDep) -> CoordinatorLinkOut:
     """A read-only link for a CPTS/SAMI coordinator to follow their members' answers."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, HTTPException
 
 from scheduler.access.scope import reachable_periods
@@ -18,6 +16,7 @@ from scheduler.models import (
     TensionPeriodDetail,
     TensionPeriodPublic,
 )
+from scheduler.scenario.fields import Day, Id
 from scheduler.storage.periods import (
     period_availability,
     period_doctors,
@@ -51,9 +50,9 @@ def read_period(session: SessionDep, period: PeriodDep) -> TensionPeriodDetail:
 def list_slots(
     session: SessionDep,
     period: PeriodDep,
-    site: str | None = None,
-    first: date | None = None,
-    last: date | None = None,
+    site: Id | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> list[SlotPublic]:
     """List the period's slots; filter by site and by local start date (first..last)."""
     if site is not None and site not in {s.id for s in period_sites(session, period.id)}:
@@ -70,7 +69,7 @@ def list_doctors(session: SessionDep, period: PeriodDep) -> list[PeriodDoctorPub
 
 @router.get("/{period_id}/availability", response_model=list[AvailabilityPublic])
 def list_availability(
-    session: SessionDep, period: PeriodDep, doctor: str | None = None
+    session: SessionDep, period: PeriodDep, doctor: Id | None = None
 ) -> list[AvailabilityPublic]:
     """List the doctors' answers for the period's slots, optionally one doctor's."""
     if doctor is not None and session.get(DoctorPeriod, (doctor, period.id)) is None:

@@ -47,6 +47,9 @@ from scheduler.web.templating import not_found_page, page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
+#: The hidden field every copy of the form carries (`form.html`).
+FORM_MARK = "formulaire"
+
 
 
 @router.get("/g/{token}", response_class=HTMLResponse)
@@ -70,6 +73,12 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
     link = open_doctor_link(session, token, now=now)
     if link is None:
         return not_found_page(request, settings.ed_contact)
+    if FORM_MARK not in dict(fields):
+        # Not this form (a JSON or empty body): never read as "everything unticked".
+        return page(request, "error.html", status_code=400, title="Formulaire incomplet",
+                    message="Ce formulaire est arrivé incomplet : rien n'a été enregistré. "
+                            "Rechargez la page, puis recommencez.",
+                    contact=settings.ed_contact)
     state = state_from_form(fields)
     action = dict(fields).get("action", "save")
     render: dict[str, Any] = {"now": now, "contact": settings.ed_contact}

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from scheduler.collection.answers import MAX_AWAY_RANGES, AnswerProblem, Answers, Summary
 from scheduler.domain import french
 from scheduler.domain.problem import Answer
+from scheduler.domain.text import check_date
 from scheduler.models import SlotRow
 
 NONE = "none"
@@ -234,9 +235,9 @@ def _date(text: str, name: str, errors: dict[str, str], which: str) -> date | No
         errors[name] = f"Indiquez la date {which} (la même date pour un seul jour)."
         return None
     try:
-        if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
-            return date(int(match[3]), int(match[2]), int(match[1]))
-        return date.fromisoformat(text)
+        if match := re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", text):
+            return check_date(date(int(match[3]), int(match[2]), int(match[1])))
+        return check_date(date.fromisoformat(text))
     except ValueError:
         errors[name] = "Date non valide : écrivez-la jj/mm/aaaa."
         return None
@@ -245,7 +246,8 @@ def _date(text: str, name: str, errors: dict[str, str], which: str) -> date | No
 def _cap(text: str, name: str, errors: dict[str, str]) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
+    # ASCII digits only: "²".isdigit() is true, and a 5,000-digit number is no cap.
+    if not re.fullmatch(r"[0-9]{1,4}", text):
         errors[name] = "Indiquez un nombre entier, ou laissez vide."
         return None
     return int(text)
