@@ -24,7 +24,12 @@ from scheduler.web.api import (
     roster,
     rotas,
 )
-from scheduler.web.boundary import CleanRequests, install_busy_handler
+from scheduler.web.boundary import (
+    MAX_BODY_BYTES,
+    BodyLimit,
+    CleanRequests,
+    install_busy_handler,
+)
 from scheduler.web.csrf import Csrf
 from scheduler.web.docs import mount_docs_assets
 from scheduler.web.errors import install_error_handlers
@@ -80,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = Limiter(settings)
     install_error_handlers(app)
     install_busy_handler(app)
-    # The last added runs first: clean paths and queries, security headers on every answer,
+    # The last added runs first: bounded bodies, clean paths and queries, security headers,
     # the link guard, the private headers, and the anti-CSRF check nearest the routes.
     app.add_middleware(Csrf, secret=settings.secret_key.get_secret_value(),
                        secure=settings.https)
@@ -88,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LinkGuard, limiter=app.state.limiter)
     app.add_middleware(SecurityHeaders, https=settings.https)
     app.add_middleware(CleanRequests)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     mount_static(app)
     mount_docs_assets(app)
     for router, prefix in ROUTERS:

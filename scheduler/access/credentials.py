@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select, update
 
 from scheduler.domain.enums import TokenKind
 from scheduler.models import AccessToken, Account
@@ -102,7 +103,13 @@ def _account(session: Session, kind: TokenKind, secret: str, now: datetime) -> A
     if account is None:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USE_GRAIN:
-        token.last_used_at = now
-        session.add(token)
-        session.commit()
+        token_id = token.id
+        session.commit()  # end the read: the write below starts its own transaction
+        try:
+            session.exec(update(AccessToken).where(col(AccessToken.id) == token_id)
+                         .values(last_used_at=now))
+            session.commit()
+        except OperationalError:
+            # The last use is a courtesy: a database too busy to write it now skips it.
+            session.rollback()
     return account

@@ -48,6 +48,9 @@ def check_password(password: str) -> None:
     if len(password) > MAX_LENGTH:
         raise PasswordRefused(f"at most {MAX_LENGTH} characters",
                               f"Le mot de passe doit compter au plus {MAX_LENGTH} caractères.")
+    if "\x00" in password or any(0xD800 <= ord(c) <= 0xDFFF for c in password):
+        raise PasswordRefused("a character that is not text",
+                              "Le mot de passe contient un caractère non valide.")
     if password.strip() != password:
         raise PasswordRefused("no space at the start or the end",
                               "Le mot de passe ne doit commencer ni finir par une espace.")

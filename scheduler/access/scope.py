@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.access.accounts import account_sites
 from scheduler.domain.enums import Role
-from scheduler.models import Account, PeriodSite, TensionPeriod
+from scheduler.models import Account, DoctorPeriod, DoctorRow, PeriodSite, TensionPeriod
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +48,19 @@ def reaches_period(session: Session, reach: Reach, period_id: str) -> bool:
     if session.get(TensionPeriod, period_id) is None:
         return False
     return reach.covers(period_sites(session, period_id))
+
+
+def reachable_doctors(session: Session, reach: Reach) -> frozenset[str] | None:
+    """The doctors a manager may invite and see: those taking part in a period of their sites,
+    and those in no period yet (just imported); None for an admin (every doctor)."""
+    if reach.sites is None:
+        return None
+    in_reach = select(DoctorPeriod.doctor_id).join(
+        PeriodSite, col(PeriodSite.period_id) == DoctorPeriod.period_id
+    ).where(col(PeriodSite.site_id).in_(reach.sites))
+    in_any = select(DoctorPeriod.doctor_id)
+    return frozenset(session.exec(select(DoctorRow.id).where(
+        col(DoctorRow.id).in_(in_reach) | col(DoctorRow.id).not_in(in_any))).all())
 
 
 def reachable_periods(session: Session, reach: Reach) -> list[TensionPeriod]:

@@ -14,10 +14,16 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from scheduler.access.accounts import create_account, find_account
-from scheduler.access.credentials import api_tokens, issue_api_token, revoke_api_token
+from scheduler.access.accounts import create_account, find_account, set_password, unlock
+from scheduler.access.credentials import (
+    api_tokens,
+    close_other_sessions,
+    issue_api_token,
+    revoke_api_token,
+)
+from scheduler.access.passwords import PasswordRefused
 from scheduler.cli.output import positive_id, ranged_int
 from scheduler.config.settings import get_settings
 from scheduler.domain.enums import Role
@@ -42,6 +48,19 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--if-no-account", action="store_true",
                    help="only when the database has no account yet (used by `make run`)")
     p.set_defaults(command=cmd_create_manager)
+
+    p = sub.add_parser("unlock-account", help="lift a sign-in lock-out")
+    p.add_argument("email")
+    p.set_defaults(command=cmd_unlock_account)
+
+    p = sub.add_parser("reset-password", help="set a new password; ends every session")
+    p.add_argument("email")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input")
+    how.add_argument("--generate-password", action="store_true",
+                     help="make a random password and print it once")
+    p.set_defaults(command=cmd_reset_password)
 
     p = sub.add_parser("api-token", help="print a new bearer token for scripts (or --list, "
                                          "--revoke)")
@@ -74,6 +93,39 @@ def cmd_create_manager(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlock_account(args: argparse.Namespace) -> int:
+    with migrated_session(get_settings().database_url) as session:
+        account = _account(session, args.email)
+        unlock(session, account)
+        email = account.email
+    print(f"unlocked {email}")
+    return 0
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    with migrated_session(get_settings().database_url) as session:
+        account = _account(session, args.email)
+        password = _password(args)
+        try:
+            set_password(session, account, password, now=now)
+        except PasswordRefused as exc:
+            raise InputError.single("", "password", exc.message) from None
+        ended = close_other_sessions(session, account, now=now)
+        email = account.email
+    print(f"new password for {email}; {ended} session(s) ended")
+    if args.generate_password:
+        print(f"password (shown once): {password}")
+    return 0
+
+
+def _account(session: Session, email: str) -> Account:
+    account = find_account(session, email)
+    if account is None:
+        raise InputError.single("", "email", f"no account {email!r}")
+    return account
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.generate_password:
         return secrets.token_urlsafe(15)
@@ -88,9 +140,7 @@ def _password(args: argparse.Namespace) -> str:
 def cmd_api_token(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     with migrated_session(get_settings().database_url) as session:
-        account = find_account(session, args.email)
-        if account is None:
-            raise InputError.single("", "email", f"no account {args.email!r}")
+        account = _account(session, args.email)
         if args.list:
             for token in api_tokens(session, account):
                 state = "revoked" if token.revoked_at else \

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scheduler.collection.roster import MAX_ROSTER_BYTES
 from scheduler.config.settings import get_settings
 from scheduler.domain.errors import InputError
 from scheduler.storage.db import migrated_session
@@ -72,6 +73,8 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
     from scheduler.collection.roster import import_roster, preview_roster
 
     try:
+        if args.file.stat().st_size > MAX_ROSTER_BYTES:
+            raise InputError.single(str(args.file), "", f"larger than {MAX_ROSTER_BYTES:,} bytes")
         data = args.file.read_bytes()
     except OSError as exc:
         raise InputError.single(str(args.file), "", f"cannot read file: {exc}") from None

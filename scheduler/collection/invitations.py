@@ -7,7 +7,7 @@ again issues a new link; earlier links keep working until revoked or expired.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -28,6 +28,7 @@ from scheduler.models import (
     TensionPeriod,
 )
 from scheduler.storage import tokens
+from scheduler.storage.periods import lock_period
 
 SOURCE = "invitation"
 
@@ -73,22 +74,29 @@ def doctors_to_invite(
     doctor_ids: Sequence[str] = (),
     organisation_id: str | None = None,
     everyone: bool = False,
+    within: Set[str] | None = None,
 ) -> list[str]:
-    """The ids of the doctors named, of an organisation's members, or of every doctor."""
+    """The ids of the doctors named, of an organisation's members, or of every doctor; only
+    those `within` reach (None: any). A doctor out of reach is as unknown as a missing one."""
     if sum([bool(doctor_ids), organisation_id is not None, everyone]) != 1:
         raise InputError.single(SOURCE, "doctor_ids",
                                 "give doctor ids, an organisation, or all (exactly one)")
+
+    def reachable(ids: Sequence[str]) -> list[str]:
+        return [d for d in ids if within is None or d in within]
+
     if everyone:
-        return list(session.exec(select(DoctorRow.id).order_by(col(DoctorRow.id))).all())
+        return reachable(session.exec(select(DoctorRow.id).order_by(col(DoctorRow.id))).all())
     if organisation_id is not None:
         if session.get(Organisation, organisation_id) is None:
             raise InputError.single(SOURCE, "organisation_id",
                                     f"unknown organisation {organisation_id!r}")
-        return list(session.exec(
+        return reachable(session.exec(
             select(DoctorRow.id).where(DoctorRow.organisation_id == organisation_id)
             .order_by(col(DoctorRow.id))
         ).all())
-    known = set(session.exec(select(DoctorRow.id).where(col(DoctorRow.id).in_(doctor_ids))).all())
+    known = set(reachable(session.exec(
+        select(DoctorRow.id).where(col(DoctorRow.id).in_(doctor_ids))).all()))
     unknown = [d for d in doctor_ids if d not in known]
     if unknown:
         raise InputError.single(SOURCE, "doctor_ids", f"unknown doctors: {', '.join(unknown)}")
@@ -125,6 +133,9 @@ def invite(
 
 
 def _join_period(session: Session, period_id: str, doctor_ids: list[str]) -> None:
+    # Positions are read then given under the period's lock: concurrent invitations never
+    # share one (the solver sees the doctors in this order).
+    lock_period(session, period_id)
     taking_part = set(session.exec(
         select(DoctorPeriod.doctor_id).where(DoctorPeriod.period_id == period_id)
     ).all())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -57,7 +58,10 @@ def send_all(settings: Settings, messages: Sequence[Outgoing]) -> list[str]:
         return []
     with _connect(settings) as smtp:
         errors: list[str] = []
-        for outgoing in messages:
+        for index, outgoing in enumerate(messages):
+            if index:
+                # A bounded rate: mail servers throttle (or blacklist) bursts.
+                time.sleep(1 / settings.smtp_messages_per_second)
             try:
                 smtp.send_message(build_message(settings, outgoing))
                 errors.append("")

@@ -26,9 +26,12 @@ from sqlmodel import Session, col, func, select
 
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.rpps import rpps_is_valid
+from scheduler.domain.text import EMAIL_MAX, NAME_MAX, PHONE_MAX, text_problem
 from scheduler.models import DoctorRow, Organisation
 
 MAX_LINES = 5000
+#: A roster of a few thousand lines is well under this.
+MAX_ROSTER_BYTES = 2_000_000
 Action = Literal["create", "update", "unchanged"]
 
 #: Our column → the header spellings accepted for it (compared without case or accents).
@@ -41,6 +44,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("organisation", "organization", "structure", "cpts", "sami"),
 }
 REQUIRED = ("name", "email", "rpps")
+#: The longest value each column may hold (`domain.text`).
+CELL_MAX = {"name": NAME_MAX, "first_name": NAME_MAX, "email": EMAIL_MAX, "phone": PHONE_MAX,
+            "rpps": 32, "organisation": NAME_MAX}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?\d{6,15}")
 _TITLE = re.compile(r"^(dr\.?|docteur|pr\.?|professeur)\s+", re.IGNORECASE)
@@ -110,6 +116,7 @@ def _delimiter(first_line: str) -> str:
 
 
 def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells); csv.Error (a cell over `csv.field_size_limit`...) propagates."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for row in reader:
         yield reader.line_num, row
@@ -130,7 +137,11 @@ def preview_roster(
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
         problems.append(InputProblem(source, "organisation",
                                      f"unknown organisation {organisation_id!r}"))
-    rows = list(_rows(text, delimiter))
+    try:
+        rows = list(_rows(text, delimiter))
+    except csv.Error as exc:
+        return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=[
+            *problems, InputProblem(source, "", f"not a CSV file a spreadsheet writes: {exc}")])
     if not rows:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[],
                              problems=[*problems, InputProblem(source, "", "the file is empty")])
@@ -165,6 +176,7 @@ class _Matcher:
 
     def lines(self, body: list[tuple[int, list[str]]], columns: dict[int, str | None]
               ) -> list[RosterLine]:
+        self._prefetch(body, columns)
         out = []
         for number, row in body:
             values = {c: "" for c in COLUMNS}
@@ -175,8 +187,42 @@ class _Matcher:
             out.append(self.line(number, values))
         return out
 
+    def _prefetch(self, body: list[tuple[int, list[str]]], columns: dict[int, str | None]
+                  ) -> None:
+        """The stored doctors any line could match, by RPPS and by email: two bulk lookups
+        (in chunks), so that an import takes time in proportion to its lines."""
+        wanted: dict[str, set[str]] = {"rpps": set(), "email": set()}
+        for _, row in body:
+            for i, cell in enumerate(row):
+                column = columns.get(i)
+                if column == "rpps":
+                    wanted["rpps"].add(re.sub(r"\s", "", cell))
+                elif column == "email":
+                    wanted["email"].add(cell.strip().lower())
+        self.by_rpps: dict[str, DoctorRow] = {}
+        self.by_email: dict[str, DoctorRow] = {}
+        for chunk in _chunks(sorted(wanted["rpps"] - {""})):
+            for doctor in self.session.exec(select(DoctorRow).where(
+                    col(DoctorRow.rpps).in_(chunk))):
+                self.by_rpps.setdefault(doctor.rpps or "", doctor)
+        for chunk in _chunks(sorted(wanted["email"] - {""})):
+            for doctor in self.session.exec(select(DoctorRow).where(
+                    func.lower(col(DoctorRow.email)).in_(chunk))):
+                self.by_email.setdefault((doctor.email or "").lower(), doctor)
+
     def line(self, number: int, values: dict[str, str]) -> RosterLine:
         problems: list[tuple[str, str]] = []
+        for column, value in values.items():
+            problem = text_problem(value)
+            if problem is not None:
+                problems.append((column, problem))
+            elif len(value) > CELL_MAX[column]:
+                problems.append((column, f"longer than {CELL_MAX[column]} characters"))
+        if problems:
+            return RosterLine(line=number, name="", email="", phone=None, rpps=None,
+                              organisation_id=None, problems=[
+                                  InputProblem(self.source, f"line {number}, {column}", message)
+                                  for column, message in problems])
         name = " ".join(x for x in (values["first_name"], values["name"]) if x)
         if not name:
             problems.append(("name", "missing name"))
@@ -244,11 +290,10 @@ class _Matcher:
         return replace(line, doctor_id=doctor.id, action="update" if changes else "unchanged")
 
     def _stored_rpps(self, rpps: str) -> DoctorRow | None:
-        return self.session.exec(select(DoctorRow).where(DoctorRow.rpps == rpps)).first()
+        return self.by_rpps.get(rpps)
 
     def _stored_email(self, email: str) -> DoctorRow | None:
-        query = select(DoctorRow).where(func.lower(col(DoctorRow.email)) == email)
-        return self.session.exec(query).first()
+        return self.by_email.get(email)
 
     def _new_id(self, name: str) -> str:
         base = "dr-" + (_slug(_TITLE.sub("", name)) or "medecin")
@@ -258,6 +303,12 @@ class _Matcher:
             candidate = f"{base}-{n}"
         self.ids.add(candidate)
         return candidate
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Bounded IN lists."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _phone(value: str, problems: list[tuple[str, str]]) -> str | None:

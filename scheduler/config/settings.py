@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_sender: str = "Urgences du CHIV <delestage.urgences@example.org>"
     smtp_timeout_seconds: float = 20.0
+    #: At most this many invitation emails a second.
+    smtp_messages_per_second: float = Field(10.0, gt=0, le=1000)
 
     #: "production" refuses to start with the default secret key.
     environment: Literal["development", "production"] = "development"
@@ -71,11 +73,17 @@ class Settings(BaseSettings):
         return self.base_url.startswith("https://")
 
     def check_for_production(self) -> None:
-        """Raise RuntimeError when production runs with the development secret key."""
-        if self.environment == "production" and \
-                self.secret_key.get_secret_value() == DEVELOPMENT_SECRET_KEY:
-            raise RuntimeError("SCHEDULER_SECRET_KEY must be set in production "
-                               "(a long random value); refusing to start")
+        """Raise RuntimeError when production runs with the development secret key, a short
+        one, or links that are not https."""
+        if self.environment != "production":
+            return
+        key = self.secret_key.get_secret_value()
+        if key == DEVELOPMENT_SECRET_KEY or len(key) < 32:
+            raise RuntimeError("SCHEDULER_SECRET_KEY must be set in production to a random "
+                               "value of 32 characters or more; refusing to start")
+        if not self.https:
+            raise RuntimeError("SCHEDULER_BASE_URL must be an https:// address in production "
+                               "(secret links travel in it); refusing to start")
 
 
 @lru_cache

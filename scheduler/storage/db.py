@@ -45,7 +45,8 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     # The web server hands connections between threads; SQLite must allow it.
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    # Writers wait for each other up to `timeout` seconds (short transactions keep it rare).
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
     event.listen(engine, "connect", _sqlite_connect(foreign_keys))
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, select, update
 
 from scheduler.domain.enums import RotaStatus
 from scheduler.models import (
@@ -131,7 +131,7 @@ def period_doctor_rows(session: Session, period_id: str
         select(DoctorRow, DoctorPeriod)
         .join(DoctorPeriod, col(DoctorPeriod.doctor_id) == DoctorRow.id)
         .where(DoctorPeriod.period_id == period_id)
-        .order_by(col(DoctorPeriod.position))
+        .order_by(col(DoctorPeriod.position), col(DoctorPeriod.doctor_id))
     ).all()
     return [(doctor, caps) for doctor, caps in rows]
 
@@ -168,3 +168,11 @@ def period_progress(session: Session, periods: list[TensionPeriod]) -> list[Peri
                        published_version=published.get(p.id))
         for p in periods
     ]
+
+
+def lock_period(session: Session, period_id: str) -> None:
+    """Take the period's write lock for the rest of the transaction (PostgreSQL: its row;
+    SQLite: the database's), so that numbers and positions read next are not taken by a
+    concurrent writer: two plans saved at once get versions N and N+1."""
+    session.exec(update(TensionPeriod).where(col(TensionPeriod.id) == period_id)
+                 .values(source_digest=TensionPeriod.source_digest))

@@ -12,6 +12,7 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Rota, RotaDiff
 from scheduler.engine.report import rota_report
 from scheduler.models import AssignmentRow, RotaVersion, SlotRow, TensionPeriod
+from scheduler.storage.periods import lock_period
 from scheduler.storage.problems import UnknownPeriod
 
 
@@ -40,6 +41,7 @@ def save_rota(
     )
     if strays:
         raise ValueError(f"assignments outside the problem: {', '.join(strays)}")
+    lock_period(session, period_id)
     last = session.exec(
         select(func.max(RotaVersion.number)).where(RotaVersion.period_id == period_id)
     ).one()

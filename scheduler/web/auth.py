@@ -51,6 +51,13 @@ def manager_reach(request: Request, session: SessionDep, now: NowDep) -> Reach:
 
 
 ReachDep = Annotated[Reach, Depends(manager_reach)]
+
+
+def admin_reach(reach: ReachDep) -> Reach:
+    """The caller's reach when an admin; 403 for a manager."""
+    if not reach.is_admin:
+        raise HTTPException(status_code=403, detail="Not allowed")
+    return reach
 AccountDep = Annotated[Account | None, Depends(signed_in)]
 
 

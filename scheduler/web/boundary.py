@@ -1,7 +1,8 @@
 """The web side of the service's one boundary (`domain.text`): a request whose path or query
 string holds a NUL, invalid UTF-8 or a lone surrogate is refused before any route reads it
-(400, naming `path` or `query`), and a database too busy to write answers 503 "try again"
-(French on pages) rather than failing.
+(400, naming `path` or `query`); a body over `MAX_BODY_BYTES` is refused before it is read
+(413); and a database too busy to write answers 503 "try again" (French on pages) rather than
+failing.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from urllib.parse import unquote_to_bytes
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.web.templating import page
+
+#: The largest request body: a roster of 2 MB with its envelope; a GP form is far smaller.
+MAX_BODY_BYTES = 3_000_000
 
 
 def _bad(raw: bytes) -> bool:
@@ -43,6 +47,57 @@ class CleanRequests:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses, with 413, a request body over `limit` bytes, before anything reads it whole
+    (its Content-Length), or as soon as a body without one grows past it."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+                await _too_large(send)
+                return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started |= message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if started:
+                raise
+            await _too_large(send)
+
+
+async def _too_large(send: Send) -> None:
+    body = b'{"detail":"Request body too large"}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _busy(exc: OperationalError) -> bool:

@@ -9,6 +9,8 @@ let through. A refusal is a French page (a JSON body under /api/).
 
 from __future__ import annotations
 
+import secrets
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from asgi_csrf import asgi_csrf
@@ -39,16 +41,37 @@ async def _refused(scope: Scope, send: Send, _reason: Any) -> None:
 
 
 class Csrf:
-    """The `asgi-csrf` middleware, with the service's cookie settings and refusal page.
+    """The `asgi-csrf` middleware, with the service's cookie settings and refusal page, and
+    three guards of its own in front of it:
 
-    A form body that is not UTF-8 gets 400 rather than the library's exception.
+    - a state-changing request a browser marks as cross-site (`Sec-Fetch-Site: cross-site`,
+      or an `Origin` that is not this host) is refused, cookies or not: a forged sign-in
+      from another site carries no cookie for the library to check;
+    - `/connexion` is checked even without cookies (login CSRF);
+    - a multipart upload sent with cookies must carry the token as `x-csrftoken` (the library
+      cannot read multipart bodies with today's python-multipart); a body the library cannot
+      read gets 400 rather than its exception.
     """
 
     def __init__(self, app: ASGIApp, *, secret: str, secure: bool) -> None:
         self._protected = asgi_csrf(app, signing_secret=secret, cookie_secure=secure,
-                                    send_csrf_failed=_refused)
+                                    always_protect=ALWAYS_PROTECT, send_csrf_failed=_refused)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE:
+            await self._protected(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        if not headers.get("authorization", "").startswith("Bearer "):
+            if _cross_site(headers):
+                await _refused(scope, send, None)
+                return
+            kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if kind == "multipart/form-data" and "cookie" in headers and not _header_matches(
+                    headers):
+                await _refused(scope, send, None)
+                return
         started = False
 
         async def tracked(message: Message) -> None:
@@ -58,9 +81,38 @@ class Csrf:
 
         try:
             await self._protected(scope, receive, tracked)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, ValueError, TypeError, IndexError, KeyError):
             if started:
                 raise
             await send({"type": "http.response.start", "status": 400,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-            await send({"type": "http.response.body", "body": b"Bad request: not UTF-8"})
+            await send({"type": "http.response.body", "body": b"Bad request: unreadable form"})
+
+
+SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: Checked even when the request carries no cookie.
+ALWAYS_PROTECT = frozenset({"/connexion"})
+
+
+def _cross_site(headers: dict[str, str]) -> bool:
+    """What the browser says of the request's origin: `Sec-Fetch-Site` when it sends it, else
+    an `Origin` other than this host. (Pages sent with `no-referrer` make browsers send
+    `Origin: null` even from this very site: that tells nothing.)"""
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "cross-site"
+    origin = headers.get("origin")
+    if origin is None or origin == "null":
+        return False
+    return origin.split("://", 1)[-1] != headers.get("host", "")
+
+
+def _header_matches(headers: dict[str, str]) -> bool:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        return False
+    cookie = cookies.get(FIELD)
+    sent = headers.get("x-csrftoken", "")
+    return cookie is not None and bool(sent) and secrets.compare_digest(sent, cookie.value)

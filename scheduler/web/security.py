@@ -71,11 +71,15 @@ class SecurityHeaders:
 
 #: A secret's shape anywhere in a line: 32 URL-safe characters between separators.
 _SECRET = re.compile(rf"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{{{SECRET_LENGTH}}}(?![A-Za-z0-9_-])")
+#: The paths whose segment is a secret, whatever it looks like (a mistyped or cut link too).
+_SECRET_SEGMENT = re.compile(
+    r"(/g/|/c/|/feeds/doctor/|/feeds/all/|/feeds/site/[^/?#\s\"]+/)[^/?#\s\".]+")
 REDACTED = "[secret]"
 
 
 def redact(text: str) -> str:
-    """`text` with everything shaped like a secret link or token replaced."""
+    """`text` with every secret-link segment and everything shaped like a token replaced."""
+    text = _SECRET_SEGMENT.sub(lambda m: m.group(1) + REDACTED, text)
     return _SECRET.sub(REDACTED, text)
 
 

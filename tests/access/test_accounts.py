@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.access.accounts import (
@@ -26,11 +28,16 @@ from scheduler.access.credentials import (
     session_account,
 )
 from scheduler.access.passwords import PasswordRefused
-from scheduler.access.scope import reach_of, reachable_periods, reaches_period
+from scheduler.access.scope import (
+    reach_of,
+    reachable_doctors,
+    reachable_periods,
+    reaches_period,
+)
 from scheduler.domain.enums import Role
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
-from scheduler.models import Account, SiteRow
+from scheduler.models import Account, DoctorRow, SiteRow
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -88,16 +95,33 @@ def test_wrong_password_and_unknown_email_are_refused_alike(session: Session,
 def test_repeated_wrong_passwords_lock_the_account_for_a_while(session: Session,
                                                               loaded_tiny: Problem) -> None:
     manager(session)
-    for _ in range(LOCK_AFTER - 1):
+    for _ in range(LOCK_AFTER):
         with pytest.raises(SignInRefused, match="wrong"):
             authenticate(session, "cadre@chiv.test", "wrong password!", now=NOW)
-    with pytest.raises(SignInRefused) as caught:
-        authenticate(session, "cadre@chiv.test", "wrong password!", now=NOW)
-    assert caught.value.reason == "locked" and caught.value.locked_until == NOW + LOCK_FOR
-    with pytest.raises(SignInRefused, match="locked"):  # even the right password
+    with pytest.raises(SignInRefused) as caught:  # even the right password
         authenticate(session, "cadre@chiv.test", PASSWORD, now=NOW + LOCK_FOR / 2)
+    assert caught.value.reason == "locked" and caught.value.locked_until == NOW + LOCK_FOR
     later = NOW + LOCK_FOR + timedelta(seconds=1)
     assert authenticate(session, "cadre@chiv.test", PASSWORD, now=later).failed_sign_ins == 0
+
+
+def test_wrong_passwords_sent_at_once_all_count(engine: Engine, session: Session,
+                                              loaded_tiny: Problem) -> None:
+    # Guesses in parallel each add one, atomically: the lock is reached all the same.
+    manager(session)
+
+    def guess(_: int) -> str:
+        with Session(engine) as own:
+            try:
+                authenticate(own, "cadre@chiv.test", "wrong password!", now=NOW)
+            except SignInRefused as exc:
+                return exc.reason
+        return "in"
+
+    with ThreadPoolExecutor(max_workers=LOCK_AFTER) as pool:
+        assert set(pool.map(guess, range(LOCK_AFTER * 2))) <= {"wrong", "locked"}
+    with pytest.raises(SignInRefused, match="locked"):
+        authenticate(session, "cadre@chiv.test", PASSWORD, now=NOW)
 
 
 def test_a_right_password_resets_the_count(session: Session, loaded_tiny: Problem) -> None:
@@ -171,3 +195,18 @@ def test_a_manager_reaches_the_periods_of_their_sites_an_admin_every_one(
     assert reaches_period(session, reach_of(session, admin), period)
     assert not reaches_period(session, reach_of(session, admin), "no-such-period")
     assert [p.id for p in reachable_periods(session, reach_of(session, elsewhere))] == []
+
+
+def test_a_manager_reaches_the_doctors_of_their_sites_and_the_newcomers(
+    session: Session, loaded_tiny: Problem
+) -> None:
+    session.add(SiteRow(id="chic", name="CHIC"))
+    session.add(DoctorRow(id="dr-new", name="Dr Nouveau"))
+    session.commit()
+    here, elsewhere = manager(session), manager(session, "autre@chic.test", ("chic",))
+    taking_part = {d.id for d in loaded_tiny.doctors}
+    assert reachable_doctors(session, reach_of(session, here)) == taking_part | {"dr-new"}
+    assert reachable_doctors(session, reach_of(session, elsewhere)) == {"dr-new"}
+    admin = create_account(session, email="admin@test.invalid", password=PASSWORD,
+                           role=Role.ADMIN, now=NOW)
+    assert reachable_doctors(session, reach_of(session, admin)) is None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session, update
 
+from scheduler.access.accounts import authenticate
+from scheduler.models import Account
 from scheduler.storage.db import make_engine
 from tests.support.cli import TINY, run
 from tests.support.web import app_client
@@ -94,3 +98,22 @@ def engine_for(env: dict[str, str]) -> Iterator[Engine]:
     engine = make_engine(env["DATABASE_URL"])
     yield engine
     engine.dispose()
+
+
+def test_an_admin_unlocks_an_account_and_resets_its_password(env: dict[str, str],
+                                                             engine_for: Engine) -> None:
+    run("create-manager", "cadre@chiv.test", "--site", "chiv", "--password-stdin", env=env,
+        stdin=PASSWORD)
+    with Session(engine_for) as session:
+        session.exec(update(Account).values(locked_until=datetime(2099, 1, 1, tzinfo=UTC),
+                                            failed_sign_ins=3))
+        session.commit()
+    assert run("unlock-account", "cadre@chiv.test", env=env).stdout.strip() == \
+        "unlocked cadre@chiv.test"
+    reset = run("reset-password", "cadre@chiv.test", "--generate-password", env=env)
+    assert reset.returncode == 0 and "session(s) ended" in reset.stdout
+    new = reset.stdout.split("password (shown once): ", 1)[1].strip()
+    with Session(engine_for) as session:
+        account = authenticate(session, "cadre@chiv.test", new, now=datetime.now(UTC))
+        assert account.locked_until is None and account.failed_sign_ins == 0
+    assert run("unlock-account", "ghost@chiv.test", env=env).returncode == 1

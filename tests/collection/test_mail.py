@@ -56,7 +56,7 @@ def test_invitation_email_holds_the_personal_link_that_opens_the_form(
                            json={"doctor_ids": ["dr-anne"], "send_email": True})
     assert response.status_code == 201
     [issued] = response.json()
-    assert (issued["emailed_to"], issued["email_error"]) == ("anne.martin@example.org", "")
+    assert (issued["emailed"], issued["email_error"]) == (True, "")
     [message] = sink.messages
     assert message["To"] == "anne.martin@example.org"
     assert "Été test" in message["Subject"]

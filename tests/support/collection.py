@@ -119,7 +119,8 @@ class SmtpSink:
 
     def settings(self, base: Settings, **extra: Any) -> Settings:
         return base.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": self.port,
-                                       "smtp_security": "none", **extra})
+                                       "smtp_security": "none",
+                                       "smtp_messages_per_second": 1000, **extra})
 
 
 class _Authenticator:

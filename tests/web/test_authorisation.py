@@ -174,8 +174,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
         "bearer", None, manager_api(200)),
     ("POST", "/api/v1/organisations/{organisation_id}/coordinator-links"): (
         "bearer", {"period_id": PERIOD}, manager_api(201)),
-    ("POST", "/api/v1/roster/preview"): ("roster", None, manager_api(200, other_site=200)),
-    ("POST", "/api/v1/roster/import"): ("roster", None, manager_api(200, other_site=200)),
+    # Doctors are shared by every site: rosters are an admin's.
+    ("POST", "/api/v1/roster/preview"): ("roster", None, {**manager_api(200), "manager": 403}),
+    ("POST", "/api/v1/roster/import"): ("roster", None, {**manager_api(200), "manager": 403}),
     ("GET", "/api/v1/answers"): ("bearer", None, link_api(GPS, 200)),
     ("PUT", "/api/v1/answers"): ("bearer", {"availability": {}}, link_api(GPS, 200)),
     ("GET", "/api/v1/coordinator"): ("bearer", None, link_api(("coordinator",), 200)),

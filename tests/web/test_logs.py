@@ -35,7 +35,10 @@ def test_redact_replaces_anything_shaped_like_a_secret() -> None:
     secret = "AbCdEfGhIjKlMnOpQrStUvWxYz012-_9"
     line = f'127.0.0.1:5 - "GET /feeds/doctor/{secret}.ics HTTP/1.1" 200'
     assert redact(line) == f'127.0.0.1:5 - "GET /feeds/doctor/{REDACTED}.ics HTTP/1.1" 200'
-    assert redact("/g/chiv-20260711-2000") == "/g/chiv-20260711-2000"  # slot ids stay
+    # A cut or mistyped link is still a link: its segment goes too.
+    assert redact(f"GET /g/{secret[:20]}x/agenda") == f"GET /g/{REDACTED}/agenda"
+    assert redact("/feeds/site/chiv/abc.ics 404") == f"/feeds/site/chiv/{REDACTED}.ics 404"
+    assert redact("/api/v1/periods/chiv-20260711-2000") == "/api/v1/periods/chiv-20260711-2000"
 
 
 def test_the_filter_rewrites_a_records_arguments() -> None:

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from scheduler.access.accounts import create_account
 from scheduler.api import create_app
 from scheduler.config.settings import DEVELOPMENT_SECRET_KEY, Settings
 from scheduler.domain.enums import Role
 from scheduler.domain.problem import Problem
+from scheduler.models import Account
 from scheduler.web.auth import SESSION_COOKIE
 from tests.support.web import app_client, with_csrf
 
@@ -146,4 +147,54 @@ def test_production_refuses_the_development_secret_key(engine: Engine) -> None:
     with pytest.raises(RuntimeError, match="SCHEDULER_SECRET_KEY"):
         create_app(Settings(database_url=url, environment="production",
                             secret_key=DEVELOPMENT_SECRET_KEY))
-    create_app(Settings(database_url=url, environment="production", secret_key="s" * 48))
+    with pytest.raises(RuntimeError, match="32 characters"):
+        create_app(Settings(database_url=url, environment="production", secret_key="short",
+                            base_url="https://relief.example.org"))
+    with pytest.raises(RuntimeError, match="https"):
+        create_app(Settings(database_url=url, environment="production", secret_key="s" * 48))
+    create_app(Settings(database_url=url, environment="production", secret_key="s" * 48,
+                        base_url="https://relief.example.org"))
+
+
+def test_a_cross_site_post_is_refused_cookies_or_not(door: TestClient) -> None:
+    # A forged sign-in from another site (login CSRF) carries no cookie to check.
+    forged = door.post("/connexion", data={"email": EMAIL, "mot_de_passe": PASSWORD},
+                       headers={"sec-fetch-site": "cross-site"})
+    assert forged.status_code == 403 and "Formulaire expiré" in forged.text
+    elsewhere = door.post("/connexion", data={"email": EMAIL, "mot_de_passe": PASSWORD},
+                          headers={"origin": "https://evil.example"})
+    assert elsewhere.status_code == 403
+    door.cookies.clear()
+    no_cookie = door.post("/connexion", data={"email": EMAIL, "mot_de_passe": PASSWORD})
+    assert no_cookie.status_code == 403 and SESSION_COOKIE not in door.cookies
+
+
+def test_an_upload_with_cookies_needs_the_csrf_header_and_never_fails(door: TestClient) -> None:
+    door.get("/")
+    refused = door.post("/connexion", files={"x": ("a.csv", b"y")}, data={"email": EMAIL})
+    assert refused.status_code == 403
+    token = door.cookies["csrftoken"]
+    past = door.post("/connexion", files={"x": ("a.csv", b"y")}, data={"email": EMAIL},
+                     headers={"x-csrftoken": token})
+    assert past.status_code < 500
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(door: TestClient) -> None:
+    response = door.post("/connexion", content=b"x" * 3_000_001,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+def test_unknown_address_and_locked_account_get_the_same_words(door: TestClient,
+                                                              session: Session) -> None:
+    session.exec(update(Account).values(locked_until=datetime(2099, 1, 1, tzinfo=UTC)))
+    session.commit()
+    door.get("/")
+
+    def refusal(email: str) -> str:
+        page = door.post("/connexion", data=with_csrf(door, {"email": email,
+                                                             "mot_de_passe": PASSWORD}))
+        assert page.status_code == 401
+        return page.text.split('role="alert">', 1)[1].split("<", 1)[0]
+
+    assert refusal(EMAIL) == refusal("personne@chiv.test")

@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
+from scheduler.access.scope import reachable_doctors
 from scheduler.collection.invitations import (
     answer_statuses,
     doctors_to_invite,
@@ -17,9 +18,12 @@ from scheduler.collection.invitations import (
 from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD
 from scheduler.models import DoctorPeriod
 from scheduler.scenario.fields import Id
-from scheduler.web.auth import MANAGER_ONLY, PathId, PeriodDep, manager_reach
+from scheduler.web.auth import MANAGER_ONLY, PathId, PeriodDep, ReachDep, manager_reach
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
 from scheduler.web.errors import BAD_INPUT, unprocessable
+
+#: Emailing more doctors than this in one request needs their number as confirmation.
+CONFIRM_ABOVE = 50
 
 router = APIRouter(prefix="/periods/{period_id}/invitations", tags=["invitations"],
                    dependencies=[Depends(manager_reach)], responses=MANAGER_ONLY)
@@ -33,6 +37,8 @@ class InviteIn(BaseModel):
     all: bool = False
     #: Email each doctor their link (needs the SMTP settings).
     send_email: bool = False
+    #: To email more than `CONFIRM_ABOVE` doctors at once, the number being emailed.
+    confirm: int | None = Field(None, ge=0, le=MAX_DOCTORS_PER_PERIOD)
 
 
 class InvitationOut(BaseModel):
@@ -40,7 +46,8 @@ class InvitationOut(BaseModel):
     name: str
     #: The personal link; shown once, only its hash is stored.
     url: str
-    emailed_to: str | None
+    #: Whether the link went out by email (the address is not repeated here).
+    emailed: bool
     email_error: str
 
 
@@ -59,17 +66,23 @@ class AnswerStatusOut(BaseModel):
 
 @router.post("", status_code=201, response_model=list[InvitationOut], responses=BAD_INPUT)
 def create_invitations(period: PeriodDep, body: InviteIn, session: SessionDep,
-                       settings: SettingsDep, now: NowDep) -> list[InvitationOut]:
+                       settings: SettingsDep, reach: ReachDep, now: NowDep
+                       ) -> list[InvitationOut]:
     """Invite doctors to a period: each gets a new personal link, emailed if asked."""
     if body.send_email and not settings.smtp_host:
         raise unprocessable("send_email", "email is not configured on this server")
     ids = doctors_to_invite(session, doctor_ids=body.doctor_ids,
-                            organisation_id=body.organisation_id, everyone=body.all)
+                            organisation_id=body.organisation_id, everyone=body.all,
+                            within=reachable_doctors(session, reach))
+    if body.send_email and len(ids) > CONFIRM_ABOVE and body.confirm != len(ids):
+        raise unprocessable("confirm", f"this emails {len(ids)} doctors: send again with "
+                            f"confirm: {len(ids)} to go ahead")
     issued = invite(session, period.id, ids, now=now, base_url=settings.base_url)
     if body.send_email:
         issued = send_invitations(session, settings, period.id, issued, now=now)
     return [InvitationOut(doctor_id=i.doctor_id, name=i.doctor_name, url=i.url,
-                          emailed_to=i.emailed_to, email_error=i.email_error) for i in issued]
+                          emailed=i.emailed_to is not None and not i.email_error,
+                          email_error=i.email_error) for i in issued]
 
 
 @router.get("", response_model=list[AnswerStatusOut])

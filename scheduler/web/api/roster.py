@@ -7,16 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from pydantic import BaseModel
 
-from scheduler.collection.roster import RosterPreview, import_roster, preview_roster
-from scheduler.web.auth import MANAGER_ONLY, manager_reach
+from scheduler.collection.roster import (
+    MAX_ROSTER_BYTES,
+    RosterPreview,
+    import_roster,
+    preview_roster,
+)
+from scheduler.web.auth import MANAGER_ONLY, admin_reach
 from scheduler.web.deps import SessionDep
 from scheduler.web.errors import BAD_INPUT, FieldProblem
 
-router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[Depends(manager_reach)],
+# Doctors are shared by every site: importing a roster (which may update anyone's contact
+# details) is an admin's; managers invite the doctors.
+router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[Depends(admin_reach)],
                    responses=MANAGER_ONLY)
 
-#: A roster of a few thousand lines is well under this.
-MAX_ROSTER_BYTES = 2_000_000
 
 
 class RosterLineOut(BaseModel):

@@ -9,8 +9,6 @@ and an account is locked after repeated wrong passwords (`access.accounts`).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -18,7 +16,7 @@ from scheduler.access.accounts import SignInRefused, authenticate, change_passwo
 from scheduler.access.credentials import close_other_sessions, close_session, open_session
 from scheduler.access.passwords import PasswordRefused
 from scheduler.access.scope import reach_of, reachable_periods
-from scheduler.domain.french import long_date, moment, plural
+from scheduler.domain.french import long_date, plural
 from scheduler.storage.periods import PeriodProgress, period_progress
 from scheduler.web.auth import SESSION_COOKIE, AccountDep
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
@@ -27,18 +25,15 @@ from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-WRONG = "Adresse électronique ou mot de passe incorrect."
+#: One answer for a wrong password, an unknown address and a locked account: it never tells
+#: whether an account exists.
+WRONG = ("Adresse électronique ou mot de passe incorrect. Après 5 essais erronés, un compte "
+         "est verrouillé pendant 15 minutes.")
 TOO_MANY = "Trop de tentatives depuis cette adresse : réessayez dans une minute."
 STATUS_FR = {"draft": "brouillon", "published": "publiée", "superseded": "remplacée"}
 PERIOD_STATUS_FR = {"draft": "en préparation", "collecting": "recueil des disponibilités",
                     "planning": "planification", "published": "planning publié",
                     "closed": "close"}
-
-
-def locked_message(until: datetime | None, timezone: str = "Europe/Paris") -> str:
-    when = f" jusqu'à {moment(until, timezone)}" if until is not None else ""
-    return (f"Trop de mots de passe erronés : le compte est verrouillé{when}. Réessayez plus "
-            "tard ou demandez à un administrateur.")
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
@@ -83,9 +78,8 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, now: N
                     status_code=429)
     try:
         account = authenticate(session, email, form.get("mot_de_passe", ""), now=now)
-    except SignInRefused as exc:
-        error = WRONG if exc.reason == "wrong" else locked_message(exc.locked_until)
-        return page(request, "signin.html", title="Connexion", email=email, error=error,
+    except SignInRefused:
+        return page(request, "signin.html", title="Connexion", email=email, error=WRONG,
                     status_code=401)
     secret = open_session(session, account, now=now, hours=settings.session_hours)
     response = RedirectResponse("/", status_code=303)
@@ -127,7 +121,14 @@ def change_password_post(request: Request, session: SessionDep, account: Account
     else:
         try:
             change_password(session, account, form.get("actuel", ""), new, now=now)
-        except SignInRefused:
+        except SignInRefused as exc:
+            if exc.reason == "locked":
+                # Guessing the current password from a session: the account locks, and every
+                # one of its sessions ends.
+                close_other_sessions(session, account, now=now)
+                response = RedirectResponse("/", status_code=303)
+                response.delete_cookie(SESSION_COOKIE, path="/")
+                return response
             error = "Le mot de passe actuel est incorrect."
         except PasswordRefused as exc:
             error = exc.message_fr
