@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from scheduler.domain.enums import RotaStatus
 from scheduler.models import (
@@ -29,6 +30,7 @@ from scheduler.models import (
     TensionPeriod,
 )
 
+RowT = TypeVar("RowT")
 
 def periods(session: Session) -> list[TensionPeriod]:
     """Every tension period, latest first."""
@@ -50,6 +52,29 @@ def period_sites(session: Session, period_id: str) -> list[SiteRow]:
     )
 
 
+@dataclass(frozen=True)
+class Page:
+    """A slice of a list: at most `limit` rows after the first `offset`."""
+
+    limit: int
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Paged(Generic[RowT]):
+    """One page of rows and how many there are in all."""
+
+    rows: list[RowT]
+    total: int
+
+
+def paged(session: Session, query: SelectOfScalar[RowT], page: Page) -> Paged[RowT]:
+    """The page of an ordered query, and the count of the whole query."""
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    rows = list(session.exec(query.limit(page.limit).offset(page.offset)).all())
+    return Paged(rows=rows, total=int(total))
+
+
 def period_slots(
     session: Session,
     period_id: str,
@@ -59,6 +84,14 @@ def period_slots(
     last: date | None = None,
 ) -> list[SlotRow]:
     """The period's slots in problem order; optionally one site's, starting first..last."""
+    return list(session.exec(slots_query(session, period_id, site=site, first=first,
+                                         last=last)).all())
+
+
+def slots_query(session: Session, period_id: str, *, site: str | None = None,
+                first: date | None = None, last: date | None = None
+                ) -> SelectOfScalar[SlotRow]:
+    """The query of `period_slots` (to page through)."""
     query = select(SlotRow).where(SlotRow.period_id == period_id)
     if site is not None:
         query = query.where(SlotRow.site_id == site)
@@ -69,7 +102,7 @@ def period_slots(
             query = query.where(col(SlotRow.start) >= _local_midnight(first, tz))
         if last is not None:
             query = query.where(col(SlotRow.start) < _local_midnight(last + timedelta(days=1), tz))
-    return list(session.exec(query.order_by(col(SlotRow.position))).all())
+    return query.order_by(col(SlotRow.position))
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -81,6 +114,12 @@ def period_availability(
     session: Session, period_id: str, *, doctor: str | None = None
 ) -> list[Availability]:
     """The answers given for the period's slots, by doctor then slot order."""
+    return list(session.exec(availability_query(period_id, doctor=doctor)).all())
+
+
+def availability_query(period_id: str, *, doctor: str | None = None
+                       ) -> SelectOfScalar[Availability]:
+    """The query of `period_availability` (to page through)."""
     query = (
         select(Availability)
         .join(SlotRow, (col(SlotRow.period_id) == Availability.period_id)
@@ -89,8 +128,7 @@ def period_availability(
     )
     if doctor is not None:
         query = query.where(Availability.doctor_id == doctor)
-    ordered = query.order_by(col(Availability.doctor_id), col(SlotRow.position))
-    return list(session.exec(ordered).all())
+    return query.order_by(col(Availability.doctor_id), col(SlotRow.position))
 
 
 def period_away(session: Session, period_id: str) -> dict[str, list[DateAway]]:

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from scheduler.config.settings import Settings
+from scheduler.storage.periods import Page
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -44,3 +45,18 @@ async def posted_fields(request: Request) -> list[tuple[str, str]]:
 
 
 FieldsDep = Annotated[list[tuple[str, str]], Depends(posted_fields)]
+
+
+#: The longest page of a JSON list, and the default one.
+MAX_PAGE = 1000
+
+
+def page_of(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+            offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Page:
+    """`?limit=&offset=` of a list route: at most MAX_PAGE rows a page."""
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(page_of)]
+#: The header a paged list answers with: how many rows there are in all.
+TOTAL_HEADER = "X-Total-Count"

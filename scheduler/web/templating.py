@@ -50,3 +50,10 @@ def not_found_page(request: Request, contact: str = "") -> HTMLResponse:
                 "urgences.",
         contact=contact,
     )
+
+
+def bad_request_page(request: Request, message: str, contact: str = "") -> HTMLResponse:
+    """A 400 page for a posted form whose values cannot be used; `message` is French and names
+    the field."""
+    return page(request, "error.html", status_code=400, title="Demande non valide",
+                message=message, contact=contact)

@@ -195,3 +195,33 @@ def test_unknown_rota_version_is_404_for_an_admin(client: TestClient) -> None:
     response = client.get(f"{API}/rotas/999")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found"}
+
+
+def test_lists_are_paged_and_the_pages_add_up_to_the_whole(
+    client: TestClient, loaded_tiny: Problem
+) -> None:
+    base = f"{API}/periods/{loaded_tiny.period.id}"
+    for path, key, whole in (
+        ("/slots", "id", [s.id for s in loaded_tiny.slots]),
+        ("/doctors", "id", [d.id for d in loaded_tiny.doctors]),
+        ("/availability", None, None),
+    ):
+        everything = client.get(base + path)
+        total = int(everything.headers["X-Total-Count"])
+        assert total == len(everything.json()) > 3
+        pages = [client.get(base + path, params={"limit": 3, "offset": offset})
+                 for offset in range(0, total + 3, 3)]
+        assert {int(p.headers["X-Total-Count"]) for p in pages} == {total}
+        assert all(len(p.json()) <= 3 for p in pages) and pages[-1].json() == []
+        joined = [row for p in pages for row in p.json()]
+        assert joined == everything.json()
+        if whole is not None:
+            assert [row[key] for row in joined] == whole
+
+
+def test_a_page_longer_than_1000_rows_is_refused(client: TestClient,
+                                                  loaded_tiny: Problem) -> None:
+    response = client.get(f"{API}/periods/{loaded_tiny.period.id}/slots",
+                          params={"limit": 1001})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "query.limit"

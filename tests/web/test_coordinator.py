@@ -126,7 +126,8 @@ def test_resending_to_everyone_without_an_answer_skips_those_who_answered(
 def test_resending_to_someone_elses_member_sends_nothing(client: TestClient, view: str,
                                                          mail: SmtpSink) -> None:
     response = client.post(f"{view}/relancer", data={"membre": "dr-chloe"})
-    assert response.status_code == 200  # after the redirect
+    assert response.status_code == 400
+    assert "Membre : ce médecin ne fait pas partie de votre organisation" in text(response.text)
     assert mail.messages == []
 
 

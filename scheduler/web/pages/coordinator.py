@@ -22,7 +22,7 @@ from scheduler.collection.invitations import AnswerStatus, answer_statuses
 from scheduler.domain import french
 from scheduler.domain.errors import InputError
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
-from scheduler.web.templating import not_found_page, page
+from scheduler.web.templating import bad_request_page, not_found_page, page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -80,10 +80,18 @@ def coordinator_resend(request: Request, token: str, session: SessionDep,
         return not_found_page(request, settings.ed_contact)
     posted = dict(fields)
     period = selected_period(coordinator_periods(session, link), posted.get("periode"))
-    if period is None or not settings.smtp_host:
+    if "periode" in posted and (period is None or period.id != posted["periode"]):
+        return bad_request_page(request, "Période : cette période n'est pas suivie par votre "
+                                         "organisation.", settings.ed_contact)
+    if period is None:
         return RedirectResponse(f"/c/{token}", status_code=303)
     members = answer_statuses(session, period.id, organisation_id=link.organisation.id)
     wanted = posted.get("membre", "")
+    if wanted != "*sans-reponse" and wanted not in {m.doctor_id for m in members}:
+        return bad_request_page(request, "Membre : ce médecin ne fait pas partie de votre "
+                                         "organisation.", settings.ed_contact)
+    if not settings.smtp_host:
+        return RedirectResponse(f"/c/{token}", status_code=303)
     targets = [m.doctor_id for m in members if m.taking_part and (
         m.doctor_id == wanted or (wanted == "*sans-reponse" and m.answered_at is None))]
     try:
