@@ -21,14 +21,17 @@ import asyncio
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -122,12 +125,15 @@ def prepare(database_url: str, scenario: Path) -> str:
     return f"/feeds/doctor/{secret}.ics"
 
 
-def start_server(database_url: str) -> tuple[subprocess.Popen[str], str, int]:
-    """uvicorn serving `bench_app` on a free port of 127.0.0.1; returns (process, host, port)."""
+def start_server(database_url: str, factory: str = "benchmarks.feeds:bench_app",
+                 workers: int = 1) -> tuple[subprocess.Popen[str], str, int]:
+    """uvicorn serving the app `factory` makes on a free port of 127.0.0.1 (with `workers`
+    processes: then on a port chosen here); returns (process, host, port)."""
     env = {**os.environ, "SCHEDULER_DATABASE_URL": database_url}
+    port = "0" if workers == 1 else str(_free_port())
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "benchmarks.feeds:bench_app", "--factory",
-         "--host", "127.0.0.1", "--port", "0", "--no-access-log"],
+        [sys.executable, "-m", "uvicorn", factory, "--factory", "--workers", str(workers),
+         "--host", "127.0.0.1", "--port", port, "--no-access-log"],
         env=env, stderr=subprocess.PIPE, text=True,
     )
     assert server.stderr is not None
@@ -136,11 +142,25 @@ def start_server(database_url: str) -> tuple[subprocess.Popen[str], str, int]:
         if "Uvicorn running on " in line:
             address = line.split("Uvicorn running on ", 1)[1].split()[0]
             host, _, port = address.removeprefix("http://").rpartition(":")
+            # Keep reading what the server writes (errors show here), or a full pipe would
+            # block it mid-benchmark.
+            threading.Thread(target=_relay, args=(server.stderr,), daemon=True).start()
             return server, host, int(port)
         if time.monotonic() > deadline:
             break
     server.kill()
     raise RuntimeError("uvicorn did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _relay(stream: IO[str]) -> None:
+    for line in stream:
+        sys.stderr.write(f"[server] {line}")
 
 
 # Load generator ------------------------------------------------------------------------------

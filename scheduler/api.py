@@ -8,11 +8,13 @@ the app state, so each app has its own.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.config.settings import Settings, get_settings
+from scheduler.publication.lookup import feed_lookup
 from scheduler.storage.db import make_engine
 from scheduler.web import docs, feeds, health
 from scheduler.web.api import (
@@ -34,6 +36,7 @@ from scheduler.web.csrf import Csrf
 from scheduler.web.docs import mount_docs_assets
 from scheduler.web.errors import install_error_handlers
 from scheduler.web.limits import Limiter, LinkGuard
+from scheduler.web.openapi import document_every_status
 from scheduler.web.pages import accounts, agenda, form
 from scheduler.web.pages import coordinator as coordinator_pages
 from scheduler.web.private import PrivateHeaders
@@ -68,7 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Its connection taken now, while the pool is idle (else at the first feed request:
+        # a database down at start must not stop the service from starting).
+        with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):
+            feed_lookup(app.state)
         yield
         engine.dispose()
 
@@ -84,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.limiter = Limiter(settings)
     install_error_handlers(app)
+    document_every_status(app)
     install_busy_handler(app)
     # The last added runs first: bounded bodies, clean paths and queries, security headers,
     # the link guard, the private headers, and the anti-CSRF check nearest the routes.

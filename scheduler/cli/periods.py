@@ -79,6 +79,8 @@ def add_service_commands(sub: Any, settings: Settings) -> None:
     p = sub.add_parser("serve", help="run the web service")
     p.add_argument("--host", default=settings.host)
     p.add_argument("--port", type=ranged_int(0, 65535), default=settings.port)
+    p.add_argument("--workers", type=ranged_int(1, 64), default=1,
+                   help="server processes (default 1); rate limits are counted per process")
     p.set_defaults(command=cmd_serve)
 
 
@@ -262,5 +264,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     migrate(get_settings().database_url)
-    uvicorn.run("scheduler.api:create_app", factory=True, host=args.host, port=args.port)
+    uvicorn.run("scheduler.api:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers)
     return 0

@@ -12,7 +12,7 @@ Problems carry an English message (API, CLI) and a French one (the GP's form).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -171,14 +171,11 @@ def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers 
     )
 
 
-def period_slot_ids(session: Session, period_id: str) -> set[str]:
-    return set(session.exec(select(SlotRow.id).where(SlotRow.period_id == period_id)).all())
-
-
 def save_answers(
     session: Session, doctor_id: str, period_id: str, answers: Answers, *, now: datetime
-) -> None:
-    """Replace the doctor's answers for the period, all or nothing; commits on success.
+) -> Answers:
+    """Replace the doctor's answers for the period, all or nothing; commits on success and
+    returns the answers as stored (availability in slot order).
 
     Commits whatever the session read before (the save must start its own transaction with
     the locking write). Raises `NotInvited`, `AnswersClosed` or `AnswersRejected`; on any
@@ -186,19 +183,24 @@ def save_answers(
     """
     session.commit()
     try:
+        # The locking write first (see the module's docstring), which also stores the caps.
         locked = session.exec(
             update(DoctorPeriod)
             .where(col(DoctorPeriod.doctor_id) == doctor_id,
                    col(DoctorPeriod.period_id) == period_id)
-            .values(answered_at=now)
+            .values(answered_at=now, max_shifts=answers.max_shifts,
+                    max_shifts_per_week=answers.max_shifts_per_week, comment=answers.comment)
         )
         if locked.rowcount == 0:
             raise NotInvited(doctor_id)
-        period = session.get(TensionPeriod, period_id)
+        # Read again under the lock (not from the session's cache): the period may have
+        # closed since the session last saw it.
+        period = session.get(TensionPeriod, period_id, populate_existing=True)
         assert period is not None  # the doctor_period row references it
         if not answers_open(period, now):
             raise AnswersClosed(period_id)
-        problems = answer_problems(period, period_slot_ids(session, period_id), answers)
+        slot_order = period_slot_order(session, period_id)
+        problems = answer_problems(period, set(slot_order), answers)
         if problems:
             raise AnswersRejected(problems)
         _replace(session, doctor_id, period_id, answers)
@@ -206,6 +208,14 @@ def save_answers(
     except BaseException:
         session.rollback()
         raise
+    return replace(answers, availability=dict(sorted(
+        answers.availability.items(), key=lambda item: slot_order[item[0]])))
+
+
+def period_slot_order(session: Session, period_id: str) -> dict[str, int]:
+    """The period's slot ids and their positions."""
+    return dict(session.exec(select(SlotRow.id, SlotRow.position)
+                             .where(SlotRow.period_id == period_id)).all())
 
 
 def _replace(session: Session, doctor_id: str, period_id: str, answers: Answers) -> None:
@@ -224,12 +234,6 @@ def _replace(session: Session, doctor_id: str, period_id: str, answers: Answers)
         session.exec(insert(Availability), params=rows)
     session.add_all(DateAway(doctor_id=doctor_id, period_id=period_id, first=first, last=last)
                     for first, last in answers.away)
-    session.exec(
-        update(DoctorPeriod)
-        .where(col(DoctorPeriod.doctor_id) == doctor_id, col(DoctorPeriod.period_id) == period_id)
-        .values(max_shifts=answers.max_shifts, max_shifts_per_week=answers.max_shifts_per_week,
-                comment=answers.comment)
-    )
     session.flush()
 
 

@@ -81,25 +81,25 @@ class _Statement:
 class FeedLookup:
     """The feed queries of one engine.
 
-    On SQLite (`inline`) the queries run on the event loop's thread, on one connection kept
-    for them: each statement is its own transaction (the engine's connections run the driver
-    in autocommit), so every query sees the latest commit. Elsewhere each query borrows a
-    pooled connection, from a worker thread.
+    On SQLite (`inline`) the queries run on the event loop's thread, on one connection taken
+    when the lookup is made and kept for them (taken later, from a pool every worker thread
+    is drawing on, the event loop itself could wait for it, and nothing would then give one
+    back): each statement is its own transaction (the engine's connections run the driver in
+    autocommit), so every query sees the latest commit; in WAL mode a reader never waits for
+    a writer. Elsewhere each query borrows a pooled connection, from a worker thread.
     """
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
         self.inline = dialect.name == "sqlite"
         self._engine = engine
-        self._held: Any = None
+        self._held: Any = engine.raw_connection() if self.inline else None
         self._by_token = {kind: _Statement(dialect, _token_query(kind)) for kind in FeedKind}
         self._validators = _Statement(dialect, _feed_query(with_body=False))
         self._document = _Statement(dialect, _feed_query(with_body=True))
 
     def _first(self, statement: _Statement, **values: str) -> tuple[Any, ...] | None:
         if self.inline:
-            if self._held is None:
-                self._held = self._engine.raw_connection()
             return statement.first(self._held, values)
         connection = self._engine.raw_connection()
         try:
@@ -154,7 +154,8 @@ def _feed_query(*, with_body: bool) -> sa.Select[Any]:
 
 
 def feed_lookup(app_state: Any) -> FeedLookup:
-    """The app's FeedLookup on its engine (`app.state.engine`), made on first use."""
+    """The app's FeedLookup on its engine (`app.state.engine`), made on first use (the app
+    makes it as it starts)."""
     lookup: FeedLookup | None = getattr(app_state, "feed_lookup", None)
     if lookup is None:
         lookup = app_state.feed_lookup = FeedLookup(app_state.engine)

@@ -39,14 +39,22 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+#: Connections one process may open: as many as the web server's worker threads (AnyIO's
+#: default, 40), so a route never waits for a connection while holding a thread; 10 are
+#: kept open between bursts. A request still waiting after `pool_timeout` answers 503.
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 10}
+
+
 def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     """An engine for `url`; on SQLite, foreign keys are enforced on every connection (unless
     `foreign_keys` is False: migrations rebuild tables, see `migrate`)."""
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **POOL)
     # The web server hands connections between threads; SQLite must allow it.
     # Writers wait for each other up to `timeout` seconds (short transactions keep it rare).
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+    in_memory = make_url(url).database in (None, "", ":memory:")  # one connection only
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                           **({} if in_memory else POOL))
     event.listen(engine, "connect", _sqlite_connect(foreign_keys))
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.web.templating import page
@@ -100,14 +101,16 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _busy(exc: OperationalError) -> bool:
+def _busy(exc: OperationalError | PoolTimeout) -> bool:
+    if isinstance(exc, PoolTimeout):
+        return True
     text = str(exc.orig).lower()
     return "database is locked" in text or "could not obtain lock" in text or \
         "deadlock detected" in text
 
 
 async def _database_busy(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, OperationalError)
+    assert isinstance(exc, OperationalError | PoolTimeout)
     if not _busy(exc):
         raise exc
     headers = {"Retry-After": "2"}
@@ -122,5 +125,7 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
 
 
 def install_busy_handler(app: FastAPI) -> None:
-    """A write the database cannot take now answers 503 "try again"."""
+    """A write the database cannot take now, or a request that waited too long for a
+    connection, answers 503 "try again"."""
     app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(PoolTimeout, _database_busy)

@@ -6,7 +6,7 @@ The clock is a dependency so that tests can move it (deadlines, link expiry) wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -17,9 +17,17 @@ from scheduler.config.settings import Settings
 from scheduler.storage.periods import Page
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, on the engine `create_app` stored in the app state."""
-    with Session(request.app.state.engine) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, on the engine `create_app` stored in the app state.
+
+    Async on purpose: its clean-up (handing the connection back to the pool) then runs on the
+    event loop. A sync one would need a worker thread for it, and under load every thread can
+    be taken by routes waiting for a connection that only that clean-up would free: a
+    deadlock, broken only by the pool's time-out (500s). The session itself connects lazily,
+    in the route's thread. Objects stay loaded after a commit (a route answering with what
+    it just wrote need not read it again); code that must see the latest row under a lock
+    reads it with `populate_existing`."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -60,7 +60,7 @@ class LinkGuard:
             return
         client = client_address(scope)
         if not self.limiter.links_allowed(client):
-            await _too_many(send)
+            await _too_many(send, json=scope["path"].startswith("/api/"))
             return
         with_bearer = any(k == b"authorization" for k, _ in scope.get("headers", []))
 
@@ -75,9 +75,15 @@ class LinkGuard:
         await self.app(scope, receive, counting)
 
 
-async def _too_many(send: Send) -> None:
-    body = "Trop de liens non valides depuis cette adresse : réessayez dans une minute.".encode()
+async def _too_many(send: Send, *, json: bool) -> None:
+    if json:
+        body, kind = b'{"detail":"Too many invalid credentials: try again in a minute"}', \
+            b"application/json"
+    else:
+        body = "Trop de liens non valides depuis cette adresse : réessayez dans une minute." \
+            .encode()
+        kind = b"text/plain; charset=utf-8"
     await send({"type": "http.response.start", "status": 429,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"retry-after", b"60")]})
+                "headers": [(b"content-type", kind), (b"retry-after", b"60"),
+                            (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

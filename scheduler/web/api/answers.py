@@ -16,17 +16,15 @@ from scheduler.collection.answers import (
     deadline_end,
     save_answers,
     stored_answers,
-    summarise,
 )
 from scheduler.collection.invitations import DoctorLink
 from scheduler.domain.problem import Answer
 from scheduler.domain.text import MAX_SLOTS_PER_PERIOD
 from scheduler.models import DoctorPeriod
 from scheduler.scenario.fields import Comment, Day, Id
-from scheduler.storage.periods import period_slots
 from scheduler.web.auth import LINK_ONLY, DoctorLinkDep
 from scheduler.web.deps import NowDep, SessionDep
-from scheduler.web.errors import BAD_INPUT
+from scheduler.web.errors import refusals
 
 # The GP's personal link is the bearer token: `Authorization: Bearer <secret of /g/<secret>>`.
 router = APIRouter(prefix="/answers", tags=["answers"], responses=LINK_ONLY)
@@ -58,31 +56,38 @@ class AnswersOut(AnswersIn):
     preferred: int
 
 
-def _answers_out(session: SessionDep, link: DoctorLink, now: datetime) -> AnswersOut:
+def _stored_out(session: SessionDep, link: DoctorLink, now: datetime) -> AnswersOut:
     period, doctor_id = link.period, link.doctor.id
     answers = stored_answers(session, doctor_id, period.id)
     caps = session.get(DoctorPeriod, (doctor_id, period.id))
     if answers is None or caps is None:
         raise HTTPException(status_code=404, detail="Link not found")
-    summary = summarise(answers, period_slots(session, period.id), period.timezone)
+    return _answers_out(link, answers, caps.answered_at, now)
+
+
+def _answers_out(link: DoctorLink, answers: Answers, answered_at: datetime | None,
+                 now: datetime) -> AnswersOut:
+    period = link.period
+    # Every stored answer is for one of the period's slots (`stored_answers` joins them).
+    preferred = sum(a == Answer.PREFERRED for a in answers.availability.values())
     return AnswersOut(
-        period_id=period.id, doctor_id=doctor_id, open=answers_open(period, now),
-        deadline=deadline_end(period), answered_at=caps.answered_at,
+        period_id=period.id, doctor_id=link.doctor.id, open=answers_open(period, now),
+        deadline=deadline_end(period), answered_at=answered_at,
         availability=dict(answers.availability),
         away=[DateRange(first=f, last=last) for f, last in answers.away],
         max_shifts=answers.max_shifts, max_shifts_per_week=answers.max_shifts_per_week,
-        comment=answers.comment, offered=summary.offered, preferred=summary.preferred,
+        comment=answers.comment, offered=len(answers.availability), preferred=preferred,
     )
 
 
 @router.get("", response_model=AnswersOut)
 def read_answers(link: DoctorLinkDep, session: SessionDep, now: NowDep) -> AnswersOut:
     """The doctor's saved answers for the period of their personal link."""
-    return _answers_out(session, link, now)
+    return _stored_out(session, link, now)
 
 
 @router.put("", response_model=AnswersOut,
-            responses={**BAD_INPUT, 409: {"description": "Answers are closed"}})
+            responses=refusals({409: "Answers are closed for this period"}))
 def replace_answers(link: DoctorLinkDep, body: AnswersIn, session: SessionDep,
                     now: NowDep) -> AnswersOut:
     """Replace the doctor's whole answer (availability, dates away, caps, comment)."""
@@ -92,10 +97,10 @@ def replace_answers(link: DoctorLinkDep, body: AnswersIn, session: SessionDep,
         comment=body.comment,
     )
     try:
-        save_answers(session, link.doctor.id, link.period.id, answers, now=now)
+        stored = save_answers(session, link.doctor.id, link.period.id, answers, now=now)
     except AnswersClosed:
         raise HTTPException(status_code=409, detail="Answers are closed for this period"
                             ) from None
     except NotInvited:
         raise HTTPException(status_code=404, detail="Link not found") from None
-    return _answers_out(session, link, now)
+    return _answers_out(link, stored, now, now)

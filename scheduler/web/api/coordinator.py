@@ -17,7 +17,7 @@ from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD
 from scheduler.scenario.fields import Id
 from scheduler.web.auth import LINK_ONLY, CoordinatorLinkDep
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
-from scheduler.web.errors import BAD_INPUT, unprocessable
+from scheduler.web.errors import refusals, unprocessable
 
 # The coordinator's link is the bearer token: `Authorization: Bearer <secret of /c/<secret>>`.
 router = APIRouter(prefix="/coordinator", tags=["coordinator"], responses=LINK_ONLY)
@@ -67,7 +67,8 @@ def coordinator_view(link: CoordinatorLinkDep, session: SessionDep,
     )
 
 
-@router.post("/resend", response_model=ResendOut, responses=BAD_INPUT)
+@router.post("/resend", response_model=ResendOut, responses=refusals({
+    404: "No such period followed by the organisation", 409: "Email is not configured"}))
 def coordinator_resend(link: CoordinatorLinkDep, body: ResendIn, session: SessionDep,
                        settings: SettingsDep, now: NowDep,
                        period_id: Id | None = None) -> ResendOut:

@@ -20,7 +20,7 @@ from scheduler.models import DoctorPeriod
 from scheduler.scenario.fields import Id
 from scheduler.web.auth import MANAGER_ONLY, PathId, PeriodDep, ReachDep, manager_reach
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
-from scheduler.web.errors import BAD_INPUT, unprocessable
+from scheduler.web.errors import unprocessable
 
 #: Emailing more doctors than this in one request needs their number as confirmation.
 CONFIRM_ABOVE = 50
@@ -64,7 +64,7 @@ class AnswerStatusOut(BaseModel):
     max_shifts: int | None
 
 
-@router.post("", status_code=201, response_model=list[InvitationOut], responses=BAD_INPUT)
+@router.post("", status_code=201, response_model=list[InvitationOut])
 def create_invitations(period: PeriodDep, body: InviteIn, session: SessionDep,
                        settings: SettingsDep, reach: ReachDep, now: NowDep
                        ) -> list[InvitationOut]:

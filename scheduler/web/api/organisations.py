@@ -12,7 +12,7 @@ from scheduler.models import Organisation, TensionPeriod
 from scheduler.scenario.fields import Id
 from scheduler.web.auth import MANAGER_ONLY, PathId, ReachDep, manager_reach, not_allowed
 from scheduler.web.deps import NowDep, SessionDep, SettingsDep
-from scheduler.web.errors import BAD_INPUT, unprocessable
+from scheduler.web.errors import refusals, unprocessable
 
 router = APIRouter(prefix="/organisations", tags=["organisations"],
                    dependencies=[Depends(manager_reach)], responses=MANAGER_ONLY)
@@ -32,7 +32,8 @@ class CoordinatorLinkOut(BaseModel):
 
 
 @router.post("/{organisation_id}/coordinator-links", status_code=201,
-             response_model=CoordinatorLinkOut, responses=BAD_INPUT)
+             response_model=CoordinatorLinkOut,
+             responses=refusals({502: "The email could not be sent"}))
 def create_coordinator_link(organisation_id: PathId, body: CoordinatorLinkIn,
                             session: SessionDep, settings: SettingsDep, reach: ReachDep,
                             now: NowDep) -> CoordinatorLinkOut:

@@ -13,9 +13,10 @@ from scheduler.collection.roster import (
     import_roster,
     preview_roster,
 )
+from scheduler.scenario.fields import Id
 from scheduler.web.auth import MANAGER_ONLY, admin_reach
 from scheduler.web.deps import SessionDep
-from scheduler.web.errors import BAD_INPUT, FieldProblem
+from scheduler.web.errors import FieldProblem, refusals, unprocessable
 
 # Doctors are shared by every site: importing a roster (which may update anyone's contact
 # details) is an admin's; managers invite the doctors.
@@ -66,15 +67,21 @@ def _roster_bytes(file: UploadFile) -> bytes:
     data = file.file.read(MAX_ROSTER_BYTES + 1)
     if len(data) > MAX_ROSTER_BYTES:
         raise HTTPException(status_code=413, detail="Roster file too large")
+    if not data:
+        raise unprocessable("body.file", "the file is empty")
     return data
 
 
-RosterFile = Annotated[UploadFile, File(description="CSV: UTF-8, or ';'-separated Windows-1252")]
-OrganisationField = Annotated[
-    str | None, Form(description="Organisation for lines that name none")]
+RosterFile = Annotated[UploadFile, File(
+    description="CSV: UTF-8, or ';'-separated Windows-1252; not empty",
+    json_schema_extra={"minLength": 1})]
+OrganisationField = Annotated[Id | None, Form(description="Organisation for lines that name none")]
 
 
-@router.post("/preview", response_model=RosterOut)
+TOO_LARGE = refusals({413: "The roster file is too large"})
+
+
+@router.post("/preview", response_model=RosterOut, responses=TOO_LARGE)
 def roster_preview(file: RosterFile, session: SessionDep,
                          organisation_id: OrganisationField = None) -> RosterOut:
     """What importing the CSV roster would do, line by line, with every problem. Writes nothing."""
@@ -83,7 +90,7 @@ def roster_preview(file: RosterFile, session: SessionDep,
                                       source=file.filename or "roster"))
 
 
-@router.post("/import", response_model=RosterOut, responses=BAD_INPUT)
+@router.post("/import", response_model=RosterOut, responses=TOO_LARGE)
 def roster_import(file: RosterFile, session: SessionDep,
                         organisation_id: OrganisationField = None) -> RosterOut:
     """Import the CSV roster: all lines or none. Doctors match by RPPS or email."""

@@ -19,6 +19,7 @@ from scheduler.collection.answers import (
     answer_problems,
     answers_open,
     deadline_end,
+    period_slot_order,
     save_answers,
     stored_answers,
     summarise,
@@ -90,7 +91,7 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
         state.away.append(("", ""))
         return _render(request, session, link, state, **render)
     parsed = parse_state(state)
-    slot_ids = {s.id for s in period_slots(session, link.period.id)}
+    slot_ids = set(period_slot_order(session, link.period.id))
     errors = form_errors(answer_problems(link.period, slot_ids, parsed.answers), parsed)
     if errors:
         return _render(request, session, link, state, errors=errors, status_code=422, **render)
