@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.config.settings import Settings, get_settings
 from scheduler.publication.lookup import feed_lookup
-from scheduler.storage.db import make_engine
+from scheduler.storage.db import make_engine, writer
 from scheduler.web import docs, feeds, health
 from scheduler.web.api import (
     answers,
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.write_engine = writer(engine)
     app.state.limiter = Limiter(settings)
     install_error_handlers(app)
     document_every_status(app)

@@ -123,6 +123,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if args.if_none and rota_versions(session, args.period):
             print(f"period {args.period} already has a rota; nothing planned")
             return 0
+        # No transaction (nor SQLite's write lock) held through the solve: the save below
+        # starts its own.
+        session.commit()
         options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed,
                                progress=print_progress)
         changes: RotaDiff | None = None
@@ -153,7 +156,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from scheduler.scenario.exchange import problem_to_data, stored_rota_to_data
     from scheduler.storage.rotas import rota_versions, version_rota
 
-    with migrated_session(get_settings().database_url) as session:
+    with migrated_session(get_settings().database_url, writes=False) as session:
         problem = _stored_problem(session, args.period)
         files = {"problem.json": json_bytes(problem_to_data(problem))}
         version = None

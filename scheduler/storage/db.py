@@ -35,8 +35,23 @@ def _sqlite_connect(foreign_keys: bool) -> Any:
 
 def _sqlite_begin(connection: Connection) -> None:
     # Every SQLAlchemy transaction is a real one, DDL included: a migration or a load that
-    # fails halfway leaves nothing behind.
-    connection.exec_driver_sql("BEGIN")
+    # fails halfway leaves nothing behind. A writer's (`writer`) takes the write lock at once.
+    immediate = connection.get_execution_options().get(_BEGIN) == "immediate"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_BEGIN = "sqlite_begin"
+
+
+def writer(engine: Engine) -> Engine:
+    """`engine` for transactions that write after reading: on SQLite they begin IMMEDIATE.
+
+    SQLite (WAL) lets a transaction that began by reading write only if nobody committed
+    since its first read; otherwise it fails at once with "database is locked", whatever the
+    busy timeout. Taking the write lock at BEGIN instead makes concurrent writers wait their
+    turn (up to the busy timeout), as they do on PostgreSQL. No effect elsewhere.
+    """
+    return engine.execution_options(**{_BEGIN: "immediate"})
 
 
 #: Connections one process may open: as many as the web server's worker threads (AnyIO's
@@ -103,12 +118,13 @@ class ForeignKeyError(RuntimeError):
 
 
 @contextmanager
-def migrated_session(url: str) -> Iterator[Session]:
-    """A session on the database at `url`, migrated first (for the command line)."""
+def migrated_session(url: str, *, writes: bool = True) -> Iterator[Session]:
+    """A session on the database at `url`, migrated first (for the command line); one that
+    `writes` takes SQLite's write lock as each transaction begins (see `writer`)."""
     migrate(url)
     engine = make_engine(url)
     try:
-        with Session(engine) as session:
+        with Session(writer(engine) if writes else engine) as session:
             yield session
     finally:
         engine.dispose()

@@ -19,7 +19,7 @@ from scheduler.collection.coordinators import CoordinatorLink, open_coordinator_
 from scheduler.collection.invitations import DoctorLink, open_doctor_link
 from scheduler.domain.text import ID_MAX
 from scheduler.models import Account, RotaVersion, TensionPeriod
-from scheduler.web.deps import NowDep, SessionDep
+from scheduler.web.deps import NowDep, SessionDep, released
 
 #: The browser session's cookie (HttpOnly, SameSite=Lax, Secure behind https).
 SESSION_COOKIE = "scheduler_session"
@@ -37,7 +37,7 @@ def bearer(request: Request) -> str | None:
 def signed_in(request: Request, session: SessionDep, now: NowDep) -> Account | None:
     """The account of the request's browser session, or None."""
     secret = request.cookies.get(SESSION_COOKIE)
-    return session_account(session, secret, now=now) if secret else None
+    return released(session, session_account(session, secret, now=now) if secret else None)
 
 
 def manager_reach(request: Request, session: SessionDep, now: NowDep) -> Reach:
@@ -47,7 +47,7 @@ def manager_reach(request: Request, session: SessionDep, now: NowDep) -> Reach:
         else signed_in(request, session, now)
     if account is None:
         raise HTTPException(status_code=401, detail="Not authenticated", headers=_CHALLENGE)
-    return reach_of(session, account)
+    return released(session, reach_of(session, account))
 
 
 ReachDep = Annotated[Reach, Depends(manager_reach)]
@@ -73,7 +73,7 @@ def reachable_period(period_id: PathId, session: SessionDep, reach: ReachDep) ->
     period = session.get(TensionPeriod, period_id)
     if period is None or not reaches_period(session, reach, period_id):
         raise not_allowed(reach, period is not None)
-    return period
+    return released(session, period)
 
 
 PeriodDep = Annotated[TensionPeriod, Depends(reachable_period)]
@@ -85,7 +85,7 @@ def reachable_version(version_id: Annotated[int, Path(ge=1, le=2**31 - 1)], sess
     version = session.get(RotaVersion, version_id)
     if version is None or not reaches_period(session, reach, version.period_id):
         raise not_allowed(reach, version is not None)
-    return version
+    return released(session, version)
 
 
 VersionDep = Annotated[RotaVersion, Depends(reachable_version)]
@@ -97,7 +97,7 @@ def doctor_link(request: Request, session: SessionDep, now: NowDep) -> DoctorLin
     link = open_doctor_link(session, secret, now=now) if secret is not None else None
     if link is None:
         raise _not_this_kind(session, secret, now)
-    return link
+    return released(session, link)
 
 
 def coordinator_link(request: Request, session: SessionDep, now: NowDep) -> CoordinatorLink:
@@ -106,7 +106,7 @@ def coordinator_link(request: Request, session: SessionDep, now: NowDep) -> Coor
     link = open_coordinator_link(session, secret, now=now) if secret is not None else None
     if link is None:
         raise _not_this_kind(session, secret, now)
-    return link
+    return released(session, link)
 
 
 def _not_this_kind(session: SessionDep, secret: str | None, now: NowDep) -> HTTPException:

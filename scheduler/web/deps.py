@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
@@ -16,9 +16,16 @@ from sqlmodel import Session
 from scheduler.config.settings import Settings
 from scheduler.storage.periods import Page
 
+_T = TypeVar("_T")
+#: Methods that do not change anything; the others' transactions begin as writers
+#: (`storage.db.writer`).
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request, on the engine `create_app` stored in the app state.
+    """One session per request, on the engine `create_app` stored in the app state; for a
+    request that may write, on its writer (SQLite: transactions begin IMMEDIATE, see
+    `storage.db.writer`; dependencies that read end their transaction, see `released`).
 
     Async on purpose: its clean-up (handing the connection back to the pool) then runs on the
     event loop. A sync one would need a worker thread for it, and under load every thread can
@@ -27,8 +34,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     in the route's thread. Objects stay loaded after a commit (a route answering with what
     it just wrote need not read it again); code that must see the latest row under a lock
     reads it with `populate_existing`."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    state = request.app.state
+    engine = state.engine if request.method in _READS else state.write_engine
+    with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def released(session: Session, value: _T) -> _T:
+    """`value`, once the session's transaction is over: what a dependency that reads the
+    database returns.
+
+    FastAPI runs each sync dependency and then the route in separate trips to the thread
+    pool. A write request's transaction holds SQLite's write lock from its first statement
+    (`get_session`); held across that trip, with every thread busy waiting for the lock, the
+    route could never get a thread to finish and let it go. Loaded objects stay usable (the
+    session keeps them after a commit)."""
+    session.commit()
+    return value
 
 
 async def now_utc() -> datetime:

@@ -40,7 +40,7 @@ def app_client(engine: Engine, *, api_token: str | None = None, **settings: Any
                               **settings))
 
     def session_override() -> Iterator[Session]:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:  # as `get_session`
             yield session
 
     app.dependency_overrides[get_session] = session_override

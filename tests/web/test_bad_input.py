@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from scheduler.access.accounts import create_account
 from scheduler.access.credentials import issue_api_token, open_session
@@ -22,6 +22,7 @@ from scheduler.domain.enums import Role
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
 from tests.support.collection import BASE_URL, NOW, PERIOD, link_secret, load_period, set_clock
+from tests.support.dump import dump
 from tests.support.web import app_client
 
 NUL, SURROGATE = "a\x00b", "\ud800"
@@ -162,16 +163,6 @@ def battery(engine: Engine, session: Session) -> Iterator[Battery]:
         client.cookies.set(SESSION_COOKIE, secrets["session"])
         client.get("/")
         yield Battery(client=client, engine=engine, secrets=secrets, csrf=csrf)
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in a stable order: what "nothing changed" is checked on."""
-    out = {}
-    with engine.connect() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            rows = connection.execute(select(table)).all()
-            out[table.name] = sorted((tuple(row) for row in rows), key=repr)
-    return out
 
 
 def send(battery: Battery, case: Case) -> int:
