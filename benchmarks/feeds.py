@@ -145,11 +145,27 @@ def start_server(database_url: str, factory: str = "benchmarks.feeds:bench_app",
             # Keep reading what the server writes (errors show here), or a full pipe would
             # block it mid-benchmark.
             threading.Thread(target=_relay, args=(server.stderr,), daemon=True).start()
+            _wait_for_health(host, int(port), deadline)
             return server, host, int(port)
         if time.monotonic() > deadline:
             break
     server.kill()
     raise RuntimeError("uvicorn did not start")
+
+
+def _wait_for_health(host: str, port: int, deadline: float) -> None:
+    """Until /health answers (several workers start after the line announcing the port)."""
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1) as connection:
+                connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   b"Connection: close\r\n\r\n")
+                if connection.recv(12).endswith(b"200"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server never answered /health")
 
 
 def _free_port() -> int:

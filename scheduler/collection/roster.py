@@ -115,10 +115,29 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+class _Unreadable(Exception):
+    """A roster the csv module cannot read: `field` names the line, `message` why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
 def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells); csv.Error (a cell over `csv.field_size_limit`...) propagates."""
+    """(line number, cells); `_Unreadable` for what no spreadsheet writes (a cell over
+    `csv.field_size_limit`, a NUL...)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = f"line {reader.line_num}"
+            if "field larger than field limit" in str(exc):
+                raise _Unreadable(line, f"a cell is longer than {csv.field_size_limit():,} "
+                                        "characters") from None
+            raise _Unreadable(line, f"not a CSV file a spreadsheet writes: {exc}") from None
         yield reader.line_num, row
 
 
@@ -139,9 +158,9 @@ def preview_roster(
                                      f"unknown organisation {organisation_id!r}"))
     try:
         rows = list(_rows(text, delimiter))
-    except csv.Error as exc:
+    except _Unreadable as exc:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=[
-            *problems, InputProblem(source, "", f"not a CSV file a spreadsheet writes: {exc}")])
+            *problems, InputProblem(source, exc.field, exc.message)])
     if not rows:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[],
                              problems=[*problems, InputProblem(source, "", "the file is empty")])

@@ -129,8 +129,8 @@ class _Expansion:
                 day += DAY
             if len(self.drafts) > MAX_SLOTS_PER_PERIOD:
                 # Stop before building more: the period is too large to plan anyway.
-                self.fail(f"slot_templates[{i}]", f"the period has more than "
-                          f"{MAX_SLOTS_PER_PERIOD} slots (at most that many per period)")
+                self.fail(f"slot_templates[{i}]", f"the period would have more than "
+                          f"{MAX_SLOTS_PER_PERIOD:,} slots, the most one period may hold")
                 raise InputError(self.problems)
 
     def _valid_clock(self, i: int, template: SlotTemplate) -> bool:
