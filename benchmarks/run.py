@@ -8,7 +8,9 @@ Sections (all by default; pick some with --only):
   own (target: ≤ 60 s, ≤ 2 GB);
 - curtois: the public Curtois benchmark through `benchmarks.curtois.run` (objective re-evaluated
   from each roster CSV, bound, best known, gap);
-- feeds: feed throughput against a constant endpoint of the same app (`bench_feeds`).
+- feeds: feed throughput against a constant endpoint of the same app (`bench_feeds`);
+- load: 50 concurrent clients saving answers (JSON and form) and polling feeds over real HTTP,
+  on SQLite and PostgreSQL: p50/p95/p99, errors and saves lost (`benchmarks.load`).
 Never part of the test suite: targets are measured here, not asserted in timed tests.
 """
 
@@ -34,6 +36,7 @@ from scheduler.solver import SolveOptions, solve
 
 OUT = Path("bench-results")
 CHIV = Path("scenarios/chiv-summer-2026.yaml")
+SECTIONS = ("chiv", "stress", "curtois", "feeds", "load")
 
 
 def stage_table(rota: Rota) -> list[dict[str, Any]]:
@@ -120,8 +123,7 @@ def _percent(gap: float | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", nargs="*", default=["chiv", "stress", "curtois", "feeds"],
-                        choices=["chiv", "stress", "curtois", "feeds"])
+    parser.add_argument("--only", nargs="*", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--chiv-time-limit", type=float, default=10.0)
     parser.add_argument("--stress-time-limit", type=float, default=60.0)
     parser.add_argument("--curtois-time-limit", type=float, default=60.0)
@@ -152,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks import feeds as bench_feeds
 
         code |= bench_feeds.main([])
+    if "load" in args.only:
+        from benchmarks import load as bench_load
+
+        code |= bench_load.main([])
     print(f"\nresults saved under {OUT}/")
     return code
 

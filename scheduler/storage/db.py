@@ -60,15 +60,23 @@ def writer(engine: Engine) -> Engine:
 POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 10}
 
 
-def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+#: Seconds a SQLite writer waits for another's write lock before "database is locked" (the web
+#: service then answers 503 "try again").
+SQLITE_BUSY_SECONDS = 15.0
+
+
+def make_engine(url: str, *, foreign_keys: bool = True,
+                busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     """An engine for `url`; on SQLite, foreign keys are enforced on every connection (unless
-    `foreign_keys` is False: migrations rebuild tables, see `migrate`)."""
+    `foreign_keys` is False: migrations rebuild tables, see `migrate`) and writers wait for
+    each other up to `busy_seconds`."""
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **POOL)
     # The web server hands connections between threads; SQLite must allow it.
     # Writers wait for each other up to `timeout` seconds (short transactions keep it rare).
     in_memory = make_url(url).database in (None, "", ":memory:")  # one connection only
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+    engine = create_engine(url, connect_args={"check_same_thread": False,
+                                              "timeout": busy_seconds},
                            **({} if in_memory else POOL))
     event.listen(engine, "connect", _sqlite_connect(foreign_keys))
     event.listen(engine, "begin", _sqlite_begin)

@@ -2,18 +2,22 @@
 - 50 GPs saving at once (JSON and form, over a real uvicorn server) get no 5xx and lose no
   answer: each one's stored answer is the last one the server acknowledged;
 - `scheduler plan` run four times at once on one period gives versions 1-4, none lost;
-- doctors invited at once from many sessions get distinct, consecutive positions.
+- doctors invited at once from many sessions get distinct, consecutive positions;
+- a save that cannot get SQLite's write lock in time answers 503 "réessayez" and writes nothing.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,11 +30,21 @@ from scheduler.collection.answers import stored_answers
 from scheduler.collection.invitations import invite
 from scheduler.config.settings import Settings
 from scheduler.models import DoctorPeriod, DoctorRow, RotaVersion
-from scheduler.storage.db import writer
+from scheduler.storage.db import make_engine, migrate, writer
+from scheduler.web.csrf import FIELD
 from tests.support import REPO
 from tests.support.browser import listening_socket, serving
 from tests.support.cli import TINY
-from tests.support.collection import BASE_URL, NOW, PERIOD, load_period, set_clock
+from tests.support.collection import (
+    BASE_URL,
+    NOW,
+    PERIOD,
+    link_secret,
+    load_period,
+    set_clock,
+)
+from tests.support.dump import dump
+from tests.support.web import app_client
 
 CLIENTS = 50
 SLOTS = ["chiv-20270705-2000", "chiv-20270706-2000", "chiv-20270710-1400",
@@ -167,3 +181,37 @@ def test_plans_run_at_once_each_get_their_own_version(engine: Engine, configured
         numbers = session.exec(select(RotaVersion.number)
                                .order_by(col(RotaVersion.number))).all()
     assert numbers == [1, 2, 3, 4]
+
+
+def test_a_save_that_cannot_get_the_write_lock_answers_try_again(tmp_path: Path) -> None:
+    """Another process holds SQLite's write lock longer than the busy timeout: the GP form
+    answers a French 503 page saying nothing was saved, the JSON save a 503 body, both with
+    Retry-After, and nothing is written."""
+    path = tmp_path / "busy.db"
+    migrate(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", busy_seconds=0.2)
+    with Session(engine) as session:
+        load_period(session)
+        secret = link_secret(session, "dr-anne")
+    answer = {"formulaire": "disponibilites", "action": "save", f"slot:{SLOTS[0]}": "available"}
+    with app_client(engine) as client:
+        set_clock(client.app, NOW)  # type: ignore[arg-type]
+        assert client.get(f"/g/{secret}").status_code == 200
+        client.put("/api/v1/answers", json={}, headers={"Authorization": f"Bearer {secret}"})
+        before = dump(engine)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            form = client.post(f"/g/{secret}", follow_redirects=False,
+                               data={**answer, FIELD: client.cookies.get(FIELD) or ""})
+            api = client.put("/api/v1/answers", json={"availability": {SLOTS[0]: "available"}},
+                             headers={"Authorization": f"Bearer {secret}"})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert (form.status_code, form.headers["retry-after"]) == (503, "2")
+    assert "rien n'a été enregistré" in html.unescape(form.text) and "Réessayez" in form.text
+    assert (api.status_code, api.headers["retry-after"]) == (503, "2")
+    assert "try again" in api.json()["detail"]
+    assert dump(engine) == before
+    engine.dispose()
