@@ -48,6 +48,9 @@ run: install
 	$(BIN)/scheduler load --if-empty scenarios/$(DEMO_PERIOD).yaml
 	$(BIN)/scheduler plan $(DEMO_PERIOD) --if-none --time-limit 20
 	$(BIN)/scheduler create-manager $(DEMO_ADMIN) --admin --generate-password --if-no-account
+	@# A solve worker beside the web server; both stop together (Ctrl-C).
+	$(BIN)/scheduler worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/scheduler serve
 
 lint: install

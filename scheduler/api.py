@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.config.settings import Settings, get_settings
+from scheduler.planning.queue import job_queue
 from scheduler.publication.lookup import feed_lookup
 from scheduler.storage.db import make_engine, writer
 from scheduler.web import docs, feeds, health
@@ -21,6 +23,7 @@ from scheduler.web.api import (
     answers,
     coordinator,
     invitations,
+    jobs,
     organisations,
     periods,
     roster,
@@ -49,7 +52,8 @@ API_PREFIX = "/api/v1"
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (health.router, ""),
     *((api.router, API_PREFIX)
-      for api in (periods, rotas, invitations, organisations, roster, answers, coordinator)),
+      for api in (periods, rotas, jobs, invitations, organisations, roster, answers,
+                  coordinator)),
     (feeds.router, ""),
     (docs.router, ""),
     *((pages.router, "") for pages in (accounts, form, agenda, coordinator_pages)),
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.write_engine = writer(engine)
+    app.state.job_queue = job_queue(engine, timedelta(seconds=settings.job_stale_seconds))
     app.state.limiter = Limiter(settings)
     install_error_handlers(app)
     document_every_status(app)

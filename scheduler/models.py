@@ -7,7 +7,7 @@ string values (no native PostgreSQL enum types, so adding a value needs no type 
 
 Long on purpose: every table in one module, which the project's design names as the place to
 read the schema; each family is short and the sections follow the domain (sites, doctors,
-periods, slots, answers, rotas, accounts, secret links, invitations, feeds).
+periods, slots, answers, rotas, solve jobs, accounts, secret links, invitations, feeds).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlmodel import JSON, Field, SQLModel, UniqueConstraint
 from scheduler.domain.enums import (
     Audience,
     FeedKind,
+    JobState,
     OrganisationKind,
     PeriodStatus,
     Role,
@@ -459,3 +460,35 @@ class PublishedFeed(SQLModel, table=True):
     #: When the bytes last changed: DTSTAMP of its events and the HTTP Last-Modified.
     changed_at: datetime = Field(sa_type=UtcDateTime)
     body: bytes = Field(sa_type=sa.LargeBinary)
+
+
+# A solve job: a request to build a period's rota in the background (`scheduler.planning`).
+# What the manager sees lives here, whatever task queue runs it.
+class SolveJob(SQLModel, table=True):
+    __tablename__ = "solve_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: str = Field(foreign_key="tension_period.id", index=True)
+    #: The account's email, or "command line".
+    requested_by: str = Field(max_length=254)
+    requested_at: datetime = Field(sa_type=UtcDateTime)
+    time_limit_seconds: float
+    seed: int
+    state: JobState = Field(default=JobState.QUEUED, sa_type=_enum(JobState), index=True)
+    #: Runs started (a worker lost mid-solve leaves the job to be tried once more).
+    attempts: int = 0
+    cancel_requested: bool = False
+    started_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: Written every few seconds by the worker running it: a stale one means a lost worker.
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: host:pid of the worker running (or last running) it.
+    worker: str = ""
+    #: The last progress the solver reported: {stage, value, bound, elapsed}.
+    progress: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    #: What happened, one line each ("2026-11-30T09:00:00Z started on host:123 (attempt 1)").
+    log: list[str] = Field(default_factory=list, sa_type=JSON)
+    rota_version_id: int | None = Field(default=None, foreign_key="rota_version.id")
+    error: str = ""
+    #: The task queue's own id for the latest run (procrastinate's job id), if any.
+    queue_id: int | None = None

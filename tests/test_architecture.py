@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"models", "storage"}),
     frozenset({"collection", "access"}),
     frozenset({"publication"}),
+    frozenset({"planning"}),
     frozenset({"web", "api"}),
     frozenset({"cli", "__main__"}),
 )

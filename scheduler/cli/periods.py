@@ -1,5 +1,5 @@
 """Commands on the configured database: `load`, `plan`, `publish`, `export`, and the service's
-`feed-link` and `serve`."""
+`feed-link`, `serve` and `worker`."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def add_commands(sub: Any, settings: Settings) -> None:
 
 
 def add_service_commands(sub: Any, settings: Settings) -> None:
-    """Add `feed-link` and `serve`."""
+    """Add `feed-link`, `serve` and `worker`."""
     p = sub.add_parser("feed-link", help="issue a secret link to a site or the all-shifts feed")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--site", metavar="SITE", help="the feed of one site")
@@ -82,6 +82,14 @@ def add_service_commands(sub: Any, settings: Settings) -> None:
     p.add_argument("--workers", type=ranged_int(1, 64), default=1,
                    help="server processes (default 1); rate limits are counted per process")
     p.set_defaults(command=cmd_serve)
+
+    p = sub.add_parser("worker", help="run solve jobs (procrastinate on PostgreSQL, the job "
+                                      "table on SQLite) until SIGTERM or Ctrl-C")
+    p.add_argument("--concurrency", type=ranged_int(1, 64), default=1,
+                   help="jobs run at once (default 1; each solve uses one core)")
+    p.add_argument("--until-idle", action="store_true",
+                   help="stop once no job is queued or running")
+    p.set_defaults(command=cmd_worker)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -114,41 +122,33 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from scheduler.domain.rota import SolveStatus
-    from scheduler.solver import SolveOptions, replan, solve
-    from scheduler.storage.rotas import rota_versions, save_rota
+    from scheduler.planning.plan import save_solved, solve_period
+    from scheduler.solver import SolveOptions
+    from scheduler.storage.rotas import rota_versions
 
     with migrated_session(get_settings().database_url) as session:
-        problem = _stored_problem(session, args.period)
+        _stored_problem(session, args.period)  # an unknown period is bad input
         if args.if_none and rota_versions(session, args.period):
             print(f"period {args.period} already has a rota; nothing planned")
             return 0
-        # No transaction (nor SQLite's write lock) held through the solve: the save below
-        # starts its own.
-        session.commit()
-        options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed,
-                               progress=print_progress)
-        changes: RotaDiff | None = None
-        if problem.published:
-            # A published rota: change as few of its assignments as the new data allows.
-            rota, changes = replan(problem, problem.published, options)
-        else:
-            rota = solve(problem, options)
-        if rota.status in (SolveStatus.INFEASIBLE, SolveStatus.UNKNOWN):
-            # No rota to offer: saving an empty version would invite publishing it.
+        # The same path as a solve job (`scheduler.planning`), in the foreground.
+        solved = solve_period(session, args.period, SolveOptions(
+            time_limit_seconds=args.time_limit, seed=args.seed, progress=print_progress))
+        rota = solved.rota
+        if not solved.has_rota:
             for c in rota.conflicts:
                 print(f"conflict: {c.rule or 'hard rules'}: {c.message} "
                       f"({', '.join(c.records)})", file=sys.stderr)
             print(f"no rota for {args.period} ({rota.status.value}): nothing saved",
                   file=sys.stderr)
             return 2
-        version = save_rota(session, args.period, problem, rota, changes=changes)
+        version = save_solved(session, args.period, solved)
         session.commit()
         print(f"saved draft rota version {version.number} of {args.period}: "
               f"{len(rota.assignments)} assignments, "
               f"{sum(u.seats for u in rota.uncovered)} uncovered seats")
-        if changes is not None:
-            print(changes_summary(problem, changes))
+        if solved.changes is not None:
+            print(changes_summary(solved.problem, solved.changes))
     return 0
 
 
@@ -260,6 +260,25 @@ def cmd_feed_link(args: argparse.Namespace) -> int:
     url = settings.base_url.rstrip("/") + path
     print(url)
     print("webcal://" + url.split("://", 1)[1])
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from scheduler.planning.queue import job_queue
+    from scheduler.storage.db import make_engine
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        queue = job_queue(engine, timedelta(seconds=settings.job_stale_seconds))
+        print(f"worker: running solve jobs, {args.concurrency} at a time", flush=True)
+        queue.run_worker(concurrency=args.concurrency, until_idle=args.until_idle)
+    finally:
+        engine.dispose()
+    print("worker: stopped")
     return 0
 
 

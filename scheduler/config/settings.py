@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     solver_workers: int = max(1, os.cpu_count() or 1)
     solver_time_limit_seconds: float = 60.0
     solver_seed: int = 0
+    #: A running solve job whose worker wrote no heartbeat for this long lost its worker: it
+    #: is queued again once, then marked interrupted (heartbeats come every second).
+    job_stale_seconds: float = Field(30.0, ge=3, le=3600)
 
     #: Site feeds: readable by anyone who knows the site id (True), or only through a secret
     #: site-feed link (False: they name the doctors on duty).

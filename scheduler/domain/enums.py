@@ -69,3 +69,18 @@ class Audience(StrEnum):
 
     DOCTOR = "doctor"  # summary names the site
     TEAM = "team"  # site and all-shifts feeds: summary also names the doctor
+
+
+class JobState(StrEnum):
+    """Where a solve job stands (`scheduler.planning`)."""
+
+    QUEUED = "queued"  # waiting for a worker
+    RUNNING = "running"  # a worker is solving; its heartbeat is fresh
+    DONE = "done"  # a draft rota version was saved
+    FAILED = "failed"  # no rota: contradictory hard data, or an error (see `error`)
+    CANCELLED = "cancelled"  # stopped by a manager; nothing kept
+    INTERRUPTED = "interrupted"  # its worker died on the last attempt; nothing kept
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobState.QUEUED, JobState.RUNNING)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -23,6 +25,63 @@ ProgressCallback = Callable[[Progress], None]
 SMALL_PORTFOLIO = ("max_lp", "core", "quick_restart_no_lp", "default_lp")
 
 
+class SolveCancelled(Exception):
+    """A solve stopped by `Cancellation.cancel`: it returns no rota."""
+
+
+class Cancellation:
+    """Stops a solve from another thread (a job's manager pressing "cancel").
+
+    `cancel()` stops the CP-SAT search running now (`CpSolver.stop_search`) and makes the solve
+    raise `SolveCancelled` at its next step, within a fraction of a second. Calling it again
+    is harmless, and covers a search that was starting at the first call.
+    """
+
+    def __init__(self) -> None:
+        self._cancelled = False
+        self._lock = threading.Lock()
+        self._running: set[cp_model.CpSolver] = set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            for solver in self._running:
+                solver.stop_search()
+
+    def check(self) -> None:
+        """Raise `SolveCancelled` once cancelled."""
+        if self._cancelled:
+            raise SolveCancelled
+
+    @contextmanager
+    def running(self, solver: cp_model.CpSolver) -> Iterator[None]:
+        """Around `solver.solve(...)`: stoppable while it runs; raises `SolveCancelled`
+        before it starts or after it stopped, once cancelled."""
+        with self._lock:
+            self.check()
+            self._running.add(solver)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running.discard(solver)
+        self.check()
+
+
+@contextmanager
+def stoppable(options: SolveOptions, solver: cp_model.CpSolver) -> Iterator[None]:
+    """`Cancellation.running` when the options carry one, else nothing."""
+    if options.cancellation is None:
+        yield
+        return
+    with options.cancellation.running(solver):
+        yield
+
+
 @dataclass(frozen=True, kw_only=True)
 class SolveOptions:
     time_limit_seconds: float = 60.0
@@ -34,6 +93,8 @@ class SolveOptions:
     #: still caps each stage, so an overloaded machine may give up reproducibility.
     deterministic: bool = True
     progress: ProgressCallback | None = None
+    #: Set to stop the solve from another thread (`SolveCancelled` is raised).
+    cancellation: Cancellation | None = None
 
 
 class ProgressRelay(cp_model.CpSolverSolutionCallback):

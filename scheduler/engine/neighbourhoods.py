@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -57,12 +58,14 @@ def improve(
     seed: int,
     configure: Callable[[cp_model.CpSolver], None],
     on_improvement: Callable[[int], None] | None = None,
+    guard: Callable[[cp_model.CpSolver], AbstractContextManager[None]] | None = None,
 ) -> SearchResult:
     """Improve a rota (`values`: every model variable) on the model's current objective.
 
     `loads` gives each doctor's load on the objective being balanced. `budget` is in CP-SAT
     deterministic seconds, `wall_budget` in seconds; `configure` sets a round's solver
-    parameters (workers, linearisation) like the stage's own solve.
+    parameters (workers, linearisation) like the stage's own solve; `guard` wraps each round's
+    solve (a cancellation: its exception propagates, the model restored).
     """
     rng = random.Random(seed)
     proto = m.model.proto
@@ -101,7 +104,8 @@ def improve(
             configure(solver)
             solver.parameters.max_deterministic_time = ROUND_BUDGET
             solver.parameters.max_time_in_seconds = wall_budget
-            status = solver.solve(m.model)
+            with guard(solver) if guard is not None else nullcontext():
+                status = solver.solve(m.model)
         finally:
             for index, (low, high) in bounds.items():
                 domain = proto.variables[index].domain

@@ -20,7 +20,7 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
 from scheduler.domain.rules import RuleKind
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver
+from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
 from scheduler.engine.explain import explain_uncovered, pinned_conflicts
 from scheduler.engine.neighbourhoods import improve
 from scheduler.engine.objectives import (
@@ -72,7 +72,10 @@ WALL_SLACK = 2.0
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
-    """Build the rota: the stages of `stages_for(problem)` in priority order, then hand-overs."""
+    """Build the rota: the stages of `stages_for(problem)` in priority order, then hand-overs.
+
+    Raises `SolveCancelled` when `options.cancellation` is cancelled during the solve.
+    """
     options = options or SolveOptions()
     started = time.monotonic()
     conflicts = [c for c in pinned_conflicts(problem)
@@ -89,6 +92,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     stages = stages_for(problem)
     weighted_mode = problem.objective_mode == "weighted"
     for index, (make_objective, share, linearization) in enumerate(stages):
+        if options.cancellation is not None:
+            options.cancellation.check()
         objective = make_objective(m)
         shares_left = sum(weight for _, weight, _ in stages[index:])
         wall_left = options.time_limit_seconds - (time.monotonic() - started)
@@ -210,8 +215,9 @@ class _StageRun:
         solver = make_solver(self.options, budget.work, budget.wall, self.linearization,
                          small_portfolio=small_portfolio, lp_upfront=lp_upfront,
                          bound_only=bound_only)
-        status = solver.solve(self.m.model, ProgressRelay(
-            self.objective, self.started, self.options.progress, floor=self.bound))
+        with stoppable(self.options, solver):
+            status = solver.solve(self.m.model, ProgressRelay(
+                self.objective, self.started, self.options.progress, floor=self.bound))
         self._count(solver)
         self.bound = max(self.bound, solver.best_objective_bound)
         if status == cp_model.OPTIMAL:
@@ -256,7 +262,8 @@ class _StageRun:
                         lambda values: loads(_assigned(self.m, values)),
                         budget=budget.work if deterministic else math.inf,
                         wall_budget=budget.wall, seed=self.options.seed, configure=configure,
-                        on_improvement=self._report)
+                        on_improvement=self._report,
+                        guard=lambda solver: stoppable(self.options, solver))
         self.used += found.deterministic_time if deterministic else found.wall_time
         self.wall += found.wall_time
         self.rota.take(self.m, found.values)

@@ -83,6 +83,19 @@ def make_engine(url: str, *, foreign_keys: bool = True,
     return engine
 
 
+#: Tables the task queue (procrastinate, on PostgreSQL) owns: migration 0007 creates them from
+#: the queue's own script; the models do not describe them.
+QUEUE_PREFIX = "procrastinate_"
+
+
+def ours(_object: object, name: str | None, type_: str, _reflected: bool,
+         _compare_to: object) -> bool:
+    """Alembic's `include_object`: compare the models with the project's own tables and
+    indexes only, not the task queue's."""
+    return not (name or "").startswith(QUEUE_PREFIX) and not (
+        type_ == "index" and "procrastinate" in (name or ""))
+
+
 def alembic_config() -> Config:
     """Alembic configuration pointing at the packaged scripts (no alembic.ini needed)."""
     config = Config()

@@ -29,6 +29,7 @@ from scheduler.collection.invitations import invite, revoke
 from scheduler.domain.enums import Role, TokenKind
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
 from scheduler.models import Account, AccountSite, SiteRow
+from scheduler.planning.jobs import request_cancel, request_job
 from scheduler.publication.links import doctor_feed_secret
 from scheduler.publication.publish import publish
 from scheduler.storage import tokens
@@ -65,6 +66,7 @@ class World:
     client: TestClient
     callers: dict[str, Caller]
     version_id: int
+    job_id: int
     csrf: str = field(default="")
 
 
@@ -98,6 +100,12 @@ def world(engine: Engine, session: Session) -> Iterator[World]:
     assert version.id is not None
     publish(session, PERIOD, now=NOW)
     session.commit()
+    # A finished solve job (its event stream ends at once).
+    job = request_job(session, PERIOD, requested_by="admin", time_limit_seconds=1, seed=0,
+                      now=NOW, stale_after=timedelta(seconds=30))
+    session.commit()
+    request_cancel(session, job, NOW, by="admin")
+    assert job.id is not None
     callers = {name: Caller() for name in CALLERS}
     callers["gp"] = Caller(link=gp, feed=doctor_feed_secret(session, link_secret=gp,
                                                            doctor_id="dr-anne", now=NOW))
@@ -124,7 +132,7 @@ def world(engine: Engine, session: Session) -> Iterator[World]:
                     sign_in_rate="100000/minute") as client:
         set_clock(client.app, NOW + timedelta(minutes=5))  # type: ignore[arg-type]
         client.get("/")  # a browser's anti-CSRF cookie, which every caller's forms carry
-        yield World(client=client, callers=callers, version_id=version.id,
+        yield World(client=client, callers=callers, version_id=version.id, job_id=job.id,
                     csrf=client.cookies.get(FIELD) or "")
 
 
@@ -167,6 +175,14 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/api/v1/periods/{period_id}/availability"): ("bearer", None, manager_api(200)),
     ("GET", "/api/v1/periods/{period_id}/rotas"): ("bearer", None, manager_api(200)),
     ("GET", "/api/v1/rotas/{version_id}"): ("bearer", None, manager_api(200)),
+    # The manager's job is queued; the admin's, right after, finds the period busy.
+    ("POST", "/api/v1/periods/{period_id}/solve-jobs"): (
+        "bearer", {"time_limit_seconds": 5}, {**manager_api(202), "admin": 409}),
+    ("GET", "/api/v1/periods/{period_id}/solve-jobs"): ("bearer", None, manager_api(200)),
+    ("GET", "/api/v1/solve-jobs/{job_id}"): ("bearer", None, manager_api(200)),
+    ("GET", "/api/v1/solve-jobs/{job_id}/events"): ("bearer", None, manager_api(200)),
+    # Allowed, then refused: the job has finished.
+    ("POST", "/api/v1/solve-jobs/{job_id}/cancel"): ("bearer", None, manager_api(409)),
     ("POST", "/api/v1/periods/{period_id}/invitations"): (
         "bearer", {"doctor_ids": ["dr-chloe"]}, manager_api(201)),
     ("GET", "/api/v1/periods/{period_id}/invitations"): ("bearer", None, manager_api(200)),
@@ -231,6 +247,7 @@ def test_every_operation_of_the_openapi_schema_has_a_row(world: World) -> None:
 
 def _path(path: str, world: World, token: str | None) -> str:
     return (path.replace("{period_id}", PERIOD).replace("{version_id}", str(world.version_id))
+            .replace("{job_id}", str(world.job_id))
             .replace("{doctor_id}", "dr-chloe").replace("{organisation_id}", "cpts-val")
             .replace("{site_id}", "chiv").replace("{token}", token or UNKNOWN))
 

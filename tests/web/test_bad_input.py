@@ -50,6 +50,7 @@ def _json(name: str, method: str, path: str, body: Any, who: str = "admin") -> C
 
 INVITE = f"/api/v1/periods/{PERIOD}/invitations"
 LINKS = "/api/v1/organisations/cpts-val/coordinator-links"
+SOLVE = f"/api/v1/periods/{PERIOD}/solve-jobs"
 CASES = [
     _json("invite: NUL id", "POST", INVITE, {"doctor_ids": [NUL]}),
     _json("invite: surrogate id", "POST", INVITE, {"doctor_ids": [SURROGATE]}),
@@ -95,6 +96,16 @@ CASES = [
          b"name;email;rpps\n\xff\xfe\x00;\x81;\n"),
     Case("roster: empty", "POST", "/api/v1/roster/import", "upload", b""),
     Case("roster: no header", "POST", "/api/v1/roster/import", "upload", b"a,b\n1,2\n"),
+    _json("solve: time limit 0", "POST", SOLVE, {"time_limit_seconds": 0}),
+    _json("solve: time limit a day", "POST", SOLVE, {"time_limit_seconds": 86_400}),
+    _json("solve: seed 2^70", "POST", SOLVE, {"seed": HUGE}),
+    _json("solve: negative seed", "POST", SOLVE, {"seed": -1}),
+    _json("solve: unknown option", "POST", SOLVE, {"workers": 64}),
+    Case("solve: NaN time limit", "POST", SOLVE, "raw", b'{"time_limit_seconds": NaN}'),
+    Case("solve: not JSON", "POST", SOLVE, "raw", b"{"),
+    Case("cancel: job id 2^31", "POST", "/api/v1/solve-jobs/2147483648/cancel"),
+    Case("cancel: job id a word", "POST", "/api/v1/solve-jobs/abc/cancel"),
+    Case("job id 2^31", "GET", "/api/v1/solve-jobs/2147483648"),
     Case("rota id 2^31", "GET", "/api/v1/rotas/2147483648"),
     Case("rota id negative", "GET", "/api/v1/rotas/-1"),
     Case("rota id a word", "GET", "/api/v1/rotas/abc"),
@@ -216,6 +227,7 @@ def test_the_battery_covers_every_write_route() -> None:
               if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "DELETE"}}
     tried = {c.path.replace(f"{INVITE}/", f"{INVITE}/{{doctor_id}}|").split("|")[0]
              .replace(PERIOD, "{period_id}").replace("cpts-val", "{organisation_id}")
+             .replace("2147483648", "{job_id}")
              .replace("{link}", "{token}").replace("{coordinator}", "{token}")
              for c in CASES if c.method in ("POST", "PUT", "DELETE")}
     # Sign-out, the feed-link rotation, the roster preview and the coordinator page's

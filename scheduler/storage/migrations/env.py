@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import scheduler.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from scheduler.config.settings import get_settings
-from scheduler.storage.db import check_foreign_keys, make_engine
+from scheduler.storage.db import check_foreign_keys, make_engine, ours
 
 config = context.config
 if config.config_file_name is not None:
@@ -43,6 +43,7 @@ def _configure(**kwargs: Any) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_item=_render_item,
+        include_object=ours,
         **kwargs,
     )
 
