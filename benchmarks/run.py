@@ -10,7 +10,9 @@ Sections (all by default; pick some with --only):
   from each roster CSV, bound, best known, gap);
 - feeds: feed throughput against a constant endpoint of the same app (`bench_feeds`);
 - load: 50 concurrent clients saving answers (JSON and form) and polling feeds over real HTTP,
-  on SQLite and PostgreSQL: p50/p95/p99, errors and saves lost (`benchmarks.load`).
+  on SQLite and PostgreSQL: p50/p95/p99, errors and saves lost (`benchmarks.load`);
+- jobs: a batch of solve jobs with 1 and 2 worker processes (throughput ratio) and the time
+  from a request to its first progress event (`benchmarks.jobs`).
 Never part of the test suite: targets are measured here, not asserted in timed tests.
 """
 
@@ -36,7 +38,7 @@ from scheduler.solver import SolveOptions, solve
 
 OUT = Path("bench-results")
 CHIV = Path("scenarios/chiv-summer-2026.yaml")
-SECTIONS = ("chiv", "stress", "curtois", "feeds", "load")
+SECTIONS = ("chiv", "stress", "curtois", "feeds", "load", "jobs")
 
 
 def stage_table(rota: Rota) -> list[dict[str, Any]]:
@@ -158,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks import load as bench_load
 
         code |= bench_load.main([])
+    if "jobs" in args.only:
+        from benchmarks import jobs as bench_jobs
+
+        code |= bench_jobs.main([])
     print(f"\nresults saved under {OUT}/")
     return code
 

@@ -2,8 +2,8 @@
 
 The run claims the job, solves the period on the path `scheduler plan` takes
 (`planning.plan`), and meanwhile a heartbeat thread writes, every `HEARTBEAT_SECONDS`, the
-heartbeat, the solver's latest progress and the stages started, and reads back whether the
-manager cancelled. A cancellation stops CP-SAT at once (`Cancellation`); a worker stopping
+heartbeat, the solver's latest progress and the stages started (a stage's first progress at
+once), and reads back whether the manager cancelled. A cancellation stops CP-SAT at once (`Cancellation`); a worker stopping
 gives the job back to the queue; a run that lost the job (its heartbeat went stale and it was
 queued again) stops and saves nothing. The rota version and the job's "done" are committed
 together, by the run that still owns the job.
@@ -77,6 +77,8 @@ class _Heartbeat(threading.Thread):
         self._stage = ""
         self._messages: list[str] = []
         self._done = threading.Event()
+        #: Set when a stage starts: its first progress is written at once.
+        self._wake = threading.Event()
         #: Why the solve was stopped, when it was: "cancel", "lost" or "stopping".
         self.stopped_for = ""
         self.last_stage = ""
@@ -88,9 +90,14 @@ class _Heartbeat(threading.Thread):
             if event.stage != self._stage:
                 self._stage = event.stage
                 self._messages.append(f"stage {event.stage}")
+                self._wake.set()
 
     def run(self) -> None:
-        while not self._done.wait(HEARTBEAT_SECONDS):
+        while True:
+            self._wake.wait(HEARTBEAT_SECONDS)
+            self._wake.clear()
+            if self._done.is_set():
+                return
             self.beat()
 
     def beat(self) -> Verdict | None:
@@ -118,6 +125,7 @@ class _Heartbeat(threading.Thread):
     def stop(self) -> None:
         """Stop beating and write what was left (the last progress, stages started)."""
         self._done.set()
+        self._wake.set()
         self.join()
         self.beat()
 

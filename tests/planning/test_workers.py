@@ -1,5 +1,6 @@
 """Solve jobs through real processes, on SQLite (the embedded queue) and PostgreSQL
-(procrastinate): a web server over real HTTP and `scheduler worker` subprocesses.
+(procrastinate): the web server (uvicorn, two processes) over real HTTP and `scheduler worker`
+subprocesses.
 
 One journey per database: two workers; a job whose worker is killed with SIGKILL mid-solve
 is seen stale, queued again and finished by another worker (one version saved); a second
@@ -24,11 +25,9 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
+from benchmarks.feeds import start_server
 from scheduler import cli
-from scheduler.api import create_app
-from scheduler.config.settings import Settings
 from tests.support import REPO
-from tests.support.browser import listening_socket, serving
 from tests.support.cli import CHIV, TINY
 from tests.support.web import account_token
 
@@ -93,26 +92,32 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(engine: Engine, tmp_path: Path, configured: None) -> Iterator[Deployment]:
+def deployment(engine: Engine, tmp_path: Path, configured: None,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
     for period in TINY_PERIODS:
         _load(TINY, period, tmp_path)
     for period in (KILLED, CANCELLED):
         _load(CHIV, period, tmp_path)
     token = account_token(engine)
-    app = create_app(Settings(database_url=engine.url.render_as_string(hide_password=False),
-                              job_stale_seconds=float(STALE_SECONDS)))
-    listener, base_url = listening_socket()
-    with serving(app, listener), httpx.Client(
-            base_url=base_url, timeout=30,
-            headers={"Authorization": f"Bearer {token}"}) as api:
-        deployment = Deployment(engine=engine, api=api, folder=tmp_path)
-        try:
-            yield deployment
-        finally:
-            for worker in deployment.workers:
-                if worker.poll() is None:
-                    worker.kill()
-                    worker.wait()
+    # The web tier as deployed: `uvicorn` with two processes, sharing nothing but the
+    # database (a job requested through one is followed and cancelled through the other).
+    monkeypatch.setenv("SCHEDULER_JOB_STALE_SECONDS", STALE_SECONDS)
+    server, host, port = start_server(engine.url.render_as_string(hide_password=False),
+                                      factory="scheduler.api:create_app", workers=2)
+    try:
+        with httpx.Client(base_url=f"http://{host}:{port}", timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as api:
+            deployment = Deployment(engine=engine, api=api, folder=tmp_path)
+            try:
+                yield deployment
+            finally:
+                for worker in deployment.workers:
+                    if worker.poll() is None:
+                        worker.kill()
+                        worker.wait()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_jobs_survive_a_killed_worker_are_cancelled_and_each_run_once(
