@@ -3,10 +3,10 @@
 The run claims the job, solves the period on the path `scheduler plan` takes
 (`planning.plan`), and meanwhile a heartbeat thread writes, every `HEARTBEAT_SECONDS`, the
 heartbeat, the solver's latest progress and the stages started (a stage's first progress at
-once), and reads back whether the manager cancelled. A cancellation stops CP-SAT at once (`Cancellation`); a worker stopping
-gives the job back to the queue; a run that lost the job (its heartbeat went stale and it was
-queued again) stops and saves nothing. The rota version and the job's "done" are committed
-together, by the run that still owns the job.
+once), and reads back whether the manager cancelled. A cancellation stops CP-SAT at once
+(`Cancellation`); a worker stopping gives the job back to the queue; a run that lost the
+job (its heartbeat went stale and it was queued again) stops and saves nothing. The rota
+version and the job's "done" are committed together, by the run that still owns the job.
 """
 
 from __future__ import annotations
