@@ -73,10 +73,11 @@ def request_job(session: Session, period_id: str, *, requested_by: str,
     """
     lock_period(session, period_id)
     for job in session.exec(select(SolveJob).where(
-            SolveJob.period_id == period_id, col(SolveJob.state).in_(ACTIVE))):
+            SolveJob.period_id == period_id, col(SolveJob.state).in_(ACTIVE))
+            .order_by(col(SolveJob.id)).with_for_update()):
         if not is_stale(job, now, stale_after):
             raise JobBusy(job.id or 0)
-        _interrupt(job, now, "its worker stopped answering")
+        _interrupt(job, now, f"its worker {job.worker} stopped answering")
         session.add(job)
     job = SolveJob(period_id=period_id, requested_by=requested_by, requested_at=now,
                    time_limit_seconds=time_limit_seconds, seed=seed,
@@ -188,6 +189,12 @@ def give_back(session: Session, job_id: int, attempt: int, now: datetime, why: s
     if job is None:
         session.rollback()
         return False
+    if job.cancel_requested:
+        job.state, job.finished_at = JobState.CANCELLED, now
+        job.log = _logged(job, now, f"{why}: cancelled as asked; nothing was saved")
+        session.add(job)
+        session.commit()
+        return True
     job.state, job.attempts, job.worker, job.progress = JobState.QUEUED, job.attempts - 1, "", None
     job.log = _logged(job, now, f"{why}: queued again")
     session.add(job)
@@ -227,13 +234,17 @@ def reap(session: Session, now: datetime, stale_after: timedelta, hand_over: Han
     again = []
     stale = session.exec(select(SolveJob).where(
         SolveJob.state == JobState.RUNNING,
-        col(SolveJob.heartbeat_at) < now - stale_after)).all()
+        col(SolveJob.heartbeat_at) < now - stale_after).order_by(col(SolveJob.id))).all()
     for candidate in stale:
         job = session.get(SolveJob, candidate.id, with_for_update=True, populate_existing=True)
         if job is None or not is_stale(job, now, stale_after):
             continue  # it answered meanwhile, or another worker reaped it
         silent = f"its worker {job.worker} stopped answering"
-        if job.attempts < MAX_ATTEMPTS and not job.cancel_requested:
+        if job.cancel_requested:
+            job.state, job.finished_at = JobState.CANCELLED, now
+            job.log = _logged(job, now, f"{silent}; cancelled as asked; nothing was saved")
+            session.add(job)
+        elif job.attempts < MAX_ATTEMPTS:
             job.state, job.worker, job.progress = JobState.QUEUED, "", None
             job.log = _logged(job, now, f"{silent}; nothing was saved; queued again")
             session.add(job)
@@ -274,6 +285,11 @@ def version_number(session: Session, job: SolveJob) -> int | None:
 
 
 def shown_state(job: SolveJob, now: datetime, stale_after: timedelta) -> JobState:
-    """The state a reader should see: a running job whose heartbeat is stale shows as
-    interrupted even before a worker reaps it."""
-    return JobState.INTERRUPTED if is_stale(job, now, stale_after) else job.state
+    """The state a reader should see, before any worker reaps a stale job: what reaping will
+    make of it (queued again while it has runs left, cancelled when asked, else
+    interrupted). Never "running" for a job whose worker stopped answering."""
+    if not is_stale(job, now, stale_after):
+        return job.state
+    if job.cancel_requested:
+        return JobState.CANCELLED
+    return JobState.QUEUED if job.attempts < MAX_ATTEMPTS else JobState.INTERRUPTED

@@ -23,10 +23,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from scheduler.domain.enums import JobState
 from scheduler.models import SolveJob
 from scheduler.planning.jobs import next_queued, reap
 from scheduler.planning.runner import RunContext, run_job, utc_now, worker_name
@@ -75,6 +76,8 @@ def _reap(engine: Engine, stale_after: timedelta, queue: JobQueue) -> None:
         with Session(writer(engine)) as session:
             for job in reap(session, utc_now(), stale_after, queue.hand_over):
                 log.warning("solve job %s: its worker stopped answering; queued again", job.id)
+        if isinstance(queue, ProcrastinateQueue):
+            queue.repair()
     except Exception:
         log.warning("looking for stale solve jobs failed", exc_info=True)
 
@@ -163,11 +166,37 @@ class ProcrastinateQueue:
         job.queue_id = self._defer.configure(connection=connection).defer(job_id=job.id)
         session.add(job)
 
+    def repair(self) -> None:
+        """Queued jobs whose procrastinate job is gone (a worker killed between fetching it
+        and starting it, an error before the start): handed to the queue again."""
+        orphans = text(
+            "SELECT s.id FROM solve_job s WHERE s.state = 'queued' AND NOT EXISTS ("
+            " SELECT 1 FROM procrastinate_jobs p WHERE p.id = s.queue_id"
+            " AND p.status IN ('todo', 'doing')) ORDER BY s.id")
+        with Session(self.engine) as session:
+            candidates = list(session.connection().execute(orphans).scalars())
+        for job_id in candidates:
+            with Session(self.engine) as session:
+                job = session.get(SolveJob, job_id, with_for_update=True)
+                if job is None or job.state is not JobState.QUEUED:
+                    continue
+                alive = session.connection().execute(text(
+                    "SELECT 1 FROM procrastinate_jobs WHERE id = :id AND status IN "
+                    "('todo', 'doing')"), {"id": job.queue_id}).first()
+                if alive is None:
+                    log.warning("solve job %s: its queue entry was lost; queued again", job_id)
+                    self.hand_over(session, job)
+                    session.commit()
+
     def run_worker(self, *, concurrency: int, until_idle: bool = False) -> None:
         asyncio.run(self._work(concurrency, until_idle))
 
     async def _work(self, concurrency: int, until_idle: bool) -> None:
         loop = asyncio.get_running_loop()
+        # procrastinate runs each synchronous job on the loop's default pool: room for
+        # every job at once, and for the reaper beside them.
+        loop.set_default_executor(ThreadPoolExecutor(concurrency + 4,
+                                                     thread_name_prefix="solve"))
         async with self.app.open_async():
             worker = asyncio.create_task(self.app.run_worker_async(
                 queues=[QUEUE], concurrency=concurrency, wait=not until_idle,

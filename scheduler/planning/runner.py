@@ -150,10 +150,7 @@ def run_job(context: RunContext, job_id: int) -> JobState | None:
         return _stopped(context, job_id, job.attempts, heart)
     except Exception as exc:
         heart.stop()
-        log.exception("solve job %s failed", job_id)
-        return _end(context, job_id, job.attempts, JobState.FAILED,
-                    "failed: an unexpected error; nothing was saved",
-                    f"{type(exc).__name__}: {exc}"[:500])
+        return _failed(context, job_id, job.attempts, exc)
     heart.stop()
     if not solved.has_rota:
         conflicts = "; ".join(f"{c.rule or 'hard rules'}: {c.message}"
@@ -162,11 +159,23 @@ def run_job(context: RunContext, job_id: int) -> JobState | None:
                     f"no rota ({solved.rota.status.value}): nothing was saved",
                     conflicts or f"no rota found ({solved.rota.status.value})")
     uncovered = sum(u.seats for u in solved.rota.uncovered)
-    with Session(writer(context.engine)) as session:
-        version = save_solved(session, job.period_id, solved)
-        return finish_done(session, job_id, job.attempts, version, context.clock(),
-                           f"{len(solved.rota.assignments)} assignments, {uncovered} "
-                           "uncovered seats")
+    try:
+        with Session(writer(context.engine)) as session:
+            version = save_solved(session, job.period_id, solved)
+            return finish_done(session, job_id, job.attempts, version, context.clock(),
+                               f"{len(solved.rota.assignments)} assignments, {uncovered} "
+                               "uncovered seats")
+    except Exception as exc:  # e.g. the period changed under the solve
+        return _failed(context, job_id, job.attempts, exc)
+
+
+def _failed(context: RunContext, job_id: int, attempt: int, exc: Exception
+            ) -> JobState | None:
+    # The details (SQL, values) go to the worker's log, not to the job a manager reads.
+    log.error("solve job %s failed", job_id, exc_info=exc)
+    return _end(context, job_id, attempt, JobState.FAILED,
+                "failed: an unexpected error; nothing was saved",
+                f"unexpected error ({type(exc).__name__}); the worker's log has the details")
 
 
 def _stopped(context: RunContext, job_id: int, attempt: int, heart: _Heartbeat

@@ -103,6 +103,10 @@ def alembic_config() -> Config:
     return config
 
 
+#: The PostgreSQL advisory lock key migrations hold (any fixed number of the project's own).
+MIGRATION_LOCK = 727_2026
+
+
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` (default: the latest schema), in one
     transaction.
@@ -115,6 +119,10 @@ def migrate(url: str, revision: str = "head") -> None:
     engine = make_engine(url, foreign_keys=False)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Workers and servers starting at once on several hosts migrate one at a time
+                # (the lock ends with the transaction).
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

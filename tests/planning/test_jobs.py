@@ -190,8 +190,9 @@ def test_a_stale_job_is_queued_again_once_then_interrupted(engine: Engine) -> No
         assert shown_state(job, T0 + STALE / 2, STALE) is JobState.RUNNING
         with Session(writer(engine)) as session:
             assert reap(session, T0 + STALE / 2, STALE, hand_over) == []
-        # Stale: shown interrupted at once, then reaped.
-        assert shown_state(job, T0 + 2 * STALE, STALE) is JobState.INTERRUPTED
+        # Stale: shown as what reaping makes of it (never "running"), then reaped.
+        assert shown_state(job, T0 + 2 * STALE, STALE) is (
+            JobState.QUEUED if attempt < MAX_ATTEMPTS else JobState.INTERRUPTED)
         with Session(writer(engine)) as session:
             reap(session, T0 + 2 * STALE, STALE, hand_over)
         job = _job(engine, job_id)
@@ -253,3 +254,45 @@ def test_jobs_of_two_periods_run_side_by_side(engine: Engine, tmp_path: Path) ->
         thread.join(timeout=60)
         assert ended == [JobState.DONE]
     assert [len(_versions(engine, p)) for p in (TINY_PERIOD, "tiny-bis")] == [1, 1]
+
+
+@pytest.mark.usefixtures("tiny")
+def test_a_stale_job_asked_to_cancel_ends_cancelled(engine: Engine) -> None:
+    job_id = _request(engine)
+    with Session(writer(engine)) as session:
+        job = claim(session, job_id, "dead:1", T0)
+        assert job is not None
+        request_cancel(session, job, T0, by="cadre")
+    assert shown_state(_job(engine, job_id), T0 + 2 * STALE, STALE) is JobState.CANCELLED
+    with Session(writer(engine)) as session:
+        assert reap(session, T0 + 2 * STALE, STALE, _no_hand_over) == []
+    assert _job(engine, job_id).state is JobState.CANCELLED
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite: the table is the queue
+@pytest.mark.usefixtures("tiny")
+def test_a_queued_job_whose_queue_entry_was_lost_is_handed_over_again(engine: Engine) -> None:
+    """PostgreSQL: a worker killed between taking procrastinate's job and starting the run
+    (or an error there) leaves the row queued with no queue entry; the reaper repairs it."""
+    from sqlalchemy import text
+
+    from scheduler.planning.queue import ProcrastinateQueue
+
+    queue = ProcrastinateQueue(engine, STALE)
+    with Session(writer(engine)) as session:
+        job = request_job(session, TINY_PERIOD, requested_by="cadre", time_limit_seconds=1,
+                          seed=0, now=T0, stale_after=STALE)
+        queue.hand_over(session, job)
+        session.commit()
+        lost = job.queue_id
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM procrastinate_jobs WHERE id = :id"), {"id": lost})
+    queue.repair()
+    again = _job(engine, job.id or 0)
+    assert again.state is JobState.QUEUED and again.queue_id not in (None, lost)
+    with engine.connect() as connection:
+        status = connection.execute(text("SELECT status FROM procrastinate_jobs WHERE id = :id"),
+                                    {"id": again.queue_id}).scalar_one()
+    assert status == "todo"
+    queue.repair()  # nothing more to do
+    assert _job(engine, job.id or 0).queue_id == again.queue_id

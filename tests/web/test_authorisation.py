@@ -160,6 +160,9 @@ def link_api(owners: tuple[str, ...], ok: int) -> Expect:
 
 
 SIGNED_IN = only(MANAGERS, 200, 303)  # manager pages: the others are sent to sign in
+#: A period's pages: a manager of another site is refused.
+MANAGER_PAGE = {**SIGNED_IN, "other_manager": 403}
+MANAGER_POST = {**dict.fromkeys(CALLERS, 303), "other_manager": 403}
 EVERYONE = dict.fromkeys(CALLERS, 200)
 GPS = ("gp", "other_gp")
 
@@ -219,6 +222,12 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
                              only(GPS, 303, 404)),
     ("GET", "/g/{token}/agenda"): ("page", None, only(GPS, 200, 404)),
     ("POST", "/g/{token}/agenda/rotate-feed"): ("page", {}, only(GPS, 303, 404)),
+    ("GET", "/periodes/{period_id}"): ("page", None, MANAGER_PAGE),
+    ("POST", "/periodes/{period_id}/calculs"): ("page", {"duree": "20"}, MANAGER_POST),
+    ("GET", "/periodes/{period_id}/calculs/{job_id}"): ("page", None, MANAGER_PAGE),
+    ("POST", "/periodes/{period_id}/calculs/{job_id}/annuler"): ("page", {}, MANAGER_POST),
+    # Before the deadline: the managers are asked to confirm.
+    ("POST", "/periodes/{period_id}/versions/{number}/publier"): ("page", {}, MANAGER_PAGE),
     ("GET", "/c/{token}"): ("page", None, only(("coordinator",), 200, 404)),
     ("POST", "/c/{token}/relancer"): ("page", {"membre": "dr-anne"},
                                      only(("coordinator",), 303, 404)),
@@ -247,7 +256,7 @@ def test_every_operation_of_the_openapi_schema_has_a_row(world: World) -> None:
 
 def _path(path: str, world: World, token: str | None) -> str:
     return (path.replace("{period_id}", PERIOD).replace("{version_id}", str(world.version_id))
-            .replace("{job_id}", str(world.job_id))
+            .replace("{job_id}", str(world.job_id)).replace("{number}", "1")
             .replace("{doctor_id}", "dr-chloe").replace("{organisation_id}", "cpts-val")
             .replace("{site_id}", "chiv").replace("{token}", token or UNKNOWN))
 

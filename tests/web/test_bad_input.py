@@ -131,6 +131,17 @@ CASES = [
          "browser"),
     Case("form: unknown choice", "POST", "/g/{link}", "form", {f"slot:{SLOT}": "perhaps"},
          "browser"),
+    Case("generate: unknown duration", "POST", f"/periodes/{PERIOD}/calculs", "form",
+         {"duree": "7"}, "browser"),
+    Case("generate: superscript duration", "POST", f"/periodes/{PERIOD}/calculs", "form",
+         {"duree": "²"}, "browser"),
+    Case("generate: NUL duration", "POST", f"/periodes/{PERIOD}/calculs", "form",
+         {"duree": NUL}, "browser"),
+    Case("cancel page: job 2^31", "POST", f"/periodes/{PERIOD}/calculs/2147483648/annuler",
+         "form", {}, "browser"),
+    Case("publish page: no such version", "POST",
+         f"/periodes/{PERIOD}/versions/99999999999/publier", "form", {"confirme": "oui"},
+         "browser"),
     Case("sign-in: NUL email", "POST", "/connexion", "form",
          {"email": NUL, "mot_de_passe": "x"}, "browser"),
     Case("sign-in: huge password", "POST", "/connexion", "form",
@@ -227,7 +238,7 @@ def test_the_battery_covers_every_write_route() -> None:
               if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "DELETE"}}
     tried = {c.path.replace(f"{INVITE}/", f"{INVITE}/{{doctor_id}}|").split("|")[0]
              .replace(PERIOD, "{period_id}").replace("cpts-val", "{organisation_id}")
-             .replace("2147483648", "{job_id}")
+             .replace("2147483648", "{job_id}").replace("99999999999", "{number}")
              .replace("{link}", "{token}").replace("{coordinator}", "{token}")
              for c in CASES if c.method in ("POST", "PUT", "DELETE")}
     # Sign-out, the feed-link rotation, the roster preview and the coordinator page's

@@ -1,0 +1,217 @@
+"""The manager's planning pages, in French: a period's page (its rota versions and solve jobs),
+generating a rota as a solve job and following it live, cancelling it, and publishing a
+version (with a confirmation when the deadline is ahead or a newer draft exists).
+
+Signed-in managers only (others are sent to sign in), within their sites (403 otherwise, also
+for a period that does not exist, as the API answers). Every form carries its anti-CSRF token.
+Progress follows without JavaScript (the page refreshes itself while the job runs) and, with
+it, live through the job's server-sent events (`static/job.js`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from scheduler.access.scope import Reach, reach_of, reaches_period
+from scheduler.domain.enums import JobState, RotaStatus
+from scheduler.domain.french import long_date
+from scheduler.models import SolveJob, TensionPeriod
+from scheduler.planning.jobs import (
+    JobBusy,
+    JobFinished,
+    period_jobs,
+    request_cancel,
+    request_job,
+    shown_state,
+    version_number,
+)
+from scheduler.planning.queue import JobQueue
+from scheduler.publication.publish import NotPublishable, publish
+from scheduler.storage.rotas import rota_versions
+from scheduler.web.auth import AccountDep
+from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
+from scheduler.web.templating import page
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+#: Time limits offered on the page, in seconds, with their French label.
+TIME_LIMITS = {20: "20 secondes (essai)", 60: "1 minute", 180: "3 minutes", 600: "10 minutes"}
+JOB_STATE_FR = {
+    JobState.QUEUED: "en attente d'un calculateur", JobState.RUNNING: "en cours",
+    JobState.DONE: "terminé", JobState.FAILED: "échoué", JobState.CANCELLED: "annulé",
+    JobState.INTERRUPTED: "interrompu",
+}
+STAGE_FR = {
+    "coverage": "couverture des besoins", "over_cover": "places en surnombre",
+    "stability": "stabilité du planning publié", "fairness": "équité des charges",
+    "fairness_unpopular": "équité des créneaux pénibles", "preferences": "préférences",
+    "wishes": "souhaits", "weighted": "objectif pondéré",
+}
+VERSION_FR = {RotaStatus.DRAFT: "brouillon", RotaStatus.PUBLISHED: "publiée",
+              RotaStatus.SUPERSEDED: "remplacée"}
+
+
+def _refused(request: Request) -> HTMLResponse:
+    return page(request, "error.html", status_code=403, title="Accès refusé",
+                message="Cette période n'existe pas ou ne relève pas de vos sites.")
+
+
+def _period(session: Session, reach: Reach, period_id: str) -> TensionPeriod | None:
+    if len(period_id) > 64 or not reaches_period(session, reach, period_id):
+        return None
+    return session.get(TensionPeriod, period_id)
+
+
+def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta
+              ) -> dict[str, Any]:
+    state = shown_state(job, now, stale)
+    progress = job.progress or {}
+    return {
+        "id": job.id, "state": state.value, "state_fr": JOB_STATE_FR[state],
+        "finished": state.finished, "requested_by": job.requested_by,
+        "requested_at": job.requested_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+        "time_limit": f"{job.time_limit_seconds:g}", "attempts": job.attempts,
+        "cancel_requested": job.cancel_requested,
+        "stage": STAGE_FR.get(progress.get("stage", ""), progress.get("stage", "")),
+        "value": progress.get("value"), "bound": progress.get("bound"),
+        "elapsed": progress.get("elapsed"), "log": job.log, "error": job.error,
+        "version": version_number(session, job),
+    }
+
+
+def _stale(settings: SettingsDep) -> timedelta:
+    return timedelta(seconds=settings.job_stale_seconds)
+
+
+@router.get("/periodes/{period_id}", response_class=HTMLResponse)
+def period_page(request: Request, period_id: str, session: SessionDep, account: AccountDep,
+                settings: SettingsDep, now: NowDep) -> Response:
+    """A period: its dates, rota versions (with publishing) and solve jobs (with generating)."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    if period is None:
+        return _refused(request)
+    jobs, _total = period_jobs(session, period.id, limit=10, offset=0)
+    versions = [{"number": v.number, "status": VERSION_FR[v.status],
+                 "published": v.status is RotaStatus.PUBLISHED,
+                 "created": v.created_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+                 "uncovered": (v.statistics.get("metrics") or {}).get("uncovered_seats"),
+                 "assigned": (v.statistics.get("metrics") or {}).get("covered_seats")}
+                for v in reversed(rota_versions(session, period.id))]
+    return page(request, "period.html", title=period.name, period=period,
+                dates=f"du {long_date(period.start)} au {long_date(period.end)}",
+                deadline=long_date(period.availability_deadline)
+                if period.availability_deadline else "—",
+                versions=versions, time_limits=TIME_LIMITS,
+                default_limit=min(TIME_LIMITS, key=lambda s: abs(
+                    s - settings.solver_time_limit_seconds)),
+                jobs=[_job_view(session, j, now, _stale(settings)) for j in jobs])
+
+
+@router.post("/periodes/{period_id}/calculs")
+def generate(request: Request, period_id: str, session: SessionDep, account: AccountDep,
+             settings: SettingsDep, now: NowDep, fields: FieldsDep) -> Response:
+    """Start a solve job for the period, then follow it on its page (or the one already
+    running)."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    if period is None:
+        return _refused(request)
+    chosen = dict(fields).get("duree", "")
+    if not chosen.isascii() or not chosen.isdigit() or int(chosen) not in TIME_LIMITS:
+        return page(request, "error.html", status_code=400, title="Demande non valide",
+                    message="Durée de calcul : choisissez l'une des durées proposées.")
+    queue: JobQueue = request.app.state.job_queue
+    try:
+        job = request_job(session, period.id, requested_by=account.email, now=now,
+                          time_limit_seconds=float(chosen), seed=settings.solver_seed,
+                          stale_after=_stale(settings))
+        queue.hand_over(session, job)
+        session.commit()
+        job_id = job.id
+    except JobBusy as busy:
+        session.rollback()
+        job_id = busy.job_id
+    return RedirectResponse(f"/periodes/{period.id}/calculs/{job_id}", status_code=303)
+
+
+def _job(session: Session, period: TensionPeriod, job_id: int) -> SolveJob | None:
+    job = session.get(SolveJob, job_id) if 0 < job_id < 2**31 else None
+    return job if job is not None and job.period_id == period.id else None
+
+
+@router.get("/periodes/{period_id}/calculs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, period_id: str, job_id: int, session: SessionDep,
+             account: AccountDep, settings: SettingsDep, now: NowDep) -> Response:
+    """A solve job: its state and the solver's progress, live; cancel; the version it saved."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    job = _job(session, period, job_id) if period is not None else None
+    if period is None or job is None:
+        return _refused(request)
+    view = _job_view(session, job, now, _stale(settings))
+    return page(request, "job.html", title=f"Calcul n° {job_id} — {period.name}",
+                period=period, job=view)
+
+
+@router.post("/periodes/{period_id}/calculs/{job_id}/annuler")
+def cancel(request: Request, period_id: str, job_id: int, session: SessionDep,
+           account: AccountDep) -> Response:
+    """Cancel the job (a running one stops within seconds, keeping nothing)."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    job = _job(session, period, job_id) if period is not None else None
+    if period is None or job is None:
+        return _refused(request)
+    from scheduler.planning.runner import utc_now
+
+    try:
+        request_cancel(session, job, utc_now(), by=account.email)
+    except JobFinished:
+        session.rollback()  # finished meanwhile: its page says how
+    return RedirectResponse(f"/periodes/{period.id}/calculs/{job_id}", status_code=303)
+
+
+@router.post("/periodes/{period_id}/versions/{number}/publier", response_class=HTMLResponse)
+def publish_version(request: Request, period_id: str, number: int, session: SessionDep,
+                    account: AccountDep, settings: SettingsDep, now: NowDep,
+                    fields: FieldsDep) -> Response:
+    """Publish a version. Before the answers' deadline, or when a newer draft exists, first
+    ask for confirmation (the same form again, confirmed)."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    versions = rota_versions(session, period.id) if period is not None else []
+    chosen = next((v for v in versions if v.number == number), None)
+    if period is None or chosen is None:
+        return _refused(request)
+    warnings = []
+    deadline = period.availability_deadline
+    if deadline is not None and now.date() <= deadline:
+        warnings.append(f"La date limite des réponses ({long_date(deadline)}) n'est pas "
+                        "passée : des médecins peuvent encore répondre.")
+    newer = [v.number for v in versions if v.number > number and v.status is RotaStatus.DRAFT]
+    if newer:
+        warnings.append(f"Une version plus récente existe (version {max(newer)}) : c'est la "
+                        f"version {number} qui sera publiée.")
+    if warnings and dict(fields).get("confirme") != "oui":
+        return page(request, "publish_confirm.html", title="Confirmer la publication",
+                    period=period, number=number, warnings=warnings)
+    try:
+        publish(session, period.id, now=now, version=number, contact=settings.ed_contact)
+        session.commit()
+    except NotPublishable:
+        session.rollback()
+        return page(request, "error.html", status_code=409, title="Publication impossible",
+                    message=f"La version {number} n'a pas de planning valide (données "
+                            "contradictoires) : corrigez les données et relancez un calcul.")
+    return RedirectResponse(f"/periodes/{period.id}", status_code=303)
