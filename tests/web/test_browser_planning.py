@@ -1,0 +1,136 @@
+"""Generating and publishing a rota in a real browser (Debian's chromium, Playwright), on SQLite
+and PostgreSQL: a real uvicorn server and a real `scheduler worker` process. A new manager
+signs in, opens the period, generates a rota, watches the job reach its end (live, through
+the job's events and `job.js`, under the Content-Security-Policy), publishes the version
+after confirming (the deadline is ahead), and sees it published. Screenshots at laptop and
+tablet widths land in the test's temporary folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from scheduler.access.accounts import create_account
+from scheduler.api import create_app
+from scheduler.config.settings import Settings
+from scheduler.domain.enums import Role
+from tests.support import REPO
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    listening_socket,
+    require_chromium,
+    serving,
+)
+from tests.support.collection import load_period
+
+require_chromium()
+
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+MANAGER = "cadre@chiv.test"
+PASSWORD = "un mot de passe assez long"
+PERIOD = "ete-planning"
+#: The issue's widths: a laptop and a tablet held upright.
+LAPTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+
+
+@pytest.fixture
+def served(engine: Engine) -> Iterator[str]:
+    url = engine.url.render_as_string(hide_password=False)
+    start = date.today() + timedelta(days=40)
+    with Session(engine) as session:
+        load_period(session, start, start - timedelta(days=7), period_id=PERIOD)
+        create_account(session, email=MANAGER, password=PASSWORD, role=Role.MANAGER,
+                       sites=["chiv"], now=datetime.now(UTC))
+    worker = subprocess.Popen([sys.executable, "-m", "scheduler", "worker"], cwd=REPO,
+                              env={**os.environ, "SCHEDULER_DATABASE_URL": url},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    listener, base = listening_socket()
+    app = create_app(Settings(database_url=url, base_url=base, sign_in_rate="1000/minute"))
+    try:
+        with serving(app, listener):
+            yield base
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def _page(browser: Browser, viewport: dict[str, int], errors: list[str]) -> Page:
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
+    page: Page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
+    return page
+
+
+def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path: Path) -> None:
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        page = _page(browser, LAPTOP, errors)
+        page.goto(served + "/")
+        page.get_by_label("Adresse électronique").fill(MANAGER)
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("link", name=f"Été test ({PERIOD})").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Été test ({PERIOD})")
+        expect(page.locator("main")).to_contain_text("Pas encore de planning")
+        page.screenshot(path=str(tmp_path / "period-empty-laptop.png"), full_page=True)
+
+        page.get_by_label("Durée du calcul").select_option("20")
+        page.get_by_role("button", name="Générer le planning").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Calcul n° \d+"))
+        # Live, then the finished page: the state, the stage reached, the saved version.
+        expect(page.get_by_role("status")).to_contain_text("terminé", timeout=60_000)
+        expect(page.locator("[data-field=stage]")).to_have_text("préférences")
+        expect(page.get_by_text("Planning enregistré")).to_contain_text("version 1")
+        expect(page.get_by_role("button", name="Annuler le calcul")).to_have_count(0)
+        page.screenshot(path=str(tmp_path / "job-done-laptop.png"), full_page=True)
+        job_url = page.url
+
+        page.get_by_role("link", name=f"← Été test ({PERIOD})").click()
+        row = page.locator("table.versions").get_by_role("row", name="Version 1")
+        expect(row).to_contain_text("brouillon")
+        row.get_by_role("button", name="Publier la version 1").click()
+        # The deadline is ahead: confirm first.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Publier la version 1 ?")
+        expect(page.locator(".notice.warn")).to_contain_text("n'est pas passée")
+        page.screenshot(path=str(tmp_path / "publish-confirm-laptop.png"), full_page=True)
+        page.get_by_role("button", name="Publier quand même").click()
+        published = page.locator("table.versions").get_by_role("row", name="Version 1")
+        expect(published).to_contain_text("publiée")
+        expect(published.get_by_role("button")).to_have_count(0)
+        page.screenshot(path=str(tmp_path / "period-published-laptop.png"), full_page=True)
+
+        tablet = _page(browser, TABLET, errors)
+        tablet.context.add_cookies(page.context.cookies())
+        for name, url in (("period", f"{served}/periodes/{PERIOD}"), ("job", job_url)):
+            tablet.goto(url)
+            tablet.screenshot(path=str(tmp_path / f"{name}-tablet.png"), full_page=True)
+        browser.close()
+    assert errors == []  # no script error, no Content-Security-Policy violation
