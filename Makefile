@@ -43,11 +43,17 @@ system-deps: .stamp-system-deps
 
 DEMO_PERIOD := chiv-summer-2026
 DEMO_ADMIN := admin@example.org
+DEMO_UPCOMING := chiv-upcoming
 
 run: install
 	$(BIN)/scheduler load --if-empty scenarios/$(DEMO_PERIOD).yaml
 	$(BIN)/scheduler plan $(DEMO_PERIOD) --if-none --time-limit 20
+	@# An upcoming period (its form open, its deadline ahead), dated from the day it is loaded.
+	$(BIN)/scheduler load --if-absent --starting-in 21 --period-id $(DEMO_UPCOMING) \
+	  --period-name "CHIV — période à venir (démonstration)" scenarios/$(DEMO_PERIOD).yaml
 	$(BIN)/scheduler create-manager $(DEMO_ADMIN) --admin --generate-password --if-no-account
+	@echo "Sign in at http://127.0.0.1:8000/ as $(DEMO_ADMIN) (its password was printed when the"
+	@echo "account was created; 'scheduler reset-password $(DEMO_ADMIN) --generate-password' sets a new one)."
 	@# A solve worker beside the web server; both stop together (Ctrl-C).
 	$(BIN)/scheduler worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -28,7 +28,7 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.rota import RotaDiff
 from scheduler.engine.eligibility import eligible
 from scheduler.models import RotaVersion
-from scheduler.scenario.inputs import read_input
+from scheduler.scenario.inputs import Input, read_input
 from scheduler.storage.db import migrate, migrated_session
 
 
@@ -38,6 +38,15 @@ def add_commands(sub: Any, settings: Settings) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--if-empty", action="store_true",
                    help="only when the database holds no period yet (used by `make run`)")
+    p.add_argument("--if-absent", action="store_true",
+                   help="only when the database holds no period with the file's id (or "
+                        "--period-id)")
+    p.add_argument("--starting-in", type=ranged_int(0, 730), metavar="DAYS",
+                   help="a scenario moved in time: it starts on the first day with its own "
+                        "weekday DAYS days from today or later (a demonstration that lives)")
+    p.add_argument("--period-id", metavar="ID", help="the moved period's id (with "
+                                                     "--starting-in)")
+    p.add_argument("--period-name", metavar="NAME", help="the moved period's name")
     p.set_defaults(command=cmd_load)
 
     p = sub.add_parser("plan", help="solve a stored period (re-planning from its published "
@@ -98,10 +107,14 @@ def cmd_load(args: argparse.Namespace) -> int:
     from scheduler.models import TensionPeriod
     from scheduler.storage.loader import load_problem_into, load_scenario_into
 
-    loaded = read_input(args.file)
+    loaded = _moved(args, read_input(args.file))
     with migrated_session(get_settings().database_url) as session:
         if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
             print("database already holds a period; nothing loaded")
+            return 0
+        period_id = loaded.problem.period.id
+        if args.if_absent and session.get(TensionPeriod, period_id) is not None:
+            print(f"period {period_id} is already loaded; nothing loaded")
             return 0
         now, source = datetime.now(UTC), str(args.file)
         if loaded.scenario is not None:
@@ -171,6 +184,31 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"its rota version {version.number} ({version.status.value})"
     print(f"exported period {args.period} and {what} to {args.out}/")
     return 0
+
+
+def _moved(args: argparse.Namespace, loaded: Input) -> Input:
+    """`loaded` moved in time by `--starting-in` (a scenario only), else as it is."""
+    if args.starting_in is None:
+        if args.period_id or args.period_name:
+            raise InputError.single("", "--period-id", "only with --starting-in")
+        return loaded
+    from datetime import date, timedelta
+
+    from scheduler.scenario.expand import expand
+    from scheduler.scenario.shift import shifted
+
+    if loaded.scenario is None:
+        raise InputError.single(str(args.file), "", "--starting-in moves a scenario file, "
+                                                    "not a problem.json")
+    if not args.period_id:
+        raise InputError.single("", "--period-id", "a moved period needs its own id")
+    source = str(args.file)
+    start = date.today() + timedelta(days=args.starting_in)
+    scenario = shifted(loaded.scenario, starting_on=start, period_id=args.period_id,
+                       name=args.period_name or f"{loaded.scenario.period.name} (démo)",
+                       source=source)
+    return Input(expand(scenario, source), scenario,
+                 f"{loaded.digest}:{scenario.period.start.isoformat()}")
 
 
 def _stored_problem(session: Session, period_id: str) -> Problem:
