@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from scheduler.domain.problem import Doctor, Problem, Slot
 from scheduler.domain.rota import Assignment, Conflict, UncoveredSeats
@@ -36,8 +37,39 @@ def pinned_conflicts(problem: Problem) -> list[Conflict]:
     return out
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """Why one doctor who offered a slot is not on it: `kind` is "away", "skills",
+    "overlap", "rest after", "rest before", "cap" or "rule" (with `rule`), or "free";
+    `detail` holds the skills missing, the other slot's id, or the checker's message."""
+
+    doctor: str
+    kind: str
+    rule: Rule | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class UncoveredReason:
+    """A slot's empty seats, with why each doctor who offered it is not on it (`blockers`
+    empty: nobody else offered it; `someone_on` tells whether anybody is on it)."""
+
+    slot: str
+    seats: int
+    someone_on: bool
+    blockers: tuple[Blocker, ...]
+
+
 def explain_uncovered(problem: Problem, assignments: Sequence[Assignment]) -> list[UncoveredSeats]:
-    """For each slot with empty seats, why the doctors who offered it are not on it."""
+    """For each slot with empty seats, why the doctors who offered it are not on it (English,
+    as `rota.json` carries it; `reason_fr` words the same reasons in French)."""
+    return [UncoveredSeats(slot=r.slot, seats=r.seats, reason=reason_en(r))
+            for r in uncovered_reasons(problem, assignments)]
+
+
+def uncovered_reasons(problem: Problem, assignments: Sequence[Assignment]
+                      ) -> list[UncoveredReason]:
+    """Each slot with empty seats and, for each doctor who offered it, what keeps them off."""
     worked: dict[str, list[Slot]] = defaultdict(list)
     on_slot: dict[str, set[str]] = defaultdict(set)
     slots = problem.slot_by_id()
@@ -49,55 +81,60 @@ def explain_uncovered(problem: Problem, assignments: Sequence[Assignment]) -> li
     for slot in problem.slots:
         missing = slot.seats - len(on_slot[slot.id])
         if missing > 0:
-            reason = _reason(checker, slot, worked, on_slot[slot.id])
-            out.append(UncoveredSeats(slot=slot.id, seats=missing, reason=reason))
+            offering = [d for d in problem.doctors
+                        if slot.id in d.availability and d.id not in on_slot[slot.id]]
+            out.append(UncoveredReason(
+                slot=slot.id, seats=missing, someone_on=bool(on_slot[slot.id]),
+                blockers=tuple(_why_not(checker, slot, d, worked[d.id]) for d in offering)))
     return out
 
 
-def _reason(checker: RotaChecker, slot: Slot, worked: dict[str, list[Slot]],
-            on_slot: set[str]) -> str:
-    problem = checker.problem
-    offering = [d for d in problem.doctors if slot.id in d.availability and d.id not in on_slot]
-    if not offering:
-        return "no doctor available" if not on_slot else "no other doctor available"
-    blocks = [f"{_name(d)}: {_why_not(checker, slot, d, worked[d.id])}" for d in offering]
-    n = len(offering)
+def reason_en(reason: UncoveredReason) -> str:
+    """The reason in English ("the 3 available doctors cannot take it (Dr A: away; …)")."""
+    if not reason.blockers:
+        return "no other doctor available" if reason.someone_on else "no doctor available"
+    blocks = [f"{b.doctor}: {_blocker_en(b)}" for b in reason.blockers]
+    n = len(reason.blockers)
     lead = f"the {n} available doctors cannot take it" if n > 1 else \
         "the only available doctor cannot take it"
     return f"{lead} ({'; '.join(blocks)})"
 
 
-def _why_not(checker: RotaChecker, slot: Slot, doctor: Doctor, slots: list[Slot]) -> str:
-    tz, rules = checker.problem.tz, checker.problem.rules
-    if away_during(doctor, slot, tz):
+def _blocker_en(b: Blocker) -> str:
+    if b.kind == "away":
         return "away"
+    if b.kind == "skills":
+        return f"lacks skill {b.detail}"
+    if b.kind in ("overlap", "rest after", "rest before"):
+        kind = "overlap with" if b.kind == "overlap" else f"{b.kind.replace('rest', 'rest rule')}"
+        return f"{kind} {b.detail}"
+    if b.kind == "cap":
+        return f"at their {b.rule} ({b.detail})"
+    if b.kind == "rule":
+        return f"the {b.rule} rule ({b.detail})"
+    return "free, but taking it would cost a higher-priority slot or the time limit ran out"
+
+
+def _why_not(checker: RotaChecker, slot: Slot, doctor: Doctor, slots: list[Slot]) -> Blocker:
+    tz, rules = checker.problem.tz, checker.problem.rules
+    name = doctor.name or doctor.id
+    if away_during(doctor, slot, tz):
+        return Blocker(name, "away")
     missing = lacks_skills(doctor, slot)
     if missing:
-        return f"lacks skill {', '.join(sorted(missing))}"
+        return Blocker(name, "skills", detail=", ".join(sorted(missing)))
     clash = [s for s in slots if in_conflict(s, slot, rules.min_rest_hours,
                                              rules.travel_buffer_minutes)]
     if clash:
         other = min(clash, key=lambda s: s.start_utc)
         overlap = other.start_utc < slot.end_utc and slot.start_utc < other.end_utc
-        kind = "overlap with" if overlap else \
-            "rest rule after" if other.start_utc < slot.start_utc else "rest rule before"
-        return f"{kind} {other.id}"
-    broken = _rule_broken(checker, doctor, [*slots, slot])
-    if broken:
-        return broken
-    return "free, but taking it would cost a higher-priority slot or the time limit ran out"
-
-
-def _rule_broken(checker: RotaChecker, doctor: Doctor, slots: list[Slot]) -> str:
-    """The first rule that taking one more shift would break (caps and every other rule)."""
-    for v in checker.doctor_violations(doctor, slots):
-        # "At their weekly cap" reads better than "breaks the weekly cap rule".
+        kind = "overlap" if overlap else \
+            "rest after" if other.start_utc < slot.start_utc else "rest before"
+        return Blocker(name, kind, detail=other.id)
+    # The first rule that taking one more shift would break (caps and every other rule).
+    for v in checker.doctor_violations(doctor, [*slots, slot]):
         if v.rule.kind is RuleKind.CAP:
-            return f"at their {v.rule} ({v.message})"
+            return Blocker(name, "cap", v.rule, v.message)
         if v.rule.kind is not RuleKind.ELIGIBILITY:
-            return f"the {v.rule} rule ({v.message})"
-    return ""
-
-
-def _name(doctor: Doctor) -> str:
-    return doctor.name or doctor.id
+            return Blocker(name, "rule", v.rule, v.message)
+    return Blocker(name, "free")

@@ -226,6 +226,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("POST", "/periodes/{period_id}/calculs"): ("page", {"duree": "20"}, MANAGER_POST),
     ("GET", "/periodes/{period_id}/calculs/{job_id}"): ("page", None, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/calculs/{job_id}/annuler"): ("page", {}, MANAGER_POST),
+    ("GET", "/periodes/{period_id}/versions/{number}"): ("page", None, MANAGER_PAGE),
     # Before the deadline: the managers are asked to confirm.
     ("POST", "/periodes/{period_id}/versions/{number}/publier"): ("page", {}, MANAGER_PAGE),
     ("GET", "/c/{token}"): ("page", None, only(("coordinator",), 200, 404)),

@@ -113,6 +113,19 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         page.screenshot(path=str(tmp_path / "job-done-laptop.png"), full_page=True)
         job_url = page.url
 
+        # The version reviewed: every empty seat with its reason, in French.
+        page.get_by_role("link", name="version 1").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Version 1 du planning")
+        holes = page.locator("ul.holes li")
+        expect(holes.first).to_contain_text("non pourvue")
+        expect(holes.first.locator(".reason")).to_have_text(re.compile(
+            r"^(Aucun médecin disponible\.|Aucun autre médecin disponible\.|"
+            r"(Le seul médecin disponible ne peut|Les \d+ médecins disponibles ne peuvent) "
+            r"pas le prendre — .+\.)$"))
+        expect(page.locator("table.rota")).to_contain_text("Dr Bruno Petit")
+        page.screenshot(path=str(tmp_path / "version-laptop.png"), full_page=True)
+        version_url = page.url
+
         page.get_by_role("link", name=f"← Été test ({PERIOD})").click()
         row = page.locator("table.versions").get_by_role("row", name="Version 1")
         expect(row).to_contain_text("brouillon")
@@ -129,7 +142,8 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
 
         tablet = _page(browser, TABLET, errors)
         tablet.context.add_cookies(page.context.cookies())
-        for name, url in (("period", f"{served}/periodes/{PERIOD}"), ("job", job_url)):
+        for name, url in (("period", f"{served}/periodes/{PERIOD}"), ("job", job_url),
+                          ("version", version_url)):
             tablet.goto(url)
             tablet.screenshot(path=str(tmp_path / f"{name}-tablet.png"), full_page=True)
         browser.close()

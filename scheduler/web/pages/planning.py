@@ -31,6 +31,7 @@ from scheduler.planning.jobs import (
     version_number,
 )
 from scheduler.planning.queue import JobQueue
+from scheduler.planning.review import review
 from scheduler.publication.publish import NotPublishable, publish
 from scheduler.storage.rotas import rota_versions
 from scheduler.web.auth import AccountDep
@@ -179,6 +180,28 @@ def cancel(request: Request, period_id: str, job_id: int, session: SessionDep,
     except JobFinished:
         session.rollback()  # finished meanwhile: its page says how
     return RedirectResponse(f"/periodes/{period.id}/calculs/{job_id}", status_code=303)
+
+
+SOLVER_FR = {"optimal": "optimal (prouvé)", "feasible": "réalisable (non prouvé optimal)",
+             "infeasible": "impossible (données contradictoires)", "unknown": "inconnu"}
+
+
+@router.get("/periodes/{period_id}/versions/{number}", response_class=HTMLResponse)
+def version_page(request: Request, period_id: str, number: int, session: SessionDep,
+                 account: AccountDep) -> Response:
+    """A rota version reviewed: by day, its uncovered seats and why, loads, fairness, and
+    what it changed from the published version."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    chosen = next((v for v in rota_versions(session, period.id) if v.number == number),
+                  None) if period is not None else None
+    if period is None or chosen is None:
+        return _refused(request)
+    return page(request, "version.html", title=f"Version {number} — {period.name}",
+                period=period, version=chosen, status=VERSION_FR[chosen.status],
+                solver=SOLVER_FR.get(chosen.solver_status.value, chosen.solver_status.value),
+                review=review(session, chosen))
 
 
 @router.post("/periodes/{period_id}/versions/{number}/publier", response_class=HTMLResponse)

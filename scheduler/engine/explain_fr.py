@@ -1,0 +1,77 @@
+"""The reasons for uncovered seats (`explain.uncovered_reasons`) in French, for the manager's
+pages: the same reasons as `rota.json` gives in English, each doctor who offered the slot
+with what keeps them off it, and the slots named by weekday, date and hours."""
+
+from __future__ import annotations
+
+from scheduler.domain import french
+from scheduler.domain.problem import Problem
+from scheduler.domain.rules import Rule
+from scheduler.engine.explain import Blocker, UncoveredReason
+
+#: What a cap reached means for the doctor ("a atteint …").
+CAP_FR = {
+    Rule.PERIOD_CAP: "son maximum de gardes sur la période",
+    Rule.WEEKLY_CAP: "son maximum de gardes pour la semaine",
+    Rule.HOURS_CAP: "son maximum d'heures sur la période",
+    Rule.CONSECUTIVE_DAYS: "son maximum de jours de garde consécutifs",
+    Rule.SITE_CAP: "son maximum de gardes sur ce site",
+    Rule.KIND_CAP: "son maximum de gardes de ce type",
+    Rule.SHIFTS_PER_DAY: "son maximum de gardes dans la journée",
+    Rule.WEEKENDS: "son maximum de week-ends",
+}
+#: Other rules, by name.
+RULE_FR = {
+    Rule.FORBIDDEN_SUCCESSION: "enchaînement interdit",
+    Rule.MINIMUM_REST: "repos minimal",
+    Rule.TRAVEL_BUFFER: "temps de trajet entre sites",
+    Rule.NO_OVERLAP: "pas de chevauchement",
+    Rule.MINIMUM_HOURS: "heures minimales",
+    Rule.MINIMUM_CONSECUTIVE_DAYS: "jours consécutifs minimaux",
+    Rule.MINIMUM_DAYS_OFF: "jours de repos minimaux",
+}
+
+
+def slot_fr(problem: Problem, slot_id: str) -> str:
+    """«samedi 11 juillet, 20:00–24:00» (with the site's name when the period has several)."""
+    slot = problem.slot_by_id().get(slot_id)
+    if slot is None:
+        return slot_id
+    start, end = slot.start.astimezone(problem.tz), slot.end.astimezone(problem.tz)
+    text = f"{french.weekday_date(start.date())}, {french.slot_hours(start, end)}"
+    if len(problem.sites) > 1:
+        site = next((s.name for s in problem.sites if s.id == slot.site), slot.site)
+        text += f" ({site})"
+    return text
+
+
+def reason_fr(problem: Problem, reason: UncoveredReason) -> str:
+    """«Les 3 médecins disponibles ne peuvent pas le prendre : Dr A, absent ; …»."""
+    if not reason.blockers:
+        return "Aucun autre médecin disponible." if reason.someone_on else \
+            "Aucun médecin disponible."
+    n = len(reason.blockers)
+    lead = f"Les {n} médecins disponibles ne peuvent pas le prendre" if n > 1 else \
+        "Le seul médecin disponible ne peut pas le prendre"
+    blocks = [f"{b.doctor} : {blocker_fr(problem, b)}" for b in reason.blockers]
+    return f"{lead} — {' ; '.join(blocks)}."
+
+
+def blocker_fr(problem: Problem, b: Blocker) -> str:
+    if b.kind == "away":
+        return "absent à cette date"
+    if b.kind == "skills":
+        return "n'a pas la compétence " + ", ".join(
+            french.skill(code) for code in b.detail.split(", "))
+    if b.kind == "overlap":
+        return f"déjà de garde sur un créneau qui chevauche ({slot_fr(problem, b.detail)})"
+    if b.kind == "rest after":
+        return f"repos minimal après sa garde du {slot_fr(problem, b.detail)}"
+    if b.kind == "rest before":
+        return f"repos minimal avant sa garde du {slot_fr(problem, b.detail)}"
+    if b.kind == "cap" and b.rule is not None:
+        return f"a atteint {CAP_FR.get(b.rule, 'un de ses plafonds')}"
+    if b.kind == "rule" and b.rule is not None:
+        return f"la règle « {RULE_FR.get(b.rule, str(b.rule))} » l'en empêche"
+    return ("libre, mais le placer aurait laissé vide un créneau plus prioritaire, ou le "
+            "temps de calcul a manqué")

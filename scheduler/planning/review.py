@@ -1,0 +1,139 @@
+"""A stored rota version as the manager reviews it, in French: the rota by day, each uncovered
+seat with its reason, each doctor's load against what they offered, the fairness certificate
+and what a re-plan changed. Everything is recomputed on the period as stored now (as
+`scheduler export` does), so the page and `rota.json` agree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from scheduler.domain import french
+from scheduler.domain.problem import Problem
+from scheduler.engine.checker import RotaChecker
+from scheduler.engine.explain import uncovered_reasons
+from scheduler.engine.explain_fr import reason_fr, slot_fr
+from scheduler.models import RotaVersion
+from scheduler.storage.problems import problem_from_db
+from scheduler.storage.rotas import version_rota
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    """One slot of the day: its hours and label, who is on it, the seats left empty."""
+
+    slot_id: str
+    hours: str
+    label: str
+    site: str
+    doctors: list[str]
+    empty: int
+
+
+@dataclass(frozen=True)
+class DayLines:
+    day: date
+    title: str
+    slots: list[SlotLine]
+
+
+@dataclass(frozen=True)
+class Hole:
+    """Empty seats of one slot, and why, in French."""
+
+    slot_id: str
+    when: str
+    seats: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Load:
+    doctor: str
+    shifts: int
+    hours: float
+    offered: int
+    max_shifts: int | None
+
+
+@dataclass
+class Review:
+    """One version, reviewed (see the module's docstring)."""
+
+    total_seats: int
+    covered_seats: int
+    days: list[DayLines]
+    holes: list[Hole]
+    loads: list[Load]
+    justified_complaints: int
+    hard_rule_violations: int
+    changes: dict[str, Any] | None = field(default=None)
+
+
+def review(session: Session, version: RotaVersion) -> Review:
+    """Review `version` on its period as stored now."""
+    problem = problem_from_db(session, version.period_id)
+    assignments = version_rota(session, version)
+    names = {d.id: d.name or d.id for d in problem.doctors}
+    pairs = [(a.doctor, a.slot) for a in assignments]
+    checker = RotaChecker(problem)
+    on_slot: dict[str, list[str]] = defaultdict(list)
+    for doctor, slot in pairs:
+        on_slot[slot].append(names.get(doctor, doctor))
+    loads = checker.loads(pairs)
+    shifts: dict[str, int] = defaultdict(int)
+    for doctor, _slot in pairs:
+        shifts[doctor] += 1
+    return Review(
+        total_seats=problem.total_seats, covered_seats=len(set(pairs)),
+        days=_days(problem, on_slot),
+        holes=[Hole(slot_id=r.slot, when=slot_fr(problem, r.slot), seats=r.seats,
+                    reason=reason_fr(problem, r))
+               for r in uncovered_reasons(problem, assignments)],
+        loads=sorted((Load(doctor=names[d.id], shifts=shifts[d.id],
+                           hours=round(loads[d.id] - d.carry_over_hours, 1),
+                           offered=len(d.availability), max_shifts=d.max_shifts)
+                      for d in problem.doctors if d.availability or shifts[d.id]),
+                     key=lambda load: (-load.hours, load.doctor)),
+        justified_complaints=len(checker.justified_complaints(pairs)),
+        hard_rule_violations=len(checker.violations(pairs)),
+        changes=_changes(problem, version.statistics.get("changes"), names),
+    )
+
+
+def _days(problem: Problem, on_slot: dict[str, list[str]]) -> list[DayLines]:
+    by_day: dict[date, list[SlotLine]] = defaultdict(list)
+    sites = {s.id: s.name for s in problem.sites}
+    for slot in sorted(problem.slots, key=lambda s: (s.start, s.site)):
+        start, end = slot.start.astimezone(problem.tz), slot.end.astimezone(problem.tz)
+        doctors = sorted(on_slot.get(slot.id, []))
+        by_day[start.date()].append(SlotLine(
+            slot_id=slot.id, hours=french.slot_hours(start, end), label=slot.label,
+            site=sites.get(slot.site, slot.site), doctors=doctors,
+            empty=max(0, slot.seats - len(doctors))))
+    return [DayLines(day=day, title=french.weekday_date(day), slots=lines)
+            for day, lines in sorted(by_day.items())]
+
+
+def _changes(problem: Problem, stored: dict[str, Any] | None, names: dict[str, str]
+             ) -> dict[str, Any] | None:
+    """What the re-plan changed, with names and slots in words."""
+    if not stored:
+        return None
+
+    def who(doctor: str) -> str:
+        return names.get(doctor, doctor)
+
+    return {
+        "kept": stored["kept"],
+        "moved": [f"{slot_fr(problem, m['slot'])} : {who(m['from'])} → {who(m['to'])}"
+                  for m in stored["moved"]],
+        "added": [f"{slot_fr(problem, a['slot'])} : {who(a['doctor'])}"
+                  for a in stored["added"]],
+        "removed": [f"{slot_fr(problem, r['slot'])} : {who(r['doctor'])}"
+                    for r in stored["removed"]],
+    }

@@ -1,0 +1,59 @@
+"""Uncovered seats explained in French (the manager's pages): one case per reason, each the
+same reason `rota.json` gives in English."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scheduler.domain.problem import Problem
+from scheduler.domain.rota import Assignment
+from scheduler.engine.explain import explain_uncovered, uncovered_reasons
+from scheduler.engine.explain_fr import reason_fr
+from tests.support.factories import doctor, problem, slot
+
+
+def _fr_and_en(p: Problem, assignments: list[Assignment]) -> tuple[str, str]:
+    [reason] = uncovered_reasons(p, assignments)
+    [english] = explain_uncovered(p, assignments)
+    return reason_fr(p, reason), english.reason
+
+
+def test_nobody_offered_it() -> None:
+    p = problem([slot("s1", "2027-07-05T20:00")], [doctor("a", [])])
+    fr, en = _fr_and_en(p, [])
+    assert (fr, en) == ("Aucun médecin disponible.", "no doctor available")
+
+
+def test_a_doctor_away() -> None:
+    away = doctor("a", ["s1"], away=((date(2027, 7, 5), date(2027, 7, 5)),))
+    fr, en = _fr_and_en(problem([slot("s1", "2027-07-05T20:00")], [away]), [])
+    assert fr == ("Le seul médecin disponible ne peut pas le prendre — Dr a : absent à cette "
+                  "date.")
+    assert en == "the only available doctor cannot take it (Dr a: away)"
+
+
+def test_the_rest_rule_names_the_other_shift_in_words() -> None:
+    slots = [slot("night", "2027-07-05T20:00", 12), slot("s2", "2027-07-06T14:00")]
+    p = problem(slots, [doctor("a", ["night", "s2"])])
+    fr, en = _fr_and_en(p, [Assignment(doctor="a", slot="night")])
+    assert fr == ("Le seul médecin disponible ne peut pas le prendre — Dr a : repos minimal "
+                  "après sa garde du lundi 5 juillet, 20:00–08:00.")
+    assert en == "the only available doctor cannot take it (Dr a: rest rule after night)"
+
+
+def test_a_cap_reached_and_two_doctors() -> None:
+    slots = [slot("s1", "2027-07-05T20:00"), slot("s2", "2027-07-07T20:00")]
+    p = problem(slots, [doctor("a", ["s1", "s2"], max_shifts=1),
+                        doctor("b", ["s1", "s2"], max_shifts=0)])
+    fr, _en = _fr_and_en(p, [Assignment(doctor="a", slot="s1")])
+    assert fr == ("Les 2 médecins disponibles ne peuvent pas le prendre — Dr a : a atteint son "
+                  "maximum de gardes sur la période ; Dr b : a atteint son maximum de gardes "
+                  "sur la période.")
+
+
+def test_free_but_not_taken() -> None:
+    fr, en = _fr_and_en(problem([slot("s1", "2027-07-05T20:00")], [doctor("a", ["s1"])]), [])
+    assert fr.endswith("Dr a : libre, mais le placer aurait laissé vide un créneau plus "
+                       "prioritaire, ou le temps de calcul a manqué.")
+    assert en.endswith("free, but taking it would cost a higher-priority slot or the time "
+                       "limit ran out)")
