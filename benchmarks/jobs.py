@@ -80,11 +80,18 @@ def _load_copies(url: str, scenario: Path, copies: int, folder: Path) -> list[st
 def _start_workers(url: str, count: int, folder: Path) -> list[subprocess.Popen[bytes]]:
     env = {**os.environ, "SCHEDULER_DATABASE_URL": url}
     workers = []
-    for i in range(count):
-        log = (folder / f"worker-{i}.log").open("wb")
+    logs = [folder / f"worker-{i}.log" for i in range(count)]
+    for log in logs:
         workers.append(subprocess.Popen([sys.executable, "-m", "scheduler", "worker"],
-                                        env=env, stdout=log, stderr=subprocess.STDOUT))
-    time.sleep(3)  # started and idle (imports, migrations checked, listening)
+                                        env=env, stdout=log.open("wb"),
+                                        stderr=subprocess.STDOUT))
+    # Started and idle: each has said so (imports done, migrations checked, listening).
+    deadline = time.monotonic() + 60
+    while not all(b"worker: running" in log.read_bytes() for log in logs):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers did not start")
+        time.sleep(0.05)
+    time.sleep(0.5)  # procrastinate's LISTEN is set up just after
     return workers
 
 

@@ -153,6 +153,8 @@ class TensionPeriod(TensionPeriodBase, table=True):
     id: str = Field(primary_key=True)
     #: Digest of the scenario file the period was loaded from: loading it again is a no-op.
     source_digest: str | None = None
+    #: Euros an hour, for the payment statement (set on the period's page).
+    hourly_rate: float | None = None
 
 
 class TensionPeriodPublic(TensionPeriodBase):

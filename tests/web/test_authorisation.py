@@ -227,6 +227,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/periodes/{period_id}/calculs/{job_id}"): ("page", None, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/calculs/{job_id}/annuler"): ("page", {}, MANAGER_POST),
     ("GET", "/periodes/{period_id}/versions/{number}"): ("page", None, MANAGER_PAGE),
+    ("GET", "/periodes/{period_id}/versions/{number}/export/{what}.{suffix}"): (
+        "page", None, MANAGER_PAGE),
+    ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
+    ("POST", "/periodes/{period_id}/tarif"): ("page", {"taux": "80"}, MANAGER_POST),
     # Before the deadline: the managers are asked to confirm.
     ("POST", "/periodes/{period_id}/versions/{number}/publier"): ("page", {}, MANAGER_PAGE),
     ("GET", "/c/{token}"): ("page", None, only(("coordinator",), 200, 404)),
@@ -258,6 +262,7 @@ def test_every_operation_of_the_openapi_schema_has_a_row(world: World) -> None:
 def _path(path: str, world: World, token: str | None) -> str:
     return (path.replace("{period_id}", PERIOD).replace("{version_id}", str(world.version_id))
             .replace("{job_id}", str(world.job_id)).replace("{number}", "1")
+            .replace("{what}", "planning").replace("{suffix}", "csv")
             .replace("{doctor_id}", "dr-chloe").replace("{organisation_id}", "cpts-val")
             .replace("{site_id}", "chiv").replace("{token}", token or UNKNOWN))
 

@@ -2,11 +2,14 @@
 and PostgreSQL: a real uvicorn server and a real `scheduler worker` process. A new manager
 signs in, opens the period, generates a rota, watches the job reach its end (live, through
 the job's events and `job.js`, under the Content-Security-Policy), publishes the version
-after confirming (the deadline is ahead), and sees it published. Screenshots at laptop and
+after confirming (the deadline is ahead), sees it published, downloads the payment statement
+(its total checked against the rota's hours) and reads the gaps page. Screenshots at laptop and
 tablet widths land in the test's temporary folder."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import signal
@@ -14,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -140,10 +144,29 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         expect(published.get_by_role("button")).to_have_count(0)
         page.screenshot(path=str(tmp_path / "period-published-laptop.png"), full_page=True)
 
+        # The payment statement, at the period's rate: its total is the rota's hours × rate.
+        page.get_by_label("Taux horaire (€)").fill("80")
+        page.get_by_role("button", name="Enregistrer le taux").click()
+        page.goto(version_url)
+        with page.expect_download() as download:
+            page.locator(".downloads").get_by_role("link", name="CSV").nth(1).click()
+        rows = list(csv.reader(io.StringIO(
+            Path(download.value.path()).read_text(encoding="utf-8-sig")), delimiter=";"))
+        total = rows[-1]
+        hours = sum(Decimal(r[3].replace(",", ".")) for r in rows[1:-1])
+        assert total[0] == "Total" and Decimal(total[3].replace(",", ".")) == hours > 0
+        assert Decimal(total[5].replace(",", ".")) == hours * 80
+
+        page.goto(f"{served}/periodes/{PERIOD}/besoins")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Besoins et disponibilités")
+        expect(page.locator("ul.risks li").first).to_contain_text("de plus pour les")
+        page.screenshot(path=str(tmp_path / "gaps-laptop.png"), full_page=True)
+
         tablet = _page(browser, TABLET, errors)
         tablet.context.add_cookies(page.context.cookies())
-        for name, url in (("period", f"{served}/periodes/{PERIOD}"), ("job", job_url),
-                          ("version", version_url)):
+        period_url = f"{served}/periodes/{PERIOD}"
+        for name, url in (("period", period_url), ("job", job_url), ("version", version_url),
+                          ("gaps", f"{period_url}/besoins")):
             tablet.goto(url)
             tablet.screenshot(path=str(tmp_path / f"{name}-tablet.png"), full_page=True)
         browser.close()

@@ -1,6 +1,8 @@
 """The manager's planning pages, in French: a period's page (its rota versions and solve jobs),
-generating a rota as a solve job and following it live, cancelling it, and publishing a
-version (with a confirmation when the deadline is ahead or a newer draft exists).
+its gaps (seats needed against doctors offering), generating a rota as a solve job and
+following it live, cancelling it, reviewing a version, exporting it (rota and payment, CSV
+and XLSX), and publishing it (with a confirmation when the deadline is ahead or a newer
+draft exists).
 
 Signed-in managers only (others are sent to sign in), within their sites (403 otherwise, also
 for a period that does not exist, as the API answers). Every form carries its anti-CSRF token.
@@ -10,7 +12,9 @@ it, live through the job's server-sent events (`static/job.js`).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +25,8 @@ from scheduler.access.scope import Reach, reach_of, reaches_period
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date
 from scheduler.models import SolveJob, TensionPeriod
+from scheduler.planning.exports import as_csv, as_xlsx, payment_table, rota_table
+from scheduler.planning.gaps import gaps
 from scheduler.planning.jobs import (
     JobBusy,
     JobFinished,
@@ -110,6 +116,8 @@ def period_page(request: Request, period_id: str, session: SessionDep, account: 
                 deadline=long_date(period.availability_deadline)
                 if period.availability_deadline else "—",
                 versions=versions, time_limits=TIME_LIMITS,
+                rate_text="" if period.hourly_rate is None
+                else f"{period.hourly_rate:.2f}".replace(".", ","),
                 default_limit=min(TIME_LIMITS, key=lambda s: abs(
                     s - settings.solver_time_limit_seconds)),
                 jobs=[_job_view(session, j, now, _stale(settings)) for j in jobs])
@@ -200,6 +208,7 @@ def version_page(request: Request, period_id: str, number: int, session: Session
         return _refused(request)
     return page(request, "version.html", title=f"Version {number} — {period.name}",
                 period=period, version=chosen, status=VERSION_FR[chosen.status],
+                rate=period.hourly_rate,
                 solver=SOLVER_FR.get(chosen.solver_status.value, chosen.solver_status.value),
                 review=review(session, chosen))
 
@@ -237,4 +246,82 @@ def publish_version(request: Request, period_id: str, number: int, session: Sess
         return page(request, "error.html", status_code=409, title="Publication impossible",
                     message=f"La version {number} n'a pas de planning valide (données "
                             "contradictoires) : corrigez les données et relancez un calcul.")
+    return RedirectResponse(f"/periodes/{period.id}", status_code=303)
+
+
+@router.get("/periodes/{period_id}/besoins", response_class=HTMLResponse)
+def gaps_page(request: Request, period_id: str, session: SessionDep,
+              account: AccountDep) -> Response:
+    """Seats needed against doctors offering, day by day; slots at risk in words; answers
+    by organisation."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    if period is None:
+        return _refused(request)
+    return page(request, "gaps.html", title=f"Besoins — {period.name}", period=period,
+                gaps=gaps(session, period.id))
+
+
+EXPORTS = {"planning": "le planning", "paiement": "l'état de paiement"}
+
+
+@router.get("/periodes/{period_id}/versions/{number}/export/{what}.{suffix}")
+def export_version(request: Request, period_id: str, number: int, what: str, suffix: str,
+                   session: SessionDep, account: AccountDep) -> Response:
+    """The version's rota or payment statement as CSV or XLSX (`?taux=` euros an hour for
+    the payment, default the period's rate)."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    chosen = next((v for v in rota_versions(session, period.id) if v.number == number),
+                  None) if period is not None else None
+    if period is None or chosen is None or what not in EXPORTS or suffix not in ("csv", "xlsx"):
+        return _refused(request)
+    if what == "planning":
+        table = rota_table(session, chosen)
+    else:
+        rate = _rate(request.query_params.get("taux"), period.hourly_rate)
+        if rate is None:
+            return page(request, "error.html", status_code=400, title="Demande non valide",
+                        message="Taux horaire : indiquez un montant en euros entre 0 et "
+                                "1 000, par exemple 85 ou 85,50.")
+        table = payment_table(session, chosen, rate)
+    body = as_csv(table) if suffix == "csv" else as_xlsx(table)
+    media = "text/csv; charset=utf-8" if suffix == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"{period.id}-v{number}-{what}.{suffix}"
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _rate(text: str | None, stored: float | None) -> Decimal | None:
+    """A rate typed as «85», «85,50» or «85.5», or the period's; None when unusable."""
+    cent = Decimal("0.01")
+    if text is None or not text.strip():
+        return Decimal(str(stored)).quantize(cent) if stored is not None else None
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned.isascii() or not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,2})?", cleaned):
+        return None
+    value = Decimal(cleaned).quantize(cent)
+    return value if value <= 1000 else None
+
+
+@router.post("/periodes/{period_id}/tarif")
+def set_rate(request: Request, period_id: str, session: SessionDep, account: AccountDep,
+             fields: FieldsDep) -> Response:
+    """Set the period's hourly rate (euros) for its payment statements."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    period = _period(session, reach_of(session, account), period_id)
+    if period is None:
+        return _refused(request)
+    rate = _rate(dict(fields).get("taux", ""), None)
+    if rate is None:
+        return page(request, "error.html", status_code=400, title="Demande non valide",
+                    message="Taux horaire : indiquez un montant en euros entre 0 et 1 000, "
+                            "par exemple 85 ou 85,50.")
+    period.hourly_rate = float(rate)
+    session.add(period)
+    session.commit()
     return RedirectResponse(f"/periodes/{period.id}", status_code=303)

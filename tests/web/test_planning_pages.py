@@ -1,0 +1,138 @@
+"""The manager's planning pages on SQLite and PostgreSQL (a signed-in browser, through the app):
+the gaps page (grid, slots at risk in words, answers by organisation), a version's exports
+(rota and payment, CSV and XLSX, totals checked against the rota), the hourly rate form, and
+a second generation while one runs."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from scheduler.access.accounts import create_account
+from scheduler.access.credentials import open_session
+from scheduler.domain.enums import Role
+from scheduler.domain.rota import Assignment, Rota, SolveStatus
+from scheduler.models import TensionPeriod
+from scheduler.storage.rotas import save_rota
+from scheduler.web.auth import SESSION_COOKIE
+from scheduler.web.csrf import FIELD
+from tests.support.collection import NOW, PERIOD, load_period, set_clock
+from tests.support.web import app_client
+
+#: Dr Bruno Petit on two weekday evenings (20:00–24:00: 4 h each).
+EVENINGS = ("chiv-20270705-2000", "chiv-20270706-2000")
+
+
+@dataclass
+class Browser:
+    client: TestClient
+    csrf: str
+
+    def post(self, path: str, data: dict[str, str]) -> httpx.Response:
+        return self.client.post(path, data={**data, FIELD: self.csrf}, follow_redirects=False)
+
+
+@pytest.fixture
+def browser(engine: Engine, session: Session) -> Iterator[Browser]:
+    problem = load_period(session)
+    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
+                             role=Role.MANAGER, sites=["chiv"], now=NOW)
+    secret = open_session(session, account, now=NOW, hours=2)
+    save_rota(session, PERIOD, problem, Rota(status=SolveStatus.FEASIBLE, assignments=[
+        Assignment(doctor="dr-bruno", slot=slot) for slot in EVENINGS]))
+    session.commit()
+    with app_client(engine) as client:
+        set_clock(client.app, NOW)  # type: ignore[arg-type]
+        client.cookies.set(SESSION_COOKIE, secret)
+        client.get("/")
+        yield Browser(client=client, csrf=client.cookies.get(FIELD) or "")
+
+
+def test_the_gaps_page_shows_the_grid_the_risks_and_the_answer_rates(browser: Browser) -> None:
+    page = browser.client.get(f"/periodes/{PERIOD}/besoins")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    # Dr Bruno offers every weekday evening: one doctor for one seat, no spare ("tight");
+    # nobody offers the weekend slots ("none").
+    assert 'class="gap gap-tight"' in text and 'class="gap gap-none"' in text
+    assert "lundi 5 juillet, 20:00–24:00 : 1 médecin disponible pour 1 place" in text
+    assert "1 médecin de plus pour les lundis (soirée de semaine) de juillet (2 créneaux)" in text
+    assert "2 médecins de plus pour les dimanches (dimanche soir) de juillet (2 créneaux)" in text
+    rates = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td>\s*<td>(\d+) %',
+                       text)
+    assert ("CPTS du Val (fictive)", "2", "1", "50") in rates
+    assert ("SAMI 94 (fictif)", "1", "0", "0") in rates
+
+
+def _csv(body: bytes) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_rota_exports_as_csv_and_xlsx(browser: Browser) -> None:
+    base = f"/periodes/{PERIOD}/versions/1/export"
+    response = browser.client.get(f"{base}/planning.csv")
+    assert response.headers["content-disposition"] == \
+        f'attachment; filename="{PERIOD}-v1-planning.csv"'
+    rows = _csv(response.content)
+    assert rows[0][:3] == ["Date", "Jour", "Début"]
+    assert [(r[0], r[1], r[2], r[3], r[6], r[8]) for r in rows[1:]] == [
+        ("2027-07-05", "lundi", "20:00", "24:00", "Dr Bruno Petit", "4,00"),
+        ("2027-07-06", "mardi", "20:00", "24:00", "Dr Bruno Petit", "4,00")]
+    book = openpyxl.load_workbook(io.BytesIO(browser.client.get(f"{base}/planning.xlsx").content))
+    assert [row[6] for row in book["Planning"].iter_rows(min_row=2, values_only=True)] == [
+        "Dr Bruno Petit", "Dr Bruno Petit"]
+
+
+def test_the_payment_statement_totals_the_rota_at_the_periods_rate(browser: Browser,
+                                                                    engine: Engine) -> None:
+    base = f"/periodes/{PERIOD}/versions/1/export"
+    missing = browser.client.get(f"{base}/paiement.csv")
+    assert missing.status_code == 400 and "Taux horaire" in html.unescape(missing.text)
+    assert browser.post(f"/periodes/{PERIOD}/tarif", {"taux": "85,50"}).status_code == 303
+    with Session(engine) as session:
+        period = session.get(TensionPeriod, PERIOD)
+        assert period is not None and period.hourly_rate == 85.5
+    rows = _csv(browser.client.get(f"{base}/paiement.csv").content)
+    assert rows[1:] == [["Dr Bruno Petit", rows[1][1], "2", "8,00", "85,50", "684,00"],
+                        ["Total", "", "2", "8,00", "85,50", "684,00"]]
+    book = openpyxl.load_workbook(io.BytesIO(browser.client.get(f"{base}/paiement.xlsx").content))
+    [doctor, total] = list(book["Paiement"].iter_rows(min_row=2, values_only=True))
+    assert doctor[2:] == (2, 8.0, 85.5, 684.0) and total[5] == 684.0
+    # Another rate for one statement, without changing the period's.
+    rows = _csv(browser.client.get(f"{base}/paiement.csv?taux=100").content)
+    assert rows[-1][-1] == "800,00"
+
+
+@pytest.mark.parametrize("rate", ["beaucoup", "-5", "1001", "8²", "85,555"])
+def test_a_bad_rate_is_refused_in_french_and_changes_nothing(browser: Browser, engine: Engine,
+                                                             rate: str) -> None:
+    response = browser.post(f"/periodes/{PERIOD}/tarif", {"taux": rate})
+    assert response.status_code == 400
+    assert "Taux horaire" in html.unescape(response.text)
+    with Session(engine) as session:
+        period = session.get(TensionPeriod, PERIOD)
+        assert period is not None and period.hourly_rate is None
+
+
+def test_generating_twice_leads_to_the_job_already_queued(browser: Browser) -> None:
+    first = browser.post(f"/periodes/{PERIOD}/calculs", {"duree": "20"})
+    second = browser.post(f"/periodes/{PERIOD}/calculs", {"duree": "60"})
+    location = first.headers["location"]
+    assert re.fullmatch(rf"/periodes/{PERIOD}/calculs/\d+", location)
+    assert second.headers["location"] == location
+    page = html.unescape(browser.client.get(location).text)
+    assert "en attente d'un calculateur" in page and "Annuler le calcul" in page
+    assert browser.post(f"{location}/annuler", {}).status_code == 303
+    assert "annulé" in browser.client.get(location).text
