@@ -230,6 +230,15 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/periodes/{period_id}/versions/{number}/export/{what}.{suffix}"): (
         "page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
+    ("GET", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}"): (
+        "page", None, MANAGER_PAGE),
+    ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/epingler"): (
+        "page", {"medecin": "dr-anne"}, MANAGER_POST),
+    ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/retirer"): (
+        "page", {"medecin": "dr-anne"}, MANAGER_POST),
+    # Allowed, then refused: the slot is full (dr-anne holds its one seat).
+    ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/affecter"): (
+        "page", {"medecin": "dr-bruno"}, {**MANAGER_POST, "manager": 409, "admin": 409}),
     ("POST", "/periodes/{period_id}/tarif"): ("page", {"taux": "80"}, MANAGER_POST),
     # Before the deadline: the managers are asked to confirm.
     ("POST", "/periodes/{period_id}/versions/{number}/publier"): ("page", {}, MANAGER_PAGE),
@@ -263,6 +272,7 @@ def _path(path: str, world: World, token: str | None) -> str:
     return (path.replace("{period_id}", PERIOD).replace("{version_id}", str(world.version_id))
             .replace("{job_id}", str(world.job_id)).replace("{number}", "1")
             .replace("{what}", "planning").replace("{suffix}", "csv")
+            .replace("{slot_id}", "chiv-20270705-2000")
             .replace("{doctor_id}", "dr-chloe").replace("{organisation_id}", "cpts-val")
             .replace("{site_id}", "chiv").replace("{token}", token or UNKNOWN))
 

@@ -51,6 +51,8 @@ def _json(name: str, method: str, path: str, body: Any, who: str = "admin") -> C
 INVITE = f"/api/v1/periods/{PERIOD}/invitations"
 LINKS = "/api/v1/organisations/cpts-val/coordinator-links"
 SOLVE = f"/api/v1/periods/{PERIOD}/solve-jobs"
+#: A slot of version 1 (the battery's period has none: the refusal comes first).
+SLOT_PAGE = f"/periodes/{PERIOD}/versions/1/creneaux/{SLOT}"
 CASES = [
     _json("invite: NUL id", "POST", INVITE, {"doctor_ids": [NUL]}),
     _json("invite: surrogate id", "POST", INVITE, {"doctor_ids": [SURROGATE]}),
@@ -151,6 +153,13 @@ CASES = [
          "browser"),
     Case("rate: negative", "POST", f"/periodes/{PERIOD}/tarif", "form", {"taux": "-5"},
          "browser"),
+    Case("assign: NUL doctor", "POST", f"{SLOT_PAGE}/affecter", "form", {"medecin": NUL},
+         "browser"),
+    Case("assign: unknown doctor", "POST", f"{SLOT_PAGE}/affecter", "form",
+         {"medecin": "x" * 500}, "browser"),
+    Case("remove: NUL doctor", "POST", f"{SLOT_PAGE}/retirer", "form", {"medecin": NUL},
+         "browser"),
+    Case("pin: no doctor", "POST", f"{SLOT_PAGE}/epingler", "form", {}, "browser"),
     Case("sign-in: NUL email", "POST", "/connexion", "form",
          {"email": NUL, "mot_de_passe": "x"}, "browser"),
     Case("sign-in: huge password", "POST", "/connexion", "form",
@@ -248,6 +257,7 @@ def test_the_battery_covers_every_write_route() -> None:
     tried = {c.path.replace(f"{INVITE}/", f"{INVITE}/{{doctor_id}}|").split("|")[0]
              .replace(PERIOD, "{period_id}").replace("cpts-val", "{organisation_id}")
              .replace("2147483648", "{job_id}").replace("99999999999", "{number}")
+             .replace("/versions/1/", "/versions/{number}/").replace(SLOT, "{slot_id}")
              .replace("{link}", "{token}").replace("{coordinator}", "{token}")
              for c in CASES if c.method in ("POST", "PUT", "DELETE")}
     # Sign-out, the feed-link rotation, the roster preview and the coordinator page's

@@ -28,6 +28,9 @@ from scheduler.access.accounts import create_account
 from scheduler.api import create_app
 from scheduler.config.settings import Settings
 from scheduler.domain.enums import Role
+from scheduler.scenario.expand import expand
+from scheduler.scenario.spec import parse_scenario
+from scheduler.storage.loader import load_scenario_into
 from tests.support import REPO
 from tests.support.browser import (
     CHROMIUM,
@@ -37,7 +40,7 @@ from tests.support.browser import (
     require_chromium,
     serving,
 )
-from tests.support.collection import load_period
+from tests.support.collection import NOW, scenario_data
 
 require_chromium()
 
@@ -62,7 +65,11 @@ def served(engine: Engine) -> Iterator[str]:
     url = engine.url.render_as_string(hide_password=False)
     start = date.today() + timedelta(days=40)
     with Session(engine) as session:
-        load_period(session, start, start - timedelta(days=7), period_id=PERIOD)
+        # Dr Anne offers the weekday evenings too: a seat there has someone to replace Dr Bruno.
+        data = scenario_data(start, start - timedelta(days=7), PERIOD)
+        data["doctors"][0]["availability"] = [{"answer": "preferred", "templates": ["soir"]}]
+        scenario = parse_scenario(data, "browser")
+        load_scenario_into(session, scenario, expand(scenario, "browser"), "browser", now=NOW)
         create_account(session, email=MANAGER, password=PASSWORD, role=Role.MANAGER,
                        sites=["chiv"], now=datetime.now(UTC))
     worker = subprocess.Popen([sys.executable, "-m", "scheduler", "worker"], cwd=REPO,
@@ -130,7 +137,27 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         page.screenshot(path=str(tmp_path / "version-laptop.png"), full_page=True)
         version_url = page.url
 
+        # Replace a doctor on an evening by the best-ranked candidate: a new version, where
+        # the choice is pinned (the next generation keeps it).
+        before = "Dr Bruno Petit"
+        page.locator("table.rota tr", has_text=before).first.get_by_role("link").click()
+        expect(page.get_by_role("heading", name="Médecins de garde")).to_be_visible()
+        on_slot = page.locator("ul.on-slot li", has_text=before)
+        on_slot.get_by_role("link", name="Remplacer…").click()
+        candidate = page.locator("table.candidates tbody tr").first
+        chosen = candidate.get_by_role("rowheader").inner_text()
+        assert chosen != before
+        page.screenshot(path=str(tmp_path / "slot-replace-laptop.png"), full_page=True)
+        candidate.get_by_role("button", name="Mettre à sa place").click()
+        expect(page.get_by_role("link", name="← Version 2")).to_be_visible()
+        expect(page.locator("ul.on-slot")).to_contain_text(chosen)
+        expect(page.locator("ul.on-slot")).to_contain_text("épinglé")
+        expect(page.locator("ul.on-slot")).not_to_contain_text(before)
+        page.goto(version_url)
+
         page.get_by_role("link", name=f"← Été test ({PERIOD})").click()
+        expect(page.locator("table.versions").get_by_role("row", name="Version 2")
+               ).to_contain_text("brouillon")
         row = page.locator("table.versions").get_by_role("row", name="Version 1")
         expect(row).to_contain_text("brouillon")
         row.get_by_role("button", name="Publier la version 1").click()

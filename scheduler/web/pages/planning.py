@@ -1,8 +1,7 @@
 """The manager's planning pages, in French: a period's page (its rota versions and solve jobs),
-its gaps (seats needed against doctors offering), generating a rota as a solve job and
-following it live, cancelling it, reviewing a version, exporting it (rota and payment, CSV
-and XLSX), and publishing it (with a confirmation when the deadline is ahead or a newer
-draft exists).
+generating a rota as a solve job and following it live, cancelling it, reviewing a version,
+and publishing it (with a confirmation when the deadline is ahead or a newer draft exists).
+The gaps and exports are in `period_files`, adjusting a version in `adjust`.
 
 Signed-in managers only (others are sent to sign in), within their sites (403 otherwise, also
 for a period that does not exist, as the API answers). Every form carries its anti-CSRF token.
@@ -12,21 +11,16 @@ it, live through the job's server-sent events (`static/job.js`).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from scheduler.access.scope import Reach, reach_of, reaches_period
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date
 from scheduler.models import SolveJob, TensionPeriod
-from scheduler.planning.exports import as_csv, as_xlsx, payment_table, rota_table
-from scheduler.planning.gaps import gaps
 from scheduler.planning.jobs import (
     JobBusy,
     JobFinished,
@@ -42,6 +36,7 @@ from scheduler.publication.publish import NotPublishable, publish
 from scheduler.storage.rotas import rota_versions
 from scheduler.web.auth import AccountDep
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
+from scheduler.web.pages.scope import period_in_reach, refused
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -63,15 +58,8 @@ VERSION_FR = {RotaStatus.DRAFT: "brouillon", RotaStatus.PUBLISHED: "publiée",
               RotaStatus.SUPERSEDED: "remplacée"}
 
 
-def _refused(request: Request) -> HTMLResponse:
-    return page(request, "error.html", status_code=403, title="Accès refusé",
-                message="Cette période n'existe pas ou ne relève pas de vos sites.")
 
 
-def _period(session: Session, reach: Reach, period_id: str) -> TensionPeriod | None:
-    if len(period_id) > 64 or not reaches_period(session, reach, period_id):
-        return None
-    return session.get(TensionPeriod, period_id)
 
 
 def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta
@@ -101,9 +89,9 @@ def period_page(request: Request, period_id: str, session: SessionDep, account: 
     """A period: its dates, rota versions (with publishing) and solve jobs (with generating)."""
     if account is None:
         return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
+    period = period_in_reach(session, account, period_id)
     if period is None:
-        return _refused(request)
+        return refused(request)
     jobs, _total = period_jobs(session, period.id, limit=10, offset=0)
     versions = [{"number": v.number, "status": VERSION_FR[v.status],
                  "published": v.status is RotaStatus.PUBLISHED,
@@ -130,9 +118,9 @@ def generate(request: Request, period_id: str, session: SessionDep, account: Acc
     running)."""
     if account is None:
         return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
+    period = period_in_reach(session, account, period_id)
     if period is None:
-        return _refused(request)
+        return refused(request)
     chosen = dict(fields).get("duree", "")
     if not chosen.isascii() or not chosen.isdigit() or int(chosen) not in TIME_LIMITS:
         return page(request, "error.html", status_code=400, title="Demande non valide",
@@ -162,10 +150,10 @@ def job_page(request: Request, period_id: str, job_id: int, session: SessionDep,
     """A solve job: its state and the solver's progress, live; cancel; the version it saved."""
     if account is None:
         return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
+    period = period_in_reach(session, account, period_id)
     job = _job(session, period, job_id) if period is not None else None
     if period is None or job is None:
-        return _refused(request)
+        return refused(request)
     view = _job_view(session, job, now, _stale(settings))
     return page(request, "job.html", title=f"Calcul n° {job_id} — {period.name}",
                 period=period, job=view)
@@ -177,10 +165,10 @@ def cancel(request: Request, period_id: str, job_id: int, session: SessionDep,
     """Cancel the job (a running one stops within seconds, keeping nothing)."""
     if account is None:
         return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
+    period = period_in_reach(session, account, period_id)
     job = _job(session, period, job_id) if period is not None else None
     if period is None or job is None:
-        return _refused(request)
+        return refused(request)
     from scheduler.planning.runner import utc_now
 
     try:
@@ -201,11 +189,11 @@ def version_page(request: Request, period_id: str, number: int, session: Session
     what it changed from the published version."""
     if account is None:
         return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
+    period = period_in_reach(session, account, period_id)
     chosen = next((v for v in rota_versions(session, period.id) if v.number == number),
                   None) if period is not None else None
     if period is None or chosen is None:
-        return _refused(request)
+        return refused(request)
     return page(request, "version.html", title=f"Version {number} — {period.name}",
                 period=period, version=chosen, status=VERSION_FR[chosen.status],
                 rate=period.hourly_rate,
@@ -221,11 +209,11 @@ def publish_version(request: Request, period_id: str, number: int, session: Sess
     ask for confirmation (the same form again, confirmed)."""
     if account is None:
         return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
+    period = period_in_reach(session, account, period_id)
     versions = rota_versions(session, period.id) if period is not None else []
     chosen = next((v for v in versions if v.number == number), None)
     if period is None or chosen is None:
-        return _refused(request)
+        return refused(request)
     warnings = []
     deadline = period.availability_deadline
     if deadline is not None and now.date() <= deadline:
@@ -248,80 +236,3 @@ def publish_version(request: Request, period_id: str, number: int, session: Sess
                             "contradictoires) : corrigez les données et relancez un calcul.")
     return RedirectResponse(f"/periodes/{period.id}", status_code=303)
 
-
-@router.get("/periodes/{period_id}/besoins", response_class=HTMLResponse)
-def gaps_page(request: Request, period_id: str, session: SessionDep,
-              account: AccountDep) -> Response:
-    """Seats needed against doctors offering, day by day; slots at risk in words; answers
-    by organisation."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
-    if period is None:
-        return _refused(request)
-    return page(request, "gaps.html", title=f"Besoins — {period.name}", period=period,
-                gaps=gaps(session, period.id))
-
-
-EXPORTS = {"planning": "le planning", "paiement": "l'état de paiement"}
-
-
-@router.get("/periodes/{period_id}/versions/{number}/export/{what}.{suffix}")
-def export_version(request: Request, period_id: str, number: int, what: str, suffix: str,
-                   session: SessionDep, account: AccountDep) -> Response:
-    """The version's rota or payment statement as CSV or XLSX (`?taux=` euros an hour for
-    the payment, default the period's rate)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
-    chosen = next((v for v in rota_versions(session, period.id) if v.number == number),
-                  None) if period is not None else None
-    if period is None or chosen is None or what not in EXPORTS or suffix not in ("csv", "xlsx"):
-        return _refused(request)
-    if what == "planning":
-        table = rota_table(session, chosen)
-    else:
-        rate = _rate(request.query_params.get("taux"), period.hourly_rate)
-        if rate is None:
-            return page(request, "error.html", status_code=400, title="Demande non valide",
-                        message="Taux horaire : indiquez un montant en euros entre 0 et "
-                                "1 000, par exemple 85 ou 85,50.")
-        table = payment_table(session, chosen, rate)
-    body = as_csv(table) if suffix == "csv" else as_xlsx(table)
-    media = "text/csv; charset=utf-8" if suffix == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = f"{period.id}-v{number}-{what}.{suffix}"
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _rate(text: str | None, stored: float | None) -> Decimal | None:
-    """A rate typed as «85», «85,50» or «85.5», or the period's; None when unusable."""
-    cent = Decimal("0.01")
-    if text is None or not text.strip():
-        return Decimal(str(stored)).quantize(cent) if stored is not None else None
-    cleaned = text.strip().replace(",", ".")
-    if not cleaned.isascii() or not re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,2})?", cleaned):
-        return None
-    value = Decimal(cleaned).quantize(cent)
-    return value if value <= 1000 else None
-
-
-@router.post("/periodes/{period_id}/tarif")
-def set_rate(request: Request, period_id: str, session: SessionDep, account: AccountDep,
-             fields: FieldsDep) -> Response:
-    """Set the period's hourly rate (euros) for its payment statements."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = _period(session, reach_of(session, account), period_id)
-    if period is None:
-        return _refused(request)
-    rate = _rate(dict(fields).get("taux", ""), None)
-    if rate is None:
-        return page(request, "error.html", status_code=400, title="Demande non valide",
-                    message="Taux horaire : indiquez un montant en euros entre 0 et 1 000, "
-                            "par exemple 85 ou 85,50.")
-    period.hourly_rate = float(rate)
-    session.add(period)
-    session.commit()
-    return RedirectResponse(f"/periodes/{period.id}", status_code=303)
