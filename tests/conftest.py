@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,10 @@ def _delete_all_rows(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(table.delete())
+        # The task queue's own tables (migration 0007): no job left from an earlier test.
+        connection.execute(text(
+            "TRUNCATE procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs,"
+            " procrastinate_workers"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -107,12 +112,21 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once with `migrate()`: each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "scheduler.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An engine on an empty database migrated to the latest schema, with `migrate()`."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'scheduler.db'}"
-        migrate(url)
+        path = tmp_path / "scheduler.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
         engine = make_engine(url)
     else:
         # The session database stays migrated between tests; only its rows are removed.
