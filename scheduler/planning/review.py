@@ -1,13 +1,13 @@
 """A stored rota version as the manager reviews it, in French: the rota by day, each uncovered
 seat with its reason, each doctor's load against what they offered, the fairness certificate
-and what a re-plan changed. Everything is recomputed on the period as stored now (as
-`scheduler export` does), so the page and `rota.json` agree."""
+and what a re-plan changed; and a week of it to print. Everything is recomputed on the
+period as stored now (as `scheduler export` does), so the page and `rota.json` agree."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -137,3 +137,48 @@ def _changes(problem: Problem, stored: dict[str, Any] | None, names: dict[str, s
         "removed": [f"{slot_fr(problem, r['slot'])} : {who(r['doctor'])}"
                     for r in stored["removed"]],
     }
+
+
+@dataclass(frozen=True)
+class Week:
+    """A week of a version, to print: its days, the slots' hours in rows, who is on each."""
+
+    monday: date
+    title: str
+    days: list[str]
+    #: (hours and label, one cell per day: the doctors' names, "" without a slot that day,
+    #: or None where a seat is left empty).
+    rows: list[tuple[str, list[list[str] | None]]]
+    previous: date | None
+    next: date | None
+
+
+def week(session: Session, version: RotaVersion, day: date | None) -> Week:
+    """The week (Monday to Sunday) holding `day` (default: the period's first), clamped to
+    the period."""
+    problem = problem_from_db(session, version.period_id)
+    first, last = problem.period.start, problem.period.end
+    day = min(max(day or first, first), last)
+    monday = day - timedelta(days=day.weekday())
+    names = {d.id: d.name or d.id for d in problem.doctors}
+    on_slot: dict[str, list[str]] = defaultdict(list)
+    for a in version_rota(session, version):
+        on_slot[a.slot].append(names.get(a.doctor, a.doctor))
+    cells: dict[str, dict[int, list[str] | None]] = defaultdict(dict)
+    order: dict[str, datetime] = {}
+    for slot in problem.slots:
+        start, end = slot.start.astimezone(problem.tz), slot.end.astimezone(problem.tz)
+        offset = (start.date() - monday).days
+        if not 0 <= offset < 7:
+            continue
+        key = french.slot_hours(start, end) + (f" — {slot.label}" if slot.label else "")
+        order.setdefault(key, start.replace(year=2000, month=1, day=1))
+        doctors = sorted(on_slot.get(slot.id, []))
+        cells[key][offset] = doctors + ["(place vide)"] * max(0, slot.seats - len(doctors))
+    rows = [(key, [cells[key].get(i) for i in range(7)])
+            for key in sorted(cells, key=lambda k: (order[k], k))]
+    days = [french.weekday_date(monday + timedelta(days=i)) for i in range(7)]
+    return Week(monday=monday, title=f"Semaine du {french.long_date(monday)}", days=days,
+                rows=rows,
+                previous=monday - timedelta(days=7) if monday > first else None,
+                next=monday + timedelta(days=7) if monday + timedelta(days=6) < last else None)

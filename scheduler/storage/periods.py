@@ -184,15 +184,25 @@ class PeriodProgress:
     #: The latest rota version (number, status), and the published one's number.
     latest_version: tuple[int, RotaStatus] | None
     published_version: int | None
+    #: GP seats of all its slots, and the answers offering one (available or preferred).
+    seats: int = 0
+    offers: int = 0
 
 
 def period_progress(session: Session, periods: list[TensionPeriod]) -> list[PeriodProgress]:
-    """Doctors taking part and answered, and rota versions, for each period (4 queries)."""
+    """Doctors taking part and answered, seats and offers, and rota versions, for each
+    period (6 queries)."""
     ids = [p.id for p in periods]
     answered = func.count(col(DoctorPeriod.answered_at))
     counts = {pid: (int(total), int(done)) for pid, total, done in session.exec(
         select(DoctorPeriod.period_id, func.count(), answered)
         .where(col(DoctorPeriod.period_id).in_(ids)).group_by(col(DoctorPeriod.period_id)))}
+    seats = {pid: int(n or 0) for pid, n in session.exec(
+        select(SlotRow.period_id, func.sum(SlotRow.seats))
+        .where(col(SlotRow.period_id).in_(ids)).group_by(col(SlotRow.period_id)))}
+    offers = {pid: int(n) for pid, n in session.exec(
+        select(Availability.period_id, func.count())
+        .where(col(Availability.period_id).in_(ids)).group_by(col(Availability.period_id)))}
     latest: dict[str, tuple[int, RotaStatus]] = {}
     published: dict[str, int] = {}
     for version in session.exec(select(RotaVersion).where(col(RotaVersion.period_id).in_(ids))
@@ -203,7 +213,8 @@ def period_progress(session: Session, periods: list[TensionPeriod]) -> list[Peri
     return [
         PeriodProgress(period=p, taking_part=counts.get(p.id, (0, 0))[0],
                        answered=counts.get(p.id, (0, 0))[1], latest_version=latest.get(p.id),
-                       published_version=published.get(p.id))
+                       published_version=published.get(p.id), seats=seats.get(p.id, 0),
+                       offers=offers.get(p.id, 0))
         for p in periods
     ]
 

@@ -230,6 +230,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/periodes/{period_id}/versions/{number}/export/{what}.{suffix}"): (
         "page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
+    ("GET", "/periodes/{period_id}/versions/{number}/semaine"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}"): (
         "page", None, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/epingler"): (

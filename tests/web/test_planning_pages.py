@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 import openpyxl
@@ -136,3 +137,27 @@ def test_generating_twice_leads_to_the_job_already_queued(browser: Browser) -> N
     assert "en attente d'un calculateur" in page and "Annuler le calcul" in page
     assert browser.post(f"{location}/annuler", {}).status_code == 303
     assert "annulé" in browser.client.get(location).text
+
+
+def test_home_lists_upcoming_periods_first_with_seats_and_offers(browser: Browser,
+                                                                 session: Session) -> None:
+    load_period(session, date(2027, 1, 4), date(2026, 12, 20), period_id="hiver-passe")
+    load_period(session, date(2027, 9, 6), date(2027, 8, 20), period_id="rentree")
+    text = html.unescape(browser.client.get("/").text)
+    names = re.findall(r'<a href="/periodes/([^"]+)">', text)
+    # The clock is 1 June 2027: July and September are ahead (soonest first), January past.
+    assert names == [PERIOD, "rentree", "hiver-passe"]
+    assert "16 places / 10 disponibilités" in text
+
+
+def test_a_week_prints_who_is_on_each_slot_and_the_empty_seats(browser: Browser) -> None:
+    base = f"/periodes/{PERIOD}/versions/1/semaine"
+    text = html.unescape(browser.client.get(base).text)
+    assert "Semaine du 5 juillet 2027" in text and "lundi 5 juillet" in text
+    assert text.count("Dr Bruno Petit") == 2 and "(place vide)" in text
+    assert "Semaine précédente" not in text and "?du=2027-07-12" in text
+    second = html.unescape(browser.client.get(f"{base}?du=2027-07-14").text)
+    assert "Semaine du 12 juillet 2027" in second and "Dr Bruno Petit" not in second
+    assert browser.client.get(f"{base}?du=2099-01-01").status_code == 200  # the last week
+    bad = browser.client.get(f"{base}?du=demain")
+    assert bad.status_code == 400 and "AAAA-MM-JJ" in bad.text

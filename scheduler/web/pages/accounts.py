@@ -37,12 +37,17 @@ PERIOD_STATUS_FR = {"draft": "en préparation", "collecting": "recueil des dispo
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
-def home(request: Request, session: SessionDep, account: AccountDep) -> Response:
+def home(request: Request, session: SessionDep, account: AccountDep, now: NowDep) -> Response:
     """The sign-in page, or the signed-in manager's periods."""
     if account is None:
         return page(request, "signin.html", title="Connexion", email="", error="")
     reach = reach_of(session, account)
-    rows = [_row(p) for p in period_progress(session, reachable_periods(session, reach))]
+    today = now.date()
+    # Upcoming and current periods first (soonest first), then past ones (latest first).
+    periods = sorted(reachable_periods(session, reach),
+                     key=lambda p: (p.end < today, p.start.toordinal() * (-1 if p.end < today
+                                                                          else 1)))
+    rows = [_row(p) for p in period_progress(session, periods)]
     return page(request, "home.html", title="Accueil", account=account, rows=rows,
                 admin=reach.is_admin)
 
@@ -64,6 +69,8 @@ def _row(progress: PeriodProgress) -> dict[str, str]:
         "answers": f"{progress.answered} / "
                    f"{plural(progress.taking_part, 'médecin invité', 'médecins invités')}",
         "rota": rota,
+        "seats": f"{plural(progress.seats, 'place')} / "
+                 f"{plural(progress.offers, 'disponibilité')}",
     }
 
 

@@ -1,9 +1,10 @@
-"""A period's gaps page, a version's exports (rota and payment statement, CSV and XLSX) and
-the period's hourly rate, for signed-in managers within their sites."""
+"""A period's gaps page, a version's exports (rota and payment statement, CSV and XLSX, a week
+to print) and the period's hourly rate, for signed-in managers within their sites."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scheduler.planning.exports import as_csv, as_xlsx, payment_table, rota_table
 from scheduler.planning.gaps import gaps
+from scheduler.planning.review import week
 from scheduler.web.auth import AccountDep
 from scheduler.web.deps import FieldsDep, SessionDep
 from scheduler.web.pages.scope import period_in_reach, refused, version_in_reach
@@ -94,3 +96,23 @@ def set_rate(request: Request, period_id: str, session: SessionDep, account: Acc
     session.add(period)
     session.commit()
     return RedirectResponse(f"/periodes/{period.id}", status_code=303)
+
+
+@router.get("/periodes/{period_id}/versions/{number}/semaine", response_class=HTMLResponse)
+def week_page(request: Request, period_id: str, number: int, session: SessionDep,
+              account: AccountDep) -> Response:
+    """A week of the version, laid out to print (`?du=YYYY-MM-DD`: the week holding it)."""
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    found = version_in_reach(session, account, period_id, number)
+    if found is None:
+        return refused(request)
+    period, version = found
+    asked = request.query_params.get("du", "")
+    try:
+        day = date.fromisoformat(asked) if asked else None
+    except ValueError:
+        return page(request, "error.html", status_code=400, title="Demande non valide",
+                    message="Semaine : indiquez une date au format AAAA-MM-JJ.")
+    return page(request, "week.html", title=f"Planning — {period.name}", period=period,
+                version=version, week=week(session, version, day))
