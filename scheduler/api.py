@@ -42,6 +42,7 @@ from scheduler.web.limits import Limiter, LinkGuard
 from scheduler.web.openapi import document_every_status
 from scheduler.web.pages import accounts, adjust, agenda, form, period_files, planning
 from scheduler.web.pages import coordinator as coordinator_pages
+from scheduler.web.pages import invitations as invitations_pages
 from scheduler.web.private import PrivateHeaders
 from scheduler.web.security import SecurityHeaders, install_log_redaction
 from scheduler.web.templating import mount_static
@@ -56,8 +57,8 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
                   coordinator)),
     (feeds.router, ""),
     (docs.router, ""),
-    *((pages.router, "") for pages in (accounts, planning, period_files, adjust, form, agenda,
-                                          coordinator_pages)),
+    *((pages.router, "") for pages in (accounts, planning, period_files, adjust, invitations_pages,
+                                          form, agenda, coordinator_pages)),
 )
 
 API_DESCRIPTION = (

@@ -230,6 +230,11 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/periodes/{period_id}/versions/{number}/export/{what}.{suffix}"): (
         "page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
+    ("GET", "/periodes/{period_id}/invitations"): ("page", None, MANAGER_PAGE),
+    ("POST", "/periodes/{period_id}/invitations/inviter"): (
+        "page", {"medecin": "dr-chloe"}, MANAGER_PAGE),
+    ("POST", "/periodes/{period_id}/invitations/{doctor_id}/revoquer"): (
+        "page", {}, MANAGER_POST),
     ("GET", "/periodes/{period_id}/versions/{number}/semaine"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}"): (
         "page", None, MANAGER_PAGE),

@@ -160,6 +160,20 @@ CASES = [
     Case("remove: NUL doctor", "POST", f"{SLOT_PAGE}/retirer", "form", {"medecin": NUL},
          "browser"),
     Case("pin: no doctor", "POST", f"{SLOT_PAGE}/epingler", "form", {}, "browser"),
+    Case("invite page: nobody", "POST", f"/periodes/{PERIOD}/invitations/inviter", "form",
+         {}, "browser"),
+    Case("invite page: NUL doctor", "POST", f"/periodes/{PERIOD}/invitations/inviter", "form",
+         {"medecin": NUL}, "browser"),
+    Case("invite page: unknown organisation", "POST",
+         f"/periodes/{PERIOD}/invitations/inviter", "form", {"structure": "x" * 300},
+         "browser"),
+    Case("invite page: email not configured", "POST",
+         f"/periodes/{PERIOD}/invitations/inviter", "form",
+         {"medecin": "dr-anne", "envoyer": "oui"}, "browser"),
+    Case("revoke page: NUL doctor", "POST", f"/periodes/{PERIOD}/invitations/a%00b/revoquer",
+         "form", {}, "browser"),
+    Case("revoke page: not in the period", "POST",
+         f"/periodes/{PERIOD}/invitations/dr-nobody/revoquer", "form", {}, "browser"),
     Case("sign-in: NUL email", "POST", "/connexion", "form",
          {"email": NUL, "mot_de_passe": "x"}, "browser"),
     Case("sign-in: huge password", "POST", "/connexion", "form",
@@ -258,6 +272,7 @@ def test_the_battery_covers_every_write_route() -> None:
              .replace(PERIOD, "{period_id}").replace("cpts-val", "{organisation_id}")
              .replace("2147483648", "{job_id}").replace("99999999999", "{number}")
              .replace("/versions/1/", "/versions/{number}/").replace(SLOT, "{slot_id}")
+             .replace("/invitations/dr-nobody/", "/invitations/{doctor_id}/")
              .replace("{link}", "{token}").replace("{coordinator}", "{token}")
              for c in CASES if c.method in ("POST", "PUT", "DELETE")}
     # Sign-out, the feed-link rotation, the roster preview and the coordinator page's

@@ -161,3 +161,23 @@ def test_a_week_prints_who_is_on_each_slot_and_the_empty_seats(browser: Browser)
     assert browser.client.get(f"{base}?du=2099-01-01").status_code == 200  # the last week
     bad = browser.client.get(f"{base}?du=demain")
     assert bad.status_code == 400 and "AAAA-MM-JJ" in bad.text
+
+
+def test_inviting_from_the_page_shows_working_links_and_revoking_kills_them(
+        browser: Browser, engine: Engine) -> None:
+    page = html.unescape(browser.client.get(f"/periodes/{PERIOD}/invitations").text)
+    assert "Médecins de la période" in page and "Dr Bruno Petit" in page
+    issued = browser.post(f"/periodes/{PERIOD}/invitations/inviter", {"medecin": "dr-anne"})
+    assert issued.status_code == 200
+    [link] = re.findall(r'value="(http[^"]+/g/[^"]+)"', issued.text)
+    path = "/g/" + link.rsplit("/g/", 1)[1]
+    assert browser.client.get(path).status_code == 200  # the GP's form opens
+    assert browser.post(f"/periodes/{PERIOD}/invitations/dr-anne/revoquer", {}
+                        ).status_code == 303
+    assert browser.client.get(path).status_code == 404
+    # A whole organisation at once: its two members.
+    members = browser.post(f"/periodes/{PERIOD}/invitations/inviter",
+                           {"structure": "cpts-val"})
+    assert len(re.findall(r'value="http[^"]+/g/', members.text)) == 2
+    refused = browser.post(f"/periodes/{PERIOD}/invitations/inviter", {})
+    assert refused.status_code == 400 and "Invitation" in html.unescape(refused.text)
