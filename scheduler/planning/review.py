@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from scheduler.domain import french
 from scheduler.domain.problem import Problem
+from scheduler.domain.rules import Rule
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.explain import uncovered_reasons
 from scheduler.engine.explain_fr import reason_fr, slot_fr
@@ -58,6 +59,36 @@ class Load:
     hours: float
     offered: int
     max_shifts: int | None
+    #: Hours of the slots offered (what the doctor could have worked at most).
+    offered_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One doctor's row of the load chart, in the SVG's units."""
+
+    y: int
+    doctor: str
+    hours_width: float
+    offered_width: float
+    text: str
+
+
+#: Manager decisions (pins, removals): counted apart from the hard rules, as a version made
+#: before a decision cannot follow it.
+DECISIONS = (Rule.PINNED, Rule.REMOVED)
+#: The load chart's geometry: a name column, then bars scaled to the longest offer.
+CHART_NAME_WIDTH, CHART_BAR_WIDTH, CHART_ROW = 190, 420, 22
+
+
+def load_bars(loads: list[Load]) -> list[Bar]:
+    """The load chart: assigned hours over offered hours, one bar per doctor."""
+    longest = max((load.offered_hours for load in loads), default=0.0) or 1.0
+    return [Bar(y=i * CHART_ROW, doctor=load.doctor,
+                hours_width=round(CHART_BAR_WIDTH * load.hours / longest, 1),
+                offered_width=round(CHART_BAR_WIDTH * load.offered_hours / longest, 1),
+                text=f"{load.hours:g} h sur {load.offered_hours:g} h proposées")
+            for i, load in enumerate(loads)]
 
 
 @dataclass
@@ -71,6 +102,8 @@ class Review:
     loads: list[Load]
     justified_complaints: int
     hard_rule_violations: int
+    #: Pins and removals decided after this version was made that it does not follow.
+    decisions_not_followed: int = 0
     changes: dict[str, Any] | None = field(default=None)
 
 
@@ -79,12 +112,14 @@ def review(session: Session, version: RotaVersion) -> Review:
     problem = problem_from_db(session, version.period_id)
     assignments = version_rota(session, version)
     names = {d.id: d.name or d.id for d in problem.doctors}
+    slots = problem.slot_by_id()
     pairs = [(a.doctor, a.slot) for a in assignments]
     checker = RotaChecker(problem)
     on_slot: dict[str, list[str]] = defaultdict(list)
     for doctor, slot in pairs:
         on_slot[slot].append(names.get(doctor, doctor))
     loads = checker.loads(pairs)
+    violations = checker.violations(pairs)
     shifts: dict[str, int] = defaultdict(int)
     for doctor, _slot in pairs:
         shifts[doctor] += 1
@@ -96,11 +131,14 @@ def review(session: Session, version: RotaVersion) -> Review:
                for r in uncovered_reasons(problem, assignments)],
         loads=sorted((Load(doctor=names[d.id], shifts=shifts[d.id],
                            hours=round(loads[d.id] - d.carry_over_hours, 1),
-                           offered=len(d.availability), max_shifts=d.max_shifts)
+                           offered=len(d.availability), max_shifts=d.max_shifts,
+                           offered_hours=round(sum(slots[s].minutes for s in d.availability
+                                                   if s in slots) / 60, 1))
                       for d in problem.doctors if d.availability or shifts[d.id]),
                      key=lambda load: (-load.hours, load.doctor)),
         justified_complaints=len(checker.justified_complaints(pairs)),
-        hard_rule_violations=len(checker.violations(pairs)),
+        hard_rule_violations=sum(1 for v in violations if v.rule not in DECISIONS),
+        decisions_not_followed=sum(1 for v in violations if v.rule in DECISIONS),
         changes=_changes(problem, version.statistics.get("changes"), names),
     )
 

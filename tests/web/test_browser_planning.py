@@ -154,6 +154,9 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         expect(page.locator("ul.on-slot")).to_contain_text("épinglé")
         expect(page.locator("ul.on-slot")).not_to_contain_text(before)
         page.goto(version_url)
+        # Version 1 breaks no rule; it just predates the decisions (the pin, the removal).
+        expect(page.locator(".summary div", has_text="Règles enfreintes")).to_contain_text("0")
+        expect(page.locator(".notice.warn")).to_contain_text("2 décisions")
 
         page.get_by_role("link", name=f"← Été test ({PERIOD})").click()
         expect(page.locator("table.versions").get_by_role("row", name="Version 2")

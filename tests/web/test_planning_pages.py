@@ -25,6 +25,7 @@ from scheduler.access.credentials import open_session
 from scheduler.domain.enums import Role
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
 from scheduler.models import TensionPeriod
+from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import save_rota
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
@@ -181,3 +182,17 @@ def test_inviting_from_the_page_shows_working_links_and_revoking_kills_them(
     assert len(re.findall(r'value="http[^"]+/g/', members.text)) == 2
     refused = browser.post(f"/periodes/{PERIOD}/invitations/inviter", {})
     assert refused.status_code == 400 and "Invitation" in html.unescape(refused.text)
+
+
+def test_the_version_page_charts_each_doctors_hours_against_their_offer(
+        browser: Browser, engine: Engine) -> None:
+    text = html.unescape(browser.client.get(f"/periodes/{PERIOD}/versions/1").text)
+    with Session(engine) as session:
+        problem = problem_from_db(session, PERIOD)
+    slots = problem.slot_by_id()
+    bruno = problem.doctor_by_id()["dr-bruno"]
+    offered = sum(slots[s].minutes for s in bruno.availability) / 60
+    # Dr Bruno works 2 evenings of 4 h; the longest offer (his: the only one) spans the chart.
+    assert f"Dr Bruno Petit : 8 h sur {offered:g} h proposées" in text
+    assert '<rect x="190" y="3" height="16" width="420.0" fill="#d6e4f0">' in text
+    assert f'width="{round(420 * 8 / offered, 1)}" fill="#005a9c">' in text

@@ -31,7 +31,13 @@ from scheduler.planning.jobs import (
     version_number,
 )
 from scheduler.planning.queue import JobQueue
-from scheduler.planning.review import review
+from scheduler.planning.review import (
+    CHART_BAR_WIDTH,
+    CHART_NAME_WIDTH,
+    CHART_ROW,
+    load_bars,
+    review,
+)
 from scheduler.publication.publish import NotPublishable, publish
 from scheduler.storage.rotas import rota_versions
 from scheduler.web.auth import AccountDep
@@ -194,11 +200,13 @@ def version_page(request: Request, period_id: str, number: int, session: Session
                   None) if period is not None else None
     if period is None or chosen is None:
         return refused(request)
+    reviewed = review(session, chosen)
     return page(request, "version.html", title=f"Version {number} — {period.name}",
                 period=period, version=chosen, status=VERSION_FR[chosen.status],
                 rate=period.hourly_rate,
                 solver=SOLVER_FR.get(chosen.solver_status.value, chosen.solver_status.value),
-                review=review(session, chosen))
+                review=reviewed, bars=load_bars(reviewed.loads),
+                chart={"name": CHART_NAME_WIDTH, "bar": CHART_BAR_WIDTH, "row": CHART_ROW})
 
 
 @router.post("/periodes/{period_id}/versions/{number}/publier", response_class=HTMLResponse)
