@@ -21,6 +21,7 @@ from sqlmodel import Session
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date
 from scheduler.models import SolveJob, TensionPeriod
+from scheduler.planning.job_words import STAGE_FR, log_line_fr
 from scheduler.planning.jobs import (
     JobBusy,
     JobFinished,
@@ -54,12 +55,6 @@ JOB_STATE_FR = {
     JobState.DONE: "terminé", JobState.FAILED: "échoué", JobState.CANCELLED: "annulé",
     JobState.INTERRUPTED: "interrompu",
 }
-STAGE_FR = {
-    "coverage": "couverture des besoins", "over_cover": "places en surnombre",
-    "stability": "stabilité du planning publié", "fairness": "équité des charges",
-    "fairness_unpopular": "équité des créneaux pénibles", "preferences": "préférences",
-    "wishes": "souhaits", "weighted": "objectif pondéré",
-}
 VERSION_FR = {RotaStatus.DRAFT: "brouillon", RotaStatus.PUBLISHED: "publiée",
               RotaStatus.SUPERSEDED: "remplacée"}
 
@@ -80,7 +75,8 @@ def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta
         "cancel_requested": job.cancel_requested,
         "stage": STAGE_FR.get(progress.get("stage", ""), progress.get("stage", "")),
         "value": progress.get("value"), "bound": progress.get("bound"),
-        "elapsed": progress.get("elapsed"), "log": job.log, "error": job.error,
+        "elapsed": progress.get("elapsed"), "log": [log_line_fr(line) for line in job.log],
+        "error": job.error,
         "version": version_number(session, job),
     }
 

@@ -24,15 +24,7 @@
       set("bound", String(job.progress.bound));
       set("elapsed", job.progress.elapsed.toFixed(1));
     }
-    var log = root.querySelector('[data-field="log"]');
-    if (log) {
-      log.textContent = "";
-      job.log.forEach(function (line) {
-        var item = document.createElement("li");
-        item.textContent = line;
-        log.appendChild(item);
-      });
-    }
+    // (The log, in French, comes with the page reloaded at the end.)
     if (job.rota_version) {
       set("version", String(job.rota_version));
       var done = root.querySelector('[data-show="done"]');
