@@ -40,7 +40,15 @@ from scheduler.web.docs import mount_docs_assets
 from scheduler.web.errors import install_error_handlers
 from scheduler.web.limits import Limiter, LinkGuard
 from scheduler.web.openapi import document_every_status
-from scheduler.web.pages import accounts, adjust, agenda, form, period_files, planning
+from scheduler.web.pages import (
+    accounts,
+    adjust,
+    agenda,
+    form,
+    period_edit,
+    period_files,
+    planning,
+)
 from scheduler.web.pages import coordinator as coordinator_pages
 from scheduler.web.pages import invitations as invitations_pages
 from scheduler.web.private import PrivateHeaders
@@ -57,8 +65,8 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
                   coordinator)),
     (feeds.router, ""),
     (docs.router, ""),
-    *((pages.router, "") for pages in (accounts, planning, period_files, adjust, invitations_pages,
-                                          form, agenda, coordinator_pages)),
+    *((pages.router, "") for pages in (accounts, planning, period_files, period_edit, adjust,
+                                          invitations_pages, form, agenda, coordinator_pages)),
 )
 
 API_DESCRIPTION = (

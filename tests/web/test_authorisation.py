@@ -231,6 +231,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
         "page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/invitations"): ("page", None, MANAGER_PAGE),
+    ("GET", "/periodes/{period_id}/modifier"): ("page", None, MANAGER_PAGE),
+    # Without confirmation: what the edit changes, nothing saved yet.
+    ("POST", "/periodes/{period_id}/modifier"): ("page", {}, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/invitations/inviter"): (
         "page", {"medecin": "dr-chloe"}, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/invitations/{doctor_id}/revoquer"): (

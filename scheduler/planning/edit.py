@@ -1,0 +1,134 @@
+"""Editing a loaded period in place: move its answers' deadline, change a slot's seats and
+priority, or cancel a slot (no seat left; its answers are kept, in case it comes back).
+
+An edit is read from the form, checked (every field named in French), its impact shown before
+it is saved (answers on cancelled slots; assignments of the latest and published versions that
+no longer fit their slot's seats: the next generation moves them), then applied in one
+transaction. Slots are never deleted: stored versions keep referring to them. Bounds are the
+domain's (`Slot.BOUNDS`, `domain.text` dates).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from scheduler.domain.problem import Slot
+from scheduler.domain.text import EARLIEST, LATEST
+from scheduler.engine.explain_fr import slot_fr
+from scheduler.models import Availability, RotaVersion, SlotRow, TensionPeriod
+from scheduler.storage.periods import lock_period
+from scheduler.storage.problems import problem_from_db
+from scheduler.storage.rotas import rota_versions, version_rota
+
+
+@dataclass
+class PeriodEdit:
+    """What the manager asked: the new deadline, and the slots whose seats or priority
+    change ({slot id: (seats, priority)})."""
+
+    deadline: date | None
+    slots: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What an edit changes, in French, one line each; empty when it changes nothing."""
+
+    lines: list[str]
+
+
+def read_edit(session: Session, period: TensionPeriod, fields: list[tuple[str, str]]
+              ) -> tuple[PeriodEdit, dict[str, str]]:
+    """The edit the form asks for, and the French problems by field name (none: usable)."""
+    problem = problem_from_db(session, period.id)
+    form = dict(fields)
+    problems: dict[str, str] = {}
+    deadline = period.availability_deadline
+    text = form.get("date_limite", "").strip()
+    if text:
+        try:
+            deadline = date.fromisoformat(text)
+            if not EARLIEST <= deadline <= min(LATEST, period.end):
+                raise ValueError
+        except ValueError:
+            problems["date_limite"] = ("Date limite des réponses : une date au format "
+                                       "AAAA-MM-JJ, au plus tard le dernier jour de la période.")
+    edit = PeriodEdit(deadline=deadline)
+    for slot in problem.slots:
+        seats = _number(form, f"places:{slot.id}", slot.seats, Slot.BOUNDS["seats"].high,
+                        0, problems, f"Places ({slot_fr(problem, slot.id)})")
+        priority = _number(form, f"priorite:{slot.id}", slot.priority,
+                           Slot.BOUNDS["priority"].high, 1, problems,
+                           f"Priorité ({slot_fr(problem, slot.id)})")
+        if form.get(f"annuler:{slot.id}") == "oui":
+            seats = 0
+        if (seats, priority) != (slot.seats, slot.priority):
+            edit.slots[slot.id] = (seats, priority)
+    return edit, problems
+
+
+def _number(form: dict[str, str], name: str, current: int, high: int | float, low: int,
+            problems: dict[str, str], label: str) -> int:
+    text = form.get(name, str(current)).strip()
+    if not text.isascii() or not text.isdigit() or not low <= int(text[:6]) <= high:
+        problems[name] = f"{label} : un nombre entier de {low} à {int(high)}."
+        return current
+    return int(text)
+
+
+def impact(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Impact:
+    """The edit's consequences, before it is saved."""
+    problem = problem_from_db(session, period.id)
+    slots = problem.slot_by_id()
+    lines = []
+    if edit.deadline != period.availability_deadline and edit.deadline is not None:
+        lines.append(f"La date limite des réponses passe au {edit.deadline.strftime('%d/%m/%Y')}"
+                     " : les médecins peuvent répondre jusque-là.")
+    cancelled = [s for s, (seats, _p) in edit.slots.items() if seats == 0 and slots[s].seats]
+    if cancelled:
+        answers = session.exec(select(func.count()).select_from(Availability).where(
+            Availability.period_id == period.id,
+            col(Availability.slot_id).in_(cancelled))).one()
+        lines.append(f"{len(cancelled)} créneau(x) annulé(s) ; {answers} disponibilité(s) "
+                     "données pour eux sont gardées mais ne servent plus.")
+    for slot_id, (seats, priority) in sorted(edit.slots.items()):
+        before = slots[slot_id]
+        if seats != before.seats:
+            lines.append(f"{slot_fr(problem, slot_id)} : {before.seats} → {seats} place(s).")
+        if priority != before.priority:
+            lines.append(f"{slot_fr(problem, slot_id)} : priorité {before.priority} → "
+                         f"{priority}.")
+    for version in _versions_to_check(session, period.id):
+        on = Counter(a.slot for a in version_rota(session, version))
+        over = sum(max(0, on[s] - seats) for s, (seats, _p) in edit.slots.items())
+        if over:
+            what = "publiée" if version.status.value == "published" else "la plus récente"
+            lines.append(f"La version {version.number} ({what}) a {over} affectation(s) au-delà "
+                         "des nouvelles places : le prochain calcul les retirera ou les "
+                         "déplacera.")
+    return Impact(lines=lines)
+
+
+def _versions_to_check(session: Session, period_id: str) -> list[RotaVersion]:
+    versions = rota_versions(session, period_id)
+    picked = [v for v in versions if v.status.value == "published"]
+    if versions and versions[-1] not in picked:
+        picked.append(versions[-1])
+    return picked
+
+
+def apply_edit(session: Session, period: TensionPeriod, edit: PeriodEdit) -> None:
+    """Save the edit in the session's transaction (the caller commits)."""
+    lock_period(session, period.id)
+    period.availability_deadline = edit.deadline
+    session.add(period)
+    for slot_id, (seats, priority) in edit.slots.items():
+        row = session.exec(select(SlotRow).where(SlotRow.period_id == period.id,
+                                                 SlotRow.id == slot_id)).one()
+        row.seats, row.priority = seats, priority
+        session.add(row)
+    session.flush()

@@ -1,0 +1,102 @@
+"""Editing a loaded period in the browser, on SQLite and PostgreSQL: the impact is shown before
+anything is saved, a confirmed edit saves the deadline, seats and priorities in one go, and
+bad values name their field in French and change nothing."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from scheduler.access.accounts import create_account
+from scheduler.access.credentials import open_session
+from scheduler.domain.enums import Role
+from scheduler.domain.rota import Assignment, Rota, SolveStatus
+from scheduler.models import SlotRow, TensionPeriod
+from scheduler.storage.rotas import save_rota
+from scheduler.web.auth import SESSION_COOKIE
+from scheduler.web.csrf import FIELD
+from tests.support.collection import NOW, PERIOD, load_period, set_clock
+from tests.support.dump import dump
+from tests.support.web import app_client
+
+EVENING, SATURDAY = "chiv-20270705-2000", "chiv-20270710-1400"
+EDIT = f"/periodes/{PERIOD}/modifier"
+
+
+@pytest.fixture
+def client(engine: Engine, session: Session) -> Iterator[TestClient]:
+    problem = load_period(session)
+    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
+                             role=Role.MANAGER, sites=["chiv"], now=NOW)
+    secret = open_session(session, account, now=NOW, hours=2)
+    save_rota(session, PERIOD, problem, Rota(status=SolveStatus.FEASIBLE, assignments=[
+        Assignment(doctor="dr-bruno", slot=EVENING)]))
+    session.commit()
+    with app_client(engine) as test_client:
+        set_clock(test_client.app, NOW)  # type: ignore[arg-type]
+        test_client.cookies.set(SESSION_COOKIE, secret)
+        test_client.get("/")
+        yield test_client
+
+
+def _post(client: TestClient, data: dict[str, str]) -> httpx.Response:
+    return client.post(EDIT, data={**data, FIELD: client.cookies.get(FIELD) or ""},
+                       follow_redirects=False)
+
+
+def _slot(engine: Engine, slot_id: str) -> SlotRow:
+    with Session(engine) as session:
+        return session.exec(select(SlotRow).where(SlotRow.period_id == PERIOD,
+                                                  SlotRow.id == slot_id)).one()
+
+
+def test_an_edit_shows_its_impact_then_saves_on_confirmation(client: TestClient,
+                                                             engine: Engine) -> None:
+    assert "Modifier la période" in client.get(EDIT).text
+    asked = {"date_limite": "2027-06-30", f"annuler:{EVENING}": "oui",
+             f"places:{SATURDAY}": "2", f"priorite:{SATURDAY}": "5"}
+    before, priority = dump(engine), _slot(engine, SATURDAY).priority
+    preview = _post(client, asked)
+    text = html.unescape(preview.text)
+    assert preview.status_code == 200 and "Ce que cela change" in text
+    assert "La date limite des réponses passe au 30/06/2027" in text
+    assert "1 créneau(x) annulé(s) ; 1 disponibilité(s)" in text  # Dr Bruno offered it
+    assert "samedi 10 juillet, 14:00–20:00 : 1 → 2 place(s)." in text
+    assert f"priorité {priority} → 5" in text
+    assert "La version 1 (la plus récente) a 1 affectation(s) au-delà" in text
+    assert dump(engine) == before  # nothing saved yet
+    saved = _post(client, {**asked, "confirme": "oui"})
+    assert (saved.status_code, saved.headers["location"]) == (303, f"/periodes/{PERIOD}")
+    with Session(engine) as session:
+        period = session.get(TensionPeriod, PERIOD)
+        assert period is not None and period.availability_deadline == date(2027, 6, 30)
+    assert _slot(engine, EVENING).seats == 0
+    saturday = _slot(engine, SATURDAY)
+    assert (saturday.seats, saturday.priority) == (2, 5)
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    ({f"places:{SATURDAY}": "deux"}, "Places (samedi 10 juillet, 14:00–20:00) : un nombre "
+                                     "entier de 0 à 50."),
+    ({f"places:{SATURDAY}": "51"}, "Places (samedi 10 juillet"),
+    ({f"priorite:{SATURDAY}": "0"}, "Priorité (samedi 10 juillet, 14:00–20:00) : un "
+                                    "nombre entier de 1 à 100."),
+    ({"date_limite": "2027-08-01"}, "Date limite des réponses : une date au format"),
+    ({"date_limite": "demain"}, "Date limite des réponses"),
+])
+def test_bad_values_name_their_field_and_change_nothing(client: TestClient, engine: Engine,
+                                                        data: dict[str, str],
+                                                        needle: str) -> None:
+    before = dump(engine)
+    response = _post(client, {**data, "confirme": "oui"})
+    assert response.status_code == 422
+    assert needle in html.unescape(response.text)
+    assert "Rien n'a été enregistré" in html.unescape(response.text)
+    assert dump(engine) == before
