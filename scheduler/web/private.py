@@ -1,4 +1,4 @@
-"""Private headers on everything reached by a secret link.
+"""Private headers on everything reached by a secret link (and on the manager's period pages).
 
 A GP's form and agenda, a coordinator's view and their JSON twins carry a secret in their
 URL and personal data in their body: no cache may keep them (`no-store`), no search engine
@@ -18,8 +18,9 @@ PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 #: Paths reached with a secret: the GP's and coordinator's links, and their JSON twins (whose
-#: bearer token is the link's secret).
-PRIVATE_PREFIXES = ("/g/", "/c/", "/api/v1/answers", "/api/v1/coordinator")
+#: bearer token is the link's secret); and the manager's period pages, which show doctors'
+#: data and, once, new personal links (invitations).
+PRIVATE_PREFIXES = ("/g/", "/c/", "/api/v1/answers", "/api/v1/coordinator", "/periodes/")
 
 _ENCODED = [(name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in PRIVATE_HEADERS.items()]

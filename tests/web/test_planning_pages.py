@@ -196,3 +196,14 @@ def test_the_version_page_charts_each_doctors_hours_against_their_offer(
     assert f"Dr Bruno Petit : 8 h sur {offered:g} h proposées" in text
     assert '<rect x="190" y="3" height="16" width="420.0" fill="#d6e4f0">' in text
     assert f'width="{round(420 * 8 / offered, 1)}" fill="#005a9c">' in text
+
+
+def test_period_pages_are_never_cached(browser: Browser) -> None:
+    """They show doctors' data and, after an invitation, personal links shown once."""
+    for path in (f"/periodes/{PERIOD}", f"/periodes/{PERIOD}/invitations",
+                 f"/periodes/{PERIOD}/versions/1/export/planning.csv"):
+        response = browser.client.get(path)
+        assert response.headers["cache-control"] == "no-store", path
+    issued = browser.post(f"/periodes/{PERIOD}/invitations/inviter", {"medecin": "dr-anne"})
+    assert issued.headers["cache-control"] == "no-store"
+    assert issued.headers["referrer-policy"] == "no-referrer"
