@@ -23,7 +23,7 @@ from scheduler.engine.checker import RotaChecker
 from scheduler.engine.explain import explain_uncovered
 from scheduler.models import PinRow, RemovalRow, RotaVersion
 from scheduler.storage.problems import problem_from_db
-from scheduler.storage.rotas import save_rota, version_rota
+from scheduler.storage.rotas import rota_versions, save_rota, version_rota
 
 #: Manager decisions the check leaves to themselves (they change with the adjustment).
 DECISIONS = (Rule.PINNED, Rule.REMOVED)
@@ -53,18 +53,22 @@ def candidates(session: Session, version: RotaVersion, slot_id: str,
     problem = problem_from_db(session, version.period_id)
     if slot_id not in problem.slot_by_id():
         raise AdjustRefused("Ce créneau n'existe pas dans la période.")
-    base = [p for p in _pairs(session, version) if p != (replacing, slot_id)]
+    pairs = _pairs(session, version)
+    if replacing is not None and (replacing, slot_id) not in pairs:
+        raise AdjustRefused("Ce médecin n'est pas sur ce créneau dans cette version.")
+    base = [p for p in pairs if p != (replacing, slot_id)]
     on_slot = {d for d, s in base if s == slot_id}
     removed = {(r.doctor, r.slot) for r in problem.removed}
     checker = RotaChecker(problem)
+    already = _breaks(checker, base)
     loads = checker.loads(base)
     out = []
     for doctor in problem.doctors:
         if slot_id not in doctor.availability or doctor.id in on_slot or \
                 (doctor.id, slot_id) in removed or doctor.id == replacing:
             continue
-        if _broken(checker, [*base, (doctor.id, slot_id)]):
-            continue
+        if _breaks(checker, [*base, (doctor.id, slot_id)]) - already:
+            continue  # a break the change would add (those already there are not its own)
         out.append(Candidate(
             doctor_id=doctor.id, name=doctor.name or doctor.id,
             preferred=doctor.availability[slot_id] is Answer.PREFERRED,
@@ -73,16 +77,29 @@ def candidates(session: Session, version: RotaVersion, slot_id: str,
     return sorted(out, key=lambda c: (c.hours, not c.preferred, c.name))
 
 
-def _broken(checker: RotaChecker, pairs: list[tuple[str, str]]) -> list[str]:
-    return [f"{v.rule}: {v.message}" for v in checker.violations(pairs)
-            if v.rule not in DECISIONS]
+def _breaks(checker: RotaChecker, pairs: list[tuple[str, str]]
+            ) -> set[tuple[Rule, str | None, tuple[str, ...]]]:
+    """The hard-rule breaks of `pairs`, as (rule, doctor, slots)."""
+    return {(v.rule, v.doctor, tuple(v.slots)) for v in checker.violations(pairs)
+            if v.rule not in DECISIONS}
+
+
+def latest_only(session: Session, version: RotaVersion) -> None:
+    """Raise `AdjustRefused` unless `version` is the period's latest: decisions taken on an
+    older version could contradict those taken since (a pin on a doctor removed later)."""
+    latest = rota_versions(session, version.period_id)[-1]
+    if latest.id != version.id:
+        raise AdjustRefused(f"Seule la dernière version (version {latest.number}) se modifie : "
+                            "les décisions prises depuis cette version-ci la contrediraient.")
 
 
 def assign(session: Session, version: RotaVersion, slot_id: str, doctor_id: str,
            replacing: str | None = None) -> RotaVersion:
     """Put `doctor_id` on `slot_id` (in place of `replacing`), pin it, remove the replaced
     doctor from the slot, and save the result as the next draft version (flushed; the
-    caller commits). Raises `AdjustRefused` when the doctor is not a candidate."""
+    caller commits). Raises `AdjustRefused` when the doctor is not a candidate or the
+    version is not the latest."""
+    latest_only(session, version)
     allowed = {c.doctor_id for c in candidates(session, version, slot_id, replacing)}
     if doctor_id not in allowed:
         raise AdjustRefused("Ce médecin ne peut pas prendre ce créneau : il ne l'a pas "
@@ -101,19 +118,29 @@ def remove(session: Session, version: RotaVersion, slot_id: str, doctor_id: str
            ) -> RotaVersion:
     """Take `doctor_id` off `slot_id`, record the removal (generating again will not put
     them back), and save the next draft version (flushed)."""
+    latest_only(session, version)
     pairs = _pairs(session, version)
     if (doctor_id, slot_id) not in pairs:
         raise AdjustRefused("Ce médecin n'est pas sur ce créneau dans cette version.")
+    checker = RotaChecker(problem_from_db(session, version.period_id))
+    kept = [p for p in pairs if p != (doctor_id, slot_id)]
+    if _breaks(checker, kept) - _breaks(checker, pairs):
+        raise AdjustRefused("Retirer ce médecin enfreindrait une règle (un minimum d'heures, "
+                            "de jours consécutifs ou de repos qu'il doit garder).")
     _undecide(session, version.period_id, PinRow, doctor_id, slot_id)
     _decide(session, version.period_id, RemovalRow, doctor_id, slot_id)
-    return _save(session, version, [p for p in pairs if p != (doctor_id, slot_id)],
+    return _save(session, version, kept,
                  f"{doctor_id} retiré de {slot_id} (version {version.number} modifiée)")
 
 
 def pin(session: Session, version: RotaVersion, slot_id: str, doctor_id: str) -> None:
     """Keep `doctor_id` on `slot_id` whenever the period is generated again (flushed)."""
+    latest_only(session, version)
     if (doctor_id, slot_id) not in _pairs(session, version):
         raise AdjustRefused("Ce médecin n'est pas sur ce créneau dans cette version.")
+    if session.get(RemovalRow, (version.period_id, doctor_id, slot_id)) is not None:
+        raise AdjustRefused("Ce médecin a été retiré de ce créneau : on ne peut plus l'y "
+                            "épingler.")
     _decide(session, version.period_id, PinRow, doctor_id, slot_id)
 
 

@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
-from scheduler.domain.problem import Slot
+from scheduler.domain.french import plural
+from scheduler.domain.problem import Problem, Slot
 from scheduler.domain.text import EARLIEST, LATEST
 from scheduler.engine.explain_fr import slot_fr
-from scheduler.models import Availability, RotaVersion, SlotRow, TensionPeriod
+from scheduler.models import Availability, PinRow, RotaVersion, SlotRow, TensionPeriod
 from scheduler.storage.periods import lock_period
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import rota_versions, version_rota
@@ -66,6 +67,10 @@ def read_edit(session: Session, period: TensionPeriod, fields: list[tuple[str, s
                            f"Priorité ({slot_fr(problem, slot.id)})")
         if form.get(f"annuler:{slot.id}") == "oui":
             seats = 0
+        if slot.max_seats is not None and seats > slot.max_seats:
+            problems[f"places:{slot.id}"] = (f"Places ({slot_fr(problem, slot.id)}) : au plus "
+                                             f"{slot.max_seats}, le maximum de ce créneau.")
+            continue
         if (seats, priority) != (slot.seats, slot.priority):
             edit.slots[slot.id] = (seats, priority)
     return edit, problems
@@ -74,7 +79,8 @@ def read_edit(session: Session, period: TensionPeriod, fields: list[tuple[str, s
 def _number(form: dict[str, str], name: str, current: int, high: int | float, low: int,
             problems: dict[str, str], label: str) -> int:
     text = form.get(name, str(current)).strip()
-    if not text.isascii() or not text.isdigit() or not low <= int(text[:6]) <= high:
+    if not text.isascii() or not text.isdigit() or len(text) > 4 or \
+            not low <= int(text) <= high:
         problems[name] = f"{label} : un nombre entier de {low} à {int(high)}."
         return current
     return int(text)
@@ -93,8 +99,9 @@ def impact(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Impact:
         answers = session.exec(select(func.count()).select_from(Availability).where(
             Availability.period_id == period.id,
             col(Availability.slot_id).in_(cancelled))).one()
-        lines.append(f"{len(cancelled)} créneau(x) annulé(s) ; {answers} disponibilité(s) "
-                     "données pour eux sont gardées mais ne servent plus.")
+        lines.append(f"{plural(len(cancelled), 'créneau annulé', 'créneaux annulés')} ; "
+                     f"{plural(answers, 'disponibilité donnée', 'disponibilités données')} "
+                     "pour eux gardée(s) mais sans usage.")
     for slot_id, (seats, priority) in sorted(edit.slots.items()):
         before = slots[slot_id]
         if seats != before.seats:
@@ -102,6 +109,10 @@ def impact(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Impact:
         if priority != before.priority:
             lines.append(f"{slot_fr(problem, slot_id)} : priorité {before.priority} → "
                          f"{priority}.")
+    lifted = _pins_beyond_seats(problem, edit)
+    if lifted:
+        lines.append(f"{plural(len(lifted), 'épinglage levé', 'épinglages levés')} : "
+                     "les créneaux annulés ou réduits n'ont plus la place de les garder.")
     for version in _versions_to_check(session, period.id):
         on = Counter(a.slot for a in version_rota(session, version))
         over = sum(max(0, on[s] - seats) for s, (seats, _p) in edit.slots.items())
@@ -121,9 +132,24 @@ def _versions_to_check(session: Session, period_id: str) -> list[RotaVersion]:
     return picked
 
 
+def _pins_beyond_seats(problem: Problem, edit: PeriodEdit) -> list[tuple[str, str]]:
+    """Pins the edited seats can no longer hold (a solve would have no rota): every pin of a
+    slot whose new seats are fewer than its pins."""
+    pins: dict[str, list[str]] = {}
+    for p in problem.pinned:
+        pins.setdefault(p.slot, []).append(p.doctor)
+    return [(d, s) for s, (seats, _p) in edit.slots.items()
+            for d in pins.get(s, []) if len(pins[s]) > seats]
+
+
 def apply_edit(session: Session, period: TensionPeriod, edit: PeriodEdit) -> None:
-    """Save the edit in the session's transaction (the caller commits)."""
+    """Save the edit in the session's transaction (the caller commits); pins the new seats
+    cannot hold are lifted."""
     lock_period(session, period.id)
+    for doctor, slot in _pins_beyond_seats(problem_from_db(session, period.id), edit):
+        session.exec(delete(PinRow).where(col(PinRow.period_id) == period.id,
+                                          col(PinRow.doctor_id) == doctor,
+                                          col(PinRow.slot_id) == slot))
     period.availability_deadline = edit.deadline
     session.add(period)
     for slot_id, (seats, priority) in edit.slots.items():

@@ -58,10 +58,12 @@ def payment_table(session: Session, version: RotaVersion, hourly_rate: Decimal) 
     problem = problem_from_db(session, version.period_id)
     slots = problem.slot_by_id()
     shifts: dict[str, int] = {}
-    hours: dict[str, Decimal] = {}
+    minutes: dict[str, int] = {}
     for a in version_rota(session, version):
         shifts[a.doctor] = shifts.get(a.doctor, 0) + 1
-        hours[a.doctor] = hours.get(a.doctor, Decimal(0)) + _hours(slots[a.slot].minutes)
+        minutes[a.doctor] = minutes.get(a.doctor, 0) + slots[a.slot].minutes
+    # Rounded once per doctor (six 4 h 10 shifts are 25 h, not 6 × 4.17).
+    hours = {doctor: _hours(total) for doctor, total in minutes.items()}
     rows: list[tuple[str | int | Decimal, ...]] = []
     for doctor in sorted((d for d in problem.doctors if d.id in shifts),
                          key=lambda d: d.name or d.id):
@@ -86,13 +88,20 @@ def _rpps(session: Session, doctor_id: str) -> str:
     return (row.rpps or "") if row is not None else ""
 
 
+def _inert(value: str | int | Decimal) -> str | int | Decimal:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def as_csv(table: Table) -> bytes:
     """Semicolon-separated UTF-8 with a byte order mark; decimals with a comma."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else v
+        writer.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else _inert(v)
                          for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -105,7 +114,7 @@ def as_xlsx(*tables: Table) -> bytes:
         sheet = book.create_sheet(table.name)
         sheet.append(list(table.header))
         for row in table.rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+            sheet.append([float(v) if isinstance(v, Decimal) else _inert(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -109,10 +109,15 @@ def _local(problem: Problem, slot: Slot) -> tuple[date, str, str]:
 
 
 def _grid(problem: Problem, offering: dict[str, int]) -> tuple[list[Column], list[GridRow]]:
+    sites = {s.id: s.name for s in problem.sites}
+    several = len(sites) > 1
     keys: dict[tuple[str, str], str] = {}
     by_day: dict[date, dict[tuple[str, str], Slot]] = defaultdict(dict)
     for slot in sorted(problem.slots, key=lambda s: s.start):
         day, hours, label = _local(problem, slot)
+        if several:  # one column per site and hours: two sites' slots never share a cell
+            label = f"{sites.get(slot.site, slot.site)} · {label}" if label else \
+                sites.get(slot.site, slot.site)
         keys.setdefault((hours, label), hours)
         by_day[day][(hours, label)] = slot
     order = sorted(keys, key=lambda key: (key[0] < "08", key[0], key[1]))
@@ -162,7 +167,7 @@ def _risks(problem: Problem, offering: dict[str, int]) -> list[Risk]:
     risks = []
     for (month, weekday, label), shortfalls in groups.items():
         worst = max(shortfalls)
-        what = f"les {french.WEEKDAYS_PLURAL[weekday]} ({label.lower()})" if label else \
+        what = f"les {french.WEEKDAYS_PLURAL[weekday]} ({label})" if label else \
             f"les {french.WEEKDAYS_PLURAL[weekday]}"
         risks.append(Risk(
             text=f"{french.plural(worst, 'médecin')} de plus pour {what} "

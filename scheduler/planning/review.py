@@ -210,6 +210,8 @@ def week(session: Session, version: RotaVersion, day: date | None) -> Week:
         if not 0 <= offset < 7:
             continue
         key = french.slot_hours(start, end) + (f" — {slot.label}" if slot.label else "")
+        if len(problem.sites) > 1:  # two sites' slots never share a row
+            key += f" ({next((s.name for s in problem.sites if s.id == slot.site), slot.site)})"
         order.setdefault(key, start.replace(year=2000, month=1, day=1))
         doctors = sorted(on_slot.get(slot.id, []))
         cells[key][offset] = doctors + ["(place vide)"] * max(0, slot.seats - len(doctors))

@@ -130,3 +130,20 @@ def test_a_doctor_who_cannot_take_the_slot_is_refused_and_nothing_is_written(
     assert dump(engine) == before
     with Session(engine) as session:
         assert len(session.exec(select(RotaVersion)).all()) == 1
+
+
+@pytest.mark.usefixtures("planned")
+def test_only_the_latest_version_is_adjusted_and_removals_stay_removed(engine: Engine) -> None:
+    with Session(writer(engine)) as session:
+        version, slot, before, after = _replaceable(session)
+        assign(session, version, slot, after, replacing=before)
+        session.commit()
+        old = rota_version(session, PERIOD, 1)
+        with pytest.raises(AdjustRefused, match="dernière version"):
+            pin(session, old, slot, before)  # removed since: pinning it would contradict
+        session.rollback()
+        latest = rota_version(session, PERIOD)
+        with pytest.raises(AdjustRefused):
+            candidates(session, latest, slot, replacing=before)  # not on it any more
+        [other] = [d for d, s in _pairs(session, latest) if s == slot]
+        assert other == after

@@ -243,8 +243,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
         "page", None, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/epingler"): (
         "page", {"medecin": "dr-anne"}, MANAGER_POST),
+    # The manager's removal makes version 2: version 1 is then no longer the one to adjust.
     ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/retirer"): (
-        "page", {"medecin": "dr-anne"}, MANAGER_POST),
+        "page", {"medecin": "dr-anne"}, {**MANAGER_POST, "admin": 409}),
     # Allowed, then refused: the slot is full (dr-anne holds its one seat).
     ("POST", "/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/affecter"): (
         "page", {"medecin": "dr-bruno"}, {**MANAGER_POST, "manager": 409, "admin": 409}),

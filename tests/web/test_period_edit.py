@@ -18,7 +18,7 @@ from scheduler.access.accounts import create_account
 from scheduler.access.credentials import open_session
 from scheduler.domain.enums import Role
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.models import SlotRow, TensionPeriod
+from scheduler.models import PinRow, SlotRow, TensionPeriod
 from scheduler.storage.rotas import save_rota
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
@@ -67,7 +67,7 @@ def test_an_edit_shows_its_impact_then_saves_on_confirmation(client: TestClient,
     text = html.unescape(preview.text)
     assert preview.status_code == 200 and "Ce que cela change" in text
     assert "La date limite des réponses passe au 30/06/2027" in text
-    assert "1 créneau(x) annulé(s) ; 1 disponibilité(s)" in text  # Dr Bruno offered it
+    assert "1 créneau annulé ; 1 disponibilité donnée" in text  # Dr Bruno offered it
     assert "samedi 10 juillet, 14:00–20:00 : 1 → 2 place(s)." in text
     assert f"priorité {priority} → 5" in text
     assert "La version 1 (la plus récente) a 1 affectation(s) au-delà" in text
@@ -89,6 +89,8 @@ def test_an_edit_shows_its_impact_then_saves_on_confirmation(client: TestClient,
     ({f"priorite:{SATURDAY}": "0"}, "Priorité (samedi 10 juillet, 14:00–20:00) : un "
                                     "nombre entier de 1 à 100."),
     ({"date_limite": "2027-08-01"}, "Date limite des réponses : une date au format"),
+    ({f"places:{SATURDAY}": "0000099"}, "Places (samedi 10 juillet"),
+    ({f"priorite:{SATURDAY}": "0000015000"}, "Priorité (samedi 10 juillet"),
     ({"date_limite": "demain"}, "Date limite des réponses"),
 ])
 def test_bad_values_name_their_field_and_change_nothing(client: TestClient, engine: Engine,
@@ -100,3 +102,15 @@ def test_bad_values_name_their_field_and_change_nothing(client: TestClient, engi
     assert needle in html.unescape(response.text)
     assert "Rien n'a été enregistré" in html.unescape(response.text)
     assert dump(engine) == before
+
+
+def test_cancelling_a_slot_lifts_its_pins(client: TestClient, engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(PinRow(period_id=PERIOD, doctor_id="dr-bruno", slot_id=EVENING,
+                           position=0))
+        session.commit()
+    preview = html.unescape(_post(client, {f"annuler:{EVENING}": "oui"}).text)
+    assert "1 épinglage levé" in preview
+    _post(client, {f"annuler:{EVENING}": "oui", "confirme": "oui"})
+    with Session(engine) as session:
+        assert session.get(PinRow, (PERIOD, "dr-bruno", EVENING)) is None

@@ -69,8 +69,8 @@ def test_the_gaps_page_shows_the_grid_the_risks_and_the_answer_rates(browser: Br
     # nobody offers the weekend slots ("none").
     assert 'class="gap gap-tight"' in text and 'class="gap gap-none"' in text
     assert "lundi 5 juillet, 20:00–24:00 : 1 médecin disponible pour 1 place" in text
-    assert "1 médecin de plus pour les lundis (soirée de semaine) de juillet (2 créneaux)" in text
-    assert "2 médecins de plus pour les dimanches (dimanche soir) de juillet (2 créneaux)" in text
+    assert "1 médecin de plus pour les lundis (Soirée de semaine) de juillet (2 créneaux)" in text
+    assert "2 médecins de plus pour les dimanches (Dimanche soir) de juillet (2 créneaux)" in text
     rates = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td>\s*<td>(\d+) %',
                        text)
     assert ("CPTS du Val (fictive)", "2", "1", "50") in rates

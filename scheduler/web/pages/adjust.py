@@ -12,7 +12,15 @@ from sqlmodel import Session
 
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import Account, RotaVersion
-from scheduler.planning.adjust import AdjustRefused, assign, candidates, pin, pinned, remove
+from scheduler.planning.adjust import (
+    AdjustRefused,
+    assign,
+    candidates,
+    latest_only,
+    pin,
+    pinned,
+    remove,
+)
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import version_rota
 from scheduler.web.auth import AccountDep
@@ -47,13 +55,18 @@ def slot_page(request: Request, period_id: str, number: int, slot_id: str,
     on = sorted(d for d, s in ((a.doctor, a.slot) for a in version_rota(session, version))
                 if s == slot_id)
     kept = pinned(session, period.id)
+    try:
+        latest_only(session, version)
+        locked = ""
+    except AdjustRefused as why:
+        locked = str(why)
     return page(request, "slot.html", title=f"Créneau — {period.name}", period=period,
                 version=version, slot_id=slot_id, when=slot_fr(problem, slot_id),
                 seats=slot.seats, replacing=replacing,
                 replacing_name=names.get(replacing or "", replacing),
                 on=[{"id": d, "name": names.get(d, d), "pinned": (d, slot_id) in kept}
                     for d in on],
-                candidates=ranked)
+                candidates=ranked, locked=locked)
 
 
 def _adjusted(request: Request, period_id: str, number: int, slot_id: str,
