@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgi_csrf import asgi_csrf
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,9 +49,10 @@ class Csrf:
       or an `Origin` that is not this host) is refused, cookies or not: a forged sign-in
       from another site carries no cookie for the library to check;
     - `/connexion` is checked even without cookies (login CSRF);
-    - a multipart upload sent with cookies must carry the token as `x-csrftoken` (the library
-      cannot read multipart bodies with today's python-multipart); a body the library cannot
-      read gets 400 rather than its exception.
+    - a multipart upload sent with cookies must carry the token as `x-csrftoken`, or (an
+      HTML form) as `?csrftoken=` in its action (the library cannot read multipart bodies
+      with today's python-multipart); a body the library cannot read gets 400 rather than
+      its exception.
     """
 
     def __init__(self, app: ASGIApp, *, secret: str, secure: bool) -> None:
@@ -68,10 +70,16 @@ class Csrf:
                 await _refused(scope, send, None)
                 return
             kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if kind == "multipart/form-data" and "cookie" in headers and not _header_matches(
-                    headers):
-                await _refused(scope, send, None)
-                return
+            if kind == "multipart/form-data" and "cookie" in headers:
+                # An HTML form cannot send a header: its token may come in the action's query
+                # (`?csrftoken=`), checked against the cookie all the same.
+                token = headers.get("x-csrftoken") or _query_token(scope)
+                if not _token_matches(headers, token):
+                    await _refused(scope, send, None)
+                    return
+                if "x-csrftoken" not in headers:
+                    scope = {**scope, "headers": [*scope.get("headers", []),
+                                                  (b"x-csrftoken", token.encode("latin-1"))]}
         started = False
 
         async def tracked(message: Message) -> None:
@@ -107,12 +115,17 @@ def _cross_site(headers: dict[str, str]) -> bool:
     return origin.split("://", 1)[-1] != headers.get("host", "")
 
 
-def _header_matches(headers: dict[str, str]) -> bool:
+def _query_token(scope: Scope) -> str:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(FIELD, [])
+    return values[0] if len(values) == 1 else ""
+
+
+def _token_matches(headers: dict[str, str], sent: str) -> bool:
     cookies = SimpleCookie()
     try:
         cookies.load(headers.get("cookie", ""))
     except CookieError:
         return False
     cookie = cookies.get(FIELD)
-    sent = headers.get("x-csrftoken", "")
-    return cookie is not None and bool(sent) and secrets.compare_digest(sent, cookie.value)
+    return cookie is not None and bool(sent) and sent.isascii() and \
+        secrets.compare_digest(sent, cookie.value)

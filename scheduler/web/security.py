@@ -74,12 +74,15 @@ _SECRET = re.compile(rf"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{{{SECRET_LENGTH}}}(?![A-
 #: The paths whose segment is a secret, whatever it looks like (a mistyped or cut link too).
 _SECRET_SEGMENT = re.compile(
     r"(/g/|/c/|/feeds/doctor/|/feeds/all/|/feeds/site/[^/?#\s\"]+/)[^/?#\s\".]+")
+#: An anti-CSRF token in a form's action (an upload's `?csrftoken=`).
+_CSRF_QUERY = re.compile(r"(csrftoken=)[^&\s\"]+")
 REDACTED = "[secret]"
 
 
 def redact(text: str) -> str:
     """`text` with every secret-link segment and everything shaped like a token replaced."""
     text = _SECRET_SEGMENT.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _CSRF_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
     return _SECRET.sub(REDACTED, text)
 
 

@@ -232,6 +232,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/invitations"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/modifier"): ("page", None, MANAGER_PAGE),
+    ("GET", "/periodes-nouvelle"): ("page", None, SIGNED_IN),
+    # The upload itself is tested in test_period_edit.py; without a file it is refused.
+    ("POST", "/periodes-nouvelle"): ("page", {}, {**dict.fromkeys(CALLERS, 303),
+                                                  **dict.fromkeys(MANAGERS, 422)}),
     # Without confirmation: what the edit changes, nothing saved yet.
     ("POST", "/periodes/{period_id}/modifier"): ("page", {}, MANAGER_PAGE),
     ("POST", "/periodes/{period_id}/invitations/inviter"): (

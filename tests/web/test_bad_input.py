@@ -184,6 +184,7 @@ CASES = [
          {"date_limite": "9999-01-01", "confirme": "oui"}, "browser"),
     Case("edit: deadline NUL", "POST", f"/periodes/{PERIOD}/modifier", "form",
          {"date_limite": NUL, "confirme": "oui"}, "browser"),
+    Case("import page: no file", "POST", "/periodes-nouvelle", "form", {}, "browser"),
     Case("sign-in: NUL email", "POST", "/connexion", "form",
          {"email": NUL, "mot_de_passe": "x"}, "browser"),
     Case("sign-in: huge password", "POST", "/connexion", "form",

@@ -40,6 +40,7 @@ from tests.support.browser import (
     require_chromium,
     serving,
 )
+from tests.support.cli import TINY
 from tests.support.collection import NOW, scenario_data
 
 require_chromium()
@@ -108,6 +109,13 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         page.get_by_label("Adresse électronique").fill(MANAGER)
         page.get_by_label("Mot de passe").fill(PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
+        # A new period from a scenario file, through the real form (its anti-CSRF token in
+        # the action, as a multipart form cannot send a header).
+        page.get_by_role("link", name="Nouvelle période (fichier de scénario)").click()
+        page.get_by_label("Fichier de scénario").set_input_files(str(TINY))
+        page.get_by_role("button", name="Charger la période").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Semaine test, juillet 2026")
+        page.goto(served + "/")
         page.get_by_role("link", name=f"Été test ({PERIOD})").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Été test ({PERIOD})")
         expect(page.locator("main")).to_contain_text("Pas encore de planning")

@@ -22,12 +22,15 @@ from scheduler.models import PinRow, SlotRow, TensionPeriod
 from scheduler.storage.rotas import save_rota
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
+from scheduler.web.security import redact
+from tests.support.cli import TINY
 from tests.support.collection import NOW, PERIOD, load_period, set_clock
 from tests.support.dump import dump
 from tests.support.web import app_client
 
 EVENING, SATURDAY = "chiv-20270705-2000", "chiv-20270710-1400"
 EDIT = f"/periodes/{PERIOD}/modifier"
+TWO_SITES = TINY.parent / "two-sites.yaml"
 
 
 @pytest.fixture
@@ -114,3 +117,44 @@ def test_cancelling_a_slot_lifts_its_pins(client: TestClient, engine: Engine) ->
     _post(client, {f"annuler:{EVENING}": "oui", "confirme": "oui"})
     with Session(engine) as session:
         assert session.get(PinRow, (PERIOD, "dr-bruno", EVENING)) is None
+
+
+def _upload(client: TestClient, content: bytes, name: str = "scenario.yaml",
+            token: str | None = None) -> httpx.Response:
+    """As the page's form posts it: the token in the action's query."""
+    token = client.cookies.get(FIELD) or "" if token is None else token
+    return client.post(f"/periodes-nouvelle?csrftoken={token}",
+                       files={"fichier": (name, content, "application/yaml")},
+                       follow_redirects=False)
+
+
+def test_a_scenario_file_creates_a_period_all_or_nothing(client: TestClient,
+                                                         engine: Engine) -> None:
+    assert "Charger la période" in client.get("/periodes-nouvelle").text
+    untouched = dump(engine)
+    forged = _upload(client, TINY.read_bytes(), "tiny.yaml", token="not-the-cookie")
+    assert forged.status_code == 403 and dump(engine) == untouched
+    # The token of the form's action never reaches a log line.
+    assert "abc" not in redact("POST /periodes-nouvelle?csrftoken=abc.123-x HTTP/1.1")
+    loaded = _upload(client, TINY.read_bytes(), "tiny.yaml")
+    assert (loaded.status_code, loaded.headers["location"]) == (303, "/periodes/tiny-2026-07")
+    assert client.get("/periodes/tiny-2026-07").status_code == 200
+    before = dump(engine)
+    # A broken file: every problem named with its field; nothing written.
+    broken = TINY.read_text(encoding="utf-8").replace("end: 2026-07-12", "end: 2026-07-01")
+    broken = broken.replace("id: tiny-2026-07", "id: tiny-broken")
+    refused = _upload(client, broken.encode(), "broken.yaml")
+    text = html.unescape(refused.text)
+    assert refused.status_code == 422 and "rien n'a été enregistré" in text
+    assert "broken.yaml: period" in text
+    assert _upload(client, b"period: [unclosed", "bad.yaml").status_code == 422
+    assert dump(engine) == before
+
+
+def test_a_manager_loads_only_periods_of_their_sites(client: TestClient,
+                                                     engine: Engine) -> None:
+    before = dump(engine)
+    refused = _upload(client, TWO_SITES.read_bytes(), "two-sites.yaml")
+    assert refused.status_code == 422
+    assert "sites outside your own: chic" in html.unescape(refused.text)
+    assert dump(engine) == before
