@@ -51,6 +51,7 @@ from scheduler.web.pages import (
 )
 from scheduler.web.pages import coordinator as coordinator_pages
 from scheduler.web.pages import invitations as invitations_pages
+from scheduler.web.pages.scope import install_page_answers
 from scheduler.web.private import PrivateHeaders
 from scheduler.web.security import SecurityHeaders, install_log_redaction
 from scheduler.web.templating import mount_static
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     document_every_status(app)
     install_busy_handler(app)
+    install_page_answers(app)
     # The last added runs first: bounded bodies, clean paths and queries, security headers,
     # the link guard, the private headers, and the anti-CSRF check nearest the routes.
     app.add_middleware(Csrf, secret=settings.secret_key.get_secret_value(),

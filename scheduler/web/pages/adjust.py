@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from scheduler.engine.explain_fr import slot_fr
-from scheduler.models import Account, RotaVersion
+from scheduler.models import RotaVersion, TensionPeriod
 from scheduler.planning.adjust import (
     AdjustRefused,
     assign,
@@ -23,9 +23,8 @@ from scheduler.planning.adjust import (
 )
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import version_rota
-from scheduler.web.auth import AccountDep
 from scheduler.web.deps import FieldsDep, SessionDep
-from scheduler.web.pages.scope import refused, version_in_reach
+from scheduler.web.pages.scope import PeriodPageDep, VersionPageDep
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -33,16 +32,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 @router.get("/periodes/{period_id}/versions/{number}/creneaux/{slot_id}",
             response_class=HTMLResponse)
-def slot_page(request: Request, period_id: str, number: int, slot_id: str,
-              session: SessionDep, account: AccountDep) -> Response:
+def slot_page(request: Request, period: PeriodPageDep, version: VersionPageDep, slot_id: str,
+              session: SessionDep) -> Response:
     """One slot of a version: who is on it (pin, remove, replace) and who could take a seat,
     ranked (`?remplace=DOCTOR`: in place of that doctor)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    found = version_in_reach(session, account, period_id, number)
-    if found is None:
-        return refused(request)
-    period, version = found
     replacing = request.query_params.get("remplace") or None
     try:
         ranked = candidates(session, version, slot_id, replacing)
@@ -69,15 +62,9 @@ def slot_page(request: Request, period_id: str, number: int, slot_id: str,
                 candidates=ranked, locked=locked)
 
 
-def _adjusted(request: Request, period_id: str, number: int, slot_id: str,
-              session: Session, account: Account | None,
-              change: Callable[[RotaVersion], object]) -> Response:
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    found = version_in_reach(session, account, period_id, number)
-    if found is None:
-        return refused(request)
-    period, version = found
+def _adjusted(request: Request, period: TensionPeriod, version: RotaVersion, slot_id: str,
+              session: Session, change: Callable[[RotaVersion], object]) -> Response:
+    """Apply `change` to the version and commit, then show the slot in the version made."""
     try:
         result = change(version)
         session.commit()
@@ -85,7 +72,7 @@ def _adjusted(request: Request, period_id: str, number: int, slot_id: str,
         session.rollback()
         return page(request, "error.html", status_code=409, title="Modification refusée",
                     message=str(why))
-    target = result.number if isinstance(result, RotaVersion) else number
+    target = result.number if isinstance(result, RotaVersion) else version.number
     return RedirectResponse(f"/periodes/{period.id}/versions/{target}/creneaux/{slot_id}",
                             status_code=303)
 
@@ -96,27 +83,27 @@ def _doctor(fields: list[tuple[str, str]], name: str = "medecin") -> str:
 
 
 @router.post("/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/affecter")
-def assign_page(request: Request, period_id: str, number: int, slot_id: str,
-                session: SessionDep, account: AccountDep, fields: FieldsDep) -> Response:
+def assign_page(request: Request, period: PeriodPageDep, version: VersionPageDep,
+                slot_id: str, session: SessionDep, fields: FieldsDep) -> Response:
     """Put a candidate on the slot (in place of `remplace`): a new draft version."""
     doctor, replacing = _doctor(fields), _doctor(fields, "remplace") or None
-    return _adjusted(request, period_id, number, slot_id, session, account,
+    return _adjusted(request, period, version, slot_id, session,
                      lambda v: assign(session, v, slot_id, doctor, replacing))
 
 
 @router.post("/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/retirer")
-def remove_page(request: Request, period_id: str, number: int, slot_id: str,
-                session: SessionDep, account: AccountDep, fields: FieldsDep) -> Response:
+def remove_page(request: Request, period: PeriodPageDep, version: VersionPageDep,
+                slot_id: str, session: SessionDep, fields: FieldsDep) -> Response:
     """Take a doctor off the slot: a new draft version; generating again keeps them off."""
     doctor = _doctor(fields)
-    return _adjusted(request, period_id, number, slot_id, session, account,
+    return _adjusted(request, period, version, slot_id, session,
                      lambda v: remove(session, v, slot_id, doctor))
 
 
 @router.post("/periodes/{period_id}/versions/{number}/creneaux/{slot_id}/epingler")
-def pin_page(request: Request, period_id: str, number: int, slot_id: str,
-             session: SessionDep, account: AccountDep, fields: FieldsDep) -> Response:
+def pin_page(request: Request, period: PeriodPageDep, version: VersionPageDep, slot_id: str,
+             session: SessionDep, fields: FieldsDep) -> Response:
     """Keep a doctor on the slot whenever the period is generated again."""
     doctor = _doctor(fields)
-    return _adjusted(request, period_id, number, slot_id, session, account,
+    return _adjusted(request, period, version, slot_id, session,
                      lambda v: pin(session, v, slot_id, doctor))

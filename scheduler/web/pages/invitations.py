@@ -24,9 +24,8 @@ from scheduler.domain.errors import InputError
 from scheduler.domain.text import text_problem
 from scheduler.models import DoctorPeriod, DoctorRow, Organisation
 from scheduler.web.api.invitations import CONFIRM_ABOVE
-from scheduler.web.auth import AccountDep
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
-from scheduler.web.pages.scope import period_in_reach, refused
+from scheduler.web.pages.scope import ManagerDep, PeriodPageDep, refused
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -37,14 +36,9 @@ def _short(moment: datetime | None) -> str:
 
 
 @router.get("/periodes/{period_id}/invitations", response_class=HTMLResponse)
-def invitations_page(request: Request, period_id: str, session: SessionDep,
-                     account: AccountDep, settings: SettingsDep) -> Response:
+def invitations_page(request: Request, period: PeriodPageDep, session: SessionDep,
+                     account: ManagerDep, settings: SettingsDep) -> Response:
     """Who takes part and how far they got; invite more; revoke."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     within = reachable_doctors(session, reach_of(session, account))
     organisations = {o.id: o.name for o in session.exec(select(Organisation))}
     statuses = answer_statuses(session, period.id)
@@ -62,14 +56,10 @@ def invitations_page(request: Request, period_id: str, session: SessionDep,
 
 
 @router.post("/periodes/{period_id}/invitations/inviter", response_class=HTMLResponse)
-def invite_page(request: Request, period_id: str, session: SessionDep, account: AccountDep,
-                settings: SettingsDep, now: NowDep, fields: FieldsDep) -> Response:
+def invite_page(request: Request, period: PeriodPageDep, session: SessionDep,
+                account: ManagerDep, settings: SettingsDep, now: NowDep,
+                fields: FieldsDep) -> Response:
     """Issue new personal links to an organisation's members or the doctors chosen."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     form = dict(fields)
     chosen = [v for k, v in fields if k == "medecin"]
     organisation = form.get("structure") or None
@@ -105,13 +95,10 @@ def invite_page(request: Request, period_id: str, session: SessionDep, account: 
 
 
 @router.post("/periodes/{period_id}/invitations/{doctor_id}/revoquer")
-def revoke_page(request: Request, period_id: str, doctor_id: str, session: SessionDep,
-                account: AccountDep, now: NowDep) -> Response:
+def revoke_page(request: Request, period: PeriodPageDep, doctor_id: str,
+                session: SessionDep, now: NowDep) -> Response:
     """Revoke every live link of the doctor for the period."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None or len(doctor_id) > 64 or \
+    if len(doctor_id) > 64 or \
             session.get(DoctorPeriod, (doctor_id, period.id)) is None:
         return refused(request)
     revoke(session, period.id, doctor_id, now=now)

@@ -24,9 +24,8 @@ from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import Scenario, parse_scenario, read_document
 from scheduler.storage.loader import load_scenario_into
 from scheduler.storage.problems import problem_from_db
-from scheduler.web.auth import AccountDep
 from scheduler.web.deps import FieldsDep, SessionDep
-from scheduler.web.pages.scope import period_in_reach, refused
+from scheduler.web.pages.scope import ManagerDep, PeriodPageDep
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -49,26 +48,15 @@ def _form(request: Request, session: SessionDep, period: TensionPeriod,
 
 
 @router.get("/periodes/{period_id}/modifier", response_class=HTMLResponse)
-def edit_page(request: Request, period_id: str, session: SessionDep,
-              account: AccountDep) -> Response:
+def edit_page(request: Request, period: PeriodPageDep, session: SessionDep) -> Response:
     """The period's deadline and slots, to edit."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     return _form(request, session, period, {}, {})
 
 
 @router.post("/periodes/{period_id}/modifier", response_class=HTMLResponse)
-def edit_post(request: Request, period_id: str, session: SessionDep, account: AccountDep,
+def edit_post(request: Request, period: PeriodPageDep, session: SessionDep,
               fields: FieldsDep) -> Response:
     """Check the edit; show what it affects; save it once confirmed."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     values = {k: v for k, v in fields if k != "csrftoken"}
     edit, problems = read_edit(session, period, fields)
     if problems:
@@ -89,20 +77,16 @@ def _import_form(request: Request, problems: list[str], status_code: int = 200
 
 
 @router.get("/periodes-nouvelle", response_class=HTMLResponse)
-def import_page(request: Request, account: AccountDep) -> Response:
+def import_page(request: Request, _account: ManagerDep) -> Response:
     """Create a period from a scenario file (YAML or JSON, as `scheduler load` reads it)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
     return _import_form(request, [])
 
 
 @router.post("/periodes-nouvelle", response_class=HTMLResponse)
-def import_post(request: Request, session: SessionDep, account: AccountDep,
+def import_post(request: Request, session: SessionDep, account: ManagerDep,
                 fichier: Annotated[UploadFile | None, File()] = None) -> Response:
     """Validate the scenario file and load it, all or nothing, as the command line does; a
     manager may only load periods of their own sites."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
     if fichier is None:
         return _import_form(request, ["Fichier de scénario : choisissez un fichier."], 422)
     data = fichier.file.read(MAX_IMPORT_BYTES + 1)

@@ -13,24 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from scheduler.planning.exports import as_csv, as_xlsx, payment_table, rota_table
 from scheduler.planning.gaps import gaps
 from scheduler.planning.review import week
-from scheduler.web.auth import AccountDep
 from scheduler.web.deps import FieldsDep, SessionDep
-from scheduler.web.pages.scope import period_in_reach, refused, version_in_reach
+from scheduler.web.pages.scope import PeriodPageDep, VersionPageDep, refused
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 @router.get("/periodes/{period_id}/besoins", response_class=HTMLResponse)
-def gaps_page(request: Request, period_id: str, session: SessionDep,
-              account: AccountDep) -> Response:
+def gaps_page(request: Request, period: PeriodPageDep, session: SessionDep) -> Response:
     """Seats needed against doctors offering, day by day; slots at risk in words; answers
     by organisation."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     return page(request, "gaps.html", title=f"Besoins — {period.name}", period=period,
                 gaps=gaps(session, period.id))
 
@@ -39,24 +32,19 @@ EXPORTS = {"planning": "le planning", "paiement": "l'état de paiement"}
 
 
 @router.get("/periodes/{period_id}/versions/{number}/export/{what}.{suffix}")
-def export_version(request: Request, period_id: str, number: int, what: str, suffix: str,
-                   session: SessionDep, account: AccountDep) -> Response:
+def export_version(request: Request, period: PeriodPageDep, chosen: VersionPageDep,
+                   what: str, suffix: str, session: SessionDep) -> Response:
     """The version's rota or payment statement as CSV or XLSX (`?taux=` euros an hour for
     the payment, default the period's rate)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    found = version_in_reach(session, account, period_id, number)
-    if found is None or what not in EXPORTS or suffix not in ("csv", "xlsx"):
+    if what not in EXPORTS or suffix not in ("csv", "xlsx"):
         return refused(request)
-    period, chosen = found
+    number = chosen.number
     if what == "planning":
         table = rota_table(session, chosen)
     else:
         rate = _rate(request.query_params.get("taux"), period.hourly_rate)
         if rate is None:
-            return page(request, "error.html", status_code=400, title="Demande non valide",
-                        message="Taux horaire : indiquez un montant en euros entre 0 et "
-                                "1 000, par exemple 85 ou 85,50.")
+            return _bad_rate(request)
         table = payment_table(session, chosen, rate)
     body = as_csv(table) if suffix == "csv" else as_xlsx(table)
     media = "text/csv; charset=utf-8" if suffix == "csv" else \
@@ -64,6 +52,12 @@ def export_version(request: Request, period_id: str, number: int, what: str, suf
     name = f"{period.id}-v{number}-{what}.{suffix}"
     return Response(body, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _bad_rate(request: Request) -> Response:
+    return page(request, "error.html", status_code=400, title="Demande non valide",
+                message="Taux horaire : indiquez un montant en euros entre 0 et 1 000, par "
+                        "exemple 85 ou 85,50.")
 
 
 def _rate(text: str | None, stored: float | None) -> Decimal | None:
@@ -79,19 +73,12 @@ def _rate(text: str | None, stored: float | None) -> Decimal | None:
 
 
 @router.post("/periodes/{period_id}/tarif")
-def set_rate(request: Request, period_id: str, session: SessionDep, account: AccountDep,
+def set_rate(request: Request, period: PeriodPageDep, session: SessionDep,
              fields: FieldsDep) -> Response:
     """Set the period's hourly rate (euros) for its payment statements."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     rate = _rate(dict(fields).get("taux", ""), None)
     if rate is None:
-        return page(request, "error.html", status_code=400, title="Demande non valide",
-                    message="Taux horaire : indiquez un montant en euros entre 0 et 1 000, "
-                            "par exemple 85 ou 85,50.")
+        return _bad_rate(request)
     period.hourly_rate = float(rate)
     session.add(period)
     session.commit()
@@ -99,15 +86,9 @@ def set_rate(request: Request, period_id: str, session: SessionDep, account: Acc
 
 
 @router.get("/periodes/{period_id}/versions/{number}/semaine", response_class=HTMLResponse)
-def week_page(request: Request, period_id: str, number: int, session: SessionDep,
-              account: AccountDep) -> Response:
+def week_page(request: Request, period: PeriodPageDep, version: VersionPageDep,
+              session: SessionDep) -> Response:
     """A week of the version, laid out to print (`?du=YYYY-MM-DD`: the week holding it)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    found = version_in_reach(session, account, period_id, number)
-    if found is None:
-        return refused(request)
-    period, version = found
     asked = request.query_params.get("du", "")
     try:
         day = date.fromisoformat(asked) if asked else None

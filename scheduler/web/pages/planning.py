@@ -12,15 +12,15 @@ it, live through the job's server-sent events (`static/job.js`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date
-from scheduler.models import SolveJob, TensionPeriod
+from scheduler.models import SolveJob
 from scheduler.planning.job_words import STAGE_FR, log_line_fr
 from scheduler.planning.jobs import (
     JobBusy,
@@ -41,9 +41,14 @@ from scheduler.planning.review import (
 )
 from scheduler.publication.publish import NotPublishable, publish
 from scheduler.storage.rotas import rota_versions
-from scheduler.web.auth import AccountDep
-from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
-from scheduler.web.pages.scope import period_in_reach, refused
+from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep, released
+from scheduler.web.pages.scope import (
+    ManagerDep,
+    PageAnswer,
+    PeriodPageDep,
+    VersionPageDep,
+    refused,
+)
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -86,14 +91,9 @@ def _stale(settings: SettingsDep) -> timedelta:
 
 
 @router.get("/periodes/{period_id}", response_class=HTMLResponse)
-def period_page(request: Request, period_id: str, session: SessionDep, account: AccountDep,
+def period_page(request: Request, period: PeriodPageDep, session: SessionDep,
                 settings: SettingsDep, now: NowDep) -> Response:
     """A period: its dates, rota versions (with publishing) and solve jobs (with generating)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     jobs, _total = period_jobs(session, period.id, limit=10, offset=0)
     versions = [{"number": v.number, "status": VERSION_FR[v.status],
                  "published": v.status is RotaStatus.PUBLISHED,
@@ -114,15 +114,11 @@ def period_page(request: Request, period_id: str, session: SessionDep, account: 
 
 
 @router.post("/periodes/{period_id}/calculs")
-def generate(request: Request, period_id: str, session: SessionDep, account: AccountDep,
-             settings: SettingsDep, now: NowDep, fields: FieldsDep) -> Response:
+def generate(request: Request, period: PeriodPageDep, session: SessionDep,
+             account: ManagerDep, settings: SettingsDep, now: NowDep,
+             fields: FieldsDep) -> Response:
     """Start a solve job for the period, then follow it on its page (or the one already
     running)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    if period is None:
-        return refused(request)
     chosen = dict(fields).get("duree", "")
     if not chosen.isascii() or not chosen.isdigit() or int(chosen) not in TIME_LIMITS:
         return page(request, "error.html", status_code=400, title="Demande non valide",
@@ -141,43 +137,36 @@ def generate(request: Request, period_id: str, session: SessionDep, account: Acc
     return RedirectResponse(f"/periodes/{period.id}/calculs/{job_id}", status_code=303)
 
 
-def _job(session: Session, period: TensionPeriod, job_id: int) -> SolveJob | None:
+def page_job(request: Request, job_id: int, session: SessionDep, period: PeriodPageDep
+             ) -> SolveJob:
+    """The path's solve job of the path's period."""
     job = session.get(SolveJob, job_id) if 0 < job_id < 2**31 else None
-    return job if job is not None and job.period_id == period.id else None
+    if job is None or job.period_id != period.id:
+        raise PageAnswer(refused(request))
+    return released(session, job)
+
+
+JobPageDep = Annotated[SolveJob, Depends(page_job)]
 
 
 @router.get("/periodes/{period_id}/calculs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, period_id: str, job_id: int, session: SessionDep,
-             account: AccountDep, settings: SettingsDep, now: NowDep) -> Response:
+def job_page(request: Request, period: PeriodPageDep, job: JobPageDep, session: SessionDep,
+             settings: SettingsDep, now: NowDep) -> Response:
     """A solve job: its state and the solver's progress, live; cancel; the version it saved."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    job = _job(session, period, job_id) if period is not None else None
-    if period is None or job is None:
-        return refused(request)
     view = _job_view(session, job, now, _stale(settings))
-    return page(request, "job.html", title=f"Calcul n° {job_id} — {period.name}",
+    return page(request, "job.html", title=f"Calcul n° {job.id} — {period.name}",
                 period=period, job=view)
 
 
 @router.post("/periodes/{period_id}/calculs/{job_id}/annuler")
-def cancel(request: Request, period_id: str, job_id: int, session: SessionDep,
-           account: AccountDep) -> Response:
+def cancel(period: PeriodPageDep, job: JobPageDep, session: SessionDep, account: ManagerDep,
+           now: NowDep) -> Response:
     """Cancel the job (a running one stops within seconds, keeping nothing)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    job = _job(session, period, job_id) if period is not None else None
-    if period is None or job is None:
-        return refused(request)
-    from scheduler.planning.runner import utc_now
-
     try:
-        request_cancel(session, job, utc_now(), by=account.email)
+        request_cancel(session, job, now, by=account.email)
     except JobFinished:
         session.rollback()  # finished meanwhile: its page says how
-    return RedirectResponse(f"/periodes/{period.id}/calculs/{job_id}", status_code=303)
+    return RedirectResponse(f"/periodes/{period.id}/calculs/{job.id}", status_code=303)
 
 
 SOLVER_FR = {"optimal": "optimal (prouvé)", "feasible": "réalisable (non prouvé optimal)",
@@ -185,17 +174,11 @@ SOLVER_FR = {"optimal": "optimal (prouvé)", "feasible": "réalisable (non prouv
 
 
 @router.get("/periodes/{period_id}/versions/{number}", response_class=HTMLResponse)
-def version_page(request: Request, period_id: str, number: int, session: SessionDep,
-                 account: AccountDep) -> Response:
+def version_page(request: Request, period: PeriodPageDep, chosen: VersionPageDep,
+                 session: SessionDep) -> Response:
     """A rota version reviewed: by day, its uncovered seats and why, loads, fairness, and
     what it changed from the published version."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    chosen = next((v for v in rota_versions(session, period.id) if v.number == number),
-                  None) if period is not None else None
-    if period is None or chosen is None:
-        return refused(request)
+    number = chosen.number
     reviewed = review(session, chosen)
     return page(request, "version.html", title=f"Version {number} — {period.name}",
                 period=period, version=chosen, status=VERSION_FR[chosen.status],
@@ -206,18 +189,12 @@ def version_page(request: Request, period_id: str, number: int, session: Session
 
 
 @router.post("/periodes/{period_id}/versions/{number}/publier", response_class=HTMLResponse)
-def publish_version(request: Request, period_id: str, number: int, session: SessionDep,
-                    account: AccountDep, settings: SettingsDep, now: NowDep,
+def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPageDep,
+                    session: SessionDep, settings: SettingsDep, now: NowDep,
                     fields: FieldsDep) -> Response:
     """Publish a version. Before the answers' deadline, or when a newer draft exists, first
     ask for confirmation (the same form again, confirmed)."""
-    if account is None:
-        return RedirectResponse("/", status_code=303)
-    period = period_in_reach(session, account, period_id)
-    versions = rota_versions(session, period.id) if period is not None else []
-    chosen = next((v for v in versions if v.number == number), None)
-    if period is None or chosen is None:
-        return refused(request)
+    number, versions = chosen.number, rota_versions(session, period.id)
     warnings = []
     deadline = period.availability_deadline
     if deadline is not None and now.date() <= deadline:
