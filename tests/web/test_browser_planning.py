@@ -205,7 +205,9 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         period_url = f"{served}/periodes/{PERIOD}"
         for name, url in (("period", period_url), ("job", job_url), ("version", version_url),
                           ("gaps", f"{period_url}/besoins"), ("week", f"{version_url}/semaine"),
-                          ("invitations", f"{period_url}/invitations")):
+                          ("invitations", f"{period_url}/invitations"),
+                          ("edit", f"{period_url}/modifier"), ("home", f"{served}/"),
+                          ("new-period", f"{served}/periodes-nouvelle")):
             tablet.goto(url)
             tablet.screenshot(path=str(tmp_path / f"{name}-tablet.png"), full_page=True)
         browser.close()
