@@ -51,6 +51,7 @@ from scheduler.web.pages import (
 )
 from scheduler.web.pages import coordinator as coordinator_pages
 from scheduler.web.pages import invitations as invitations_pages
+from scheduler.web.pages import roster as roster_pages
 from scheduler.web.pages.scope import install_page_answers
 from scheduler.web.private import PrivateHeaders
 from scheduler.web.security import SecurityHeaders, install_log_redaction
@@ -67,7 +68,8 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (feeds.router, ""),
     (docs.router, ""),
     *((pages.router, "") for pages in (accounts, planning, period_files, period_edit, adjust,
-                                          invitations_pages, form, agenda, coordinator_pages)),
+                                          invitations_pages, roster_pages, form, agenda,
+                                          coordinator_pages)),
 )
 
 API_DESCRIPTION = (

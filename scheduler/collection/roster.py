@@ -12,9 +12,6 @@ whole import, and the database stays exactly as it was.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,6 +21,16 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from scheduler.collection.roster_file import (
+    ALIASES,
+    COLUMNS,
+    FRENCH_COLUMN,
+    Unreadable,
+    decode,
+    delimiter_of,
+    normalise,
+    rows_of,
+)
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.rpps import rpps_is_valid
 from scheduler.domain.text import EMAIL_MAX, NAME_MAX, PHONE_MAX, text_problem
@@ -33,16 +40,9 @@ MAX_LINES = 5000
 #: A roster of a few thousand lines is well under this.
 MAX_ROSTER_BYTES = 2_000_000
 Action = Literal["create", "update", "unchanged"]
+#: A line's problem: (column, in English, in French).
+_Said = tuple[str, str, str]
 
-#: Our column → the header spellings accepted for it (compared without case or accents).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "nom", "nom complet", "full name", "medecin", "docteur"),
-    "first_name": ("first name", "prenom"),
-    "email": ("email", "e mail", "mail", "courriel", "adresse mail", "adresse e mail"),
-    "phone": ("phone", "telephone", "tel", "portable", "mobile", "numero de telephone"),
-    "rpps": ("rpps", "n rpps", "n° rpps", "no rpps", "numero rpps", "numero de rpps"),
-    "organisation": ("organisation", "organization", "structure", "cpts", "sami"),
-}
 REQUIRED = ("name", "email", "rpps")
 #: The longest value each column may hold (`domain.text`).
 CELL_MAX = {"name": NAME_MAX, "first_name": NAME_MAX, "email": EMAIL_MAX, "phone": PHONE_MAX,
@@ -84,63 +84,6 @@ class RosterPreview:
         return sum(line.action == action for line in self.lines)
 
 
-# Reading the file ------------------------------------------------------------------------
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was read with: UTF-8 if it decodes, else Windows-1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
-        return data.decode("latin-1"), "latin-1"
-
-
-def _normalise(header: str) -> str:
-    text = unicodedata.normalize("NFKD", header.strip().lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s_.:-]+", " ", text).strip()
-
-
-_ALIASES = {_normalise(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-class _Unreadable(Exception):
-    """A roster the csv module cannot read: `field` names the line, `message` why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells); `_Unreadable` for what no spreadsheet writes (a cell over
-    `csv.field_size_limit`, a NUL...)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            line = f"line {reader.line_num}"
-            if "field larger than field limit" in str(exc):
-                raise _Unreadable(line, f"a cell is longer than {csv.field_size_limit():,} "
-                                        "characters") from None
-            raise _Unreadable(line, f"not a CSV file a spreadsheet writes: {exc}") from None
-        yield reader.line_num, row
-
-
 # Preview -----------------------------------------------------------------------------------
 
 def preview_roster(
@@ -151,29 +94,34 @@ def preview_roster(
     `organisation_id` is given to lines without an organisation of their own.
     """
     text, encoding = decode(data)
-    delimiter = _delimiter(text.split("\n", 1)[0])
+    delimiter = delimiter_of(text.split("\n", 1)[0])
     problems: list[InputProblem] = []
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
         problems.append(InputProblem(source, "organisation",
-                                     f"unknown organisation {organisation_id!r}"))
+                                     f"unknown organisation {organisation_id!r}",
+                                     f"structure inconnue « {organisation_id} »"))
     try:
-        rows = list(_rows(text, delimiter))
-    except _Unreadable as exc:
+        rows = list(rows_of(text, delimiter))
+    except Unreadable as exc:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=[
-            *problems, InputProblem(source, exc.field, exc.message)])
+            *problems, InputProblem(source, exc.field, exc.message, exc.french)])
     if not rows:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[],
-                             problems=[*problems, InputProblem(source, "", "the file is empty")])
+                             problems=[*problems, InputProblem(source, "", "the file is empty",
+                                                                "le fichier est vide")])
     header_line, header = rows[0]
-    columns = {i: _ALIASES.get(_normalise(h)) for i, h in enumerate(header)}
+    columns = {i: ALIASES.get(normalise(h)) for i, h in enumerate(header)}
     missing = [c for c in REQUIRED if c not in columns.values()]
-    problems += [InputProblem(source, c, f"missing column {c!r} (header line {header_line})")
-                 for c in missing]
+    problems += [InputProblem(
+        source, c, f"missing column {c!r} (header line {header_line})",
+        f"colonne « {FRENCH_COLUMN[c]} » introuvable dans la ligne d'en-tête {header_line} "
+        f"(intitulés acceptés : {', '.join(COLUMNS[c])})") for c in missing]
     if missing:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=problems)
     body = [(n, row) for n, row in rows[1:] if any(cell.strip() for cell in row)]
     if len(body) > MAX_LINES:
-        problems.append(InputProblem(source, "", f"more than {MAX_LINES} lines"))
+        problems.append(InputProblem(source, "", f"more than {MAX_LINES} lines",
+                                     f"plus de {MAX_LINES} lignes"))
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=problems)
     lines = _Matcher(session, source, organisation_id).lines(body, columns)
     problems += [p for line in lines for p in line.problems]
@@ -186,8 +134,8 @@ class _Matcher:
     def __init__(self, session: Session, source: str, organisation_id: str | None) -> None:
         self.session, self.source, self.default_org = session, source, organisation_id
         organisations = session.exec(select(Organisation)).all()
-        self.organisations = {_normalise(o.id): o.id for o in organisations}
-        self.organisations |= {_normalise(o.name): o.id for o in organisations}
+        self.organisations = {normalise(o.id): o.id for o in organisations}
+        self.organisations |= {normalise(o.name): o.id for o in organisations}
         self.ids = set(session.exec(select(DoctorRow.id)).all())
         self.seen_rpps: dict[str, int] = {}
         self.seen_email: dict[str, int] = {}
@@ -230,29 +178,32 @@ class _Matcher:
                 self.by_email.setdefault((doctor.email or "").lower(), doctor)
 
     def line(self, number: int, values: dict[str, str]) -> RosterLine:
-        problems: list[tuple[str, str]] = []
+        problems: list[_Said] = []
         for column, value in values.items():
             problem = text_problem(value)
             if problem is not None:
-                problems.append((column, problem))
+                problems.append((column, problem, "caractère non admis (NUL ou non Unicode)"))
             elif len(value) > CELL_MAX[column]:
-                problems.append((column, f"longer than {CELL_MAX[column]} characters"))
+                problems.append((column, f"longer than {CELL_MAX[column]} characters",
+                                 f"plus de {CELL_MAX[column]} caractères"))
         if problems:
             return RosterLine(line=number, name="", email="", phone=None, rpps=None,
-                              organisation_id=None, problems=[
-                                  InputProblem(self.source, f"line {number}, {column}", message)
-                                  for column, message in problems])
+                              organisation_id=None, problems=self._said(number, problems))
         name = " ".join(x for x in (values["first_name"], values["name"]) if x)
         if not name:
-            problems.append(("name", "missing name"))
+            problems.append(("name", "missing name", "nom absent"))
         email = values["email"].lower()
         if not _EMAIL.fullmatch(email):
-            problems.append(("email", f"invalid email address {values['email']!r}"
-                             if email else "missing email address"))
+            problems.append(
+                ("email", f"invalid email address {values['email']!r}",
+                 f"adresse de courriel non valide « {values['email']} »") if email else
+                ("email", "missing email address", "adresse de courriel absente"))
         rpps = re.sub(r"\s", "", values["rpps"]) or None
         if rpps is not None and not rpps_is_valid(rpps):
             problems.append(("rpps", f"invalid RPPS number {values['rpps']!r} "
-                             "(11 digits with a Luhn check digit)"))
+                             "(11 digits with a Luhn check digit)",
+                             f"numéro RPPS non valide « {values['rpps']} » (11 chiffres, "
+                             "le dernier étant une clé de contrôle)"))
         phone = _phone(values["phone"], problems)
         organisation_id = self._organisation(values["organisation"], problems)
         problems += self._duplicates(number, email, rpps)
@@ -260,49 +211,60 @@ class _Matcher:
                           organisation_id=organisation_id)
         if not problems:
             line = self._match(number, line, problems)
-        return replace(line, problems=[
-            InputProblem(self.source, f"line {number}, {column}", message)
-            for column, message in problems
-        ])
+        return replace(line, problems=self._said(number, problems))
 
-    def _organisation(self, value: str, problems: list[tuple[str, str]]) -> str | None:
+    def _said(self, number: int, problems: list[_Said]) -> list[InputProblem]:
+        return [InputProblem(self.source, f"line {number}, {column}", english,
+                             f"{FRENCH_COLUMN[column]} : {french}")
+                for column, english, french in problems]
+
+    def _organisation(self, value: str, problems: list[_Said]) -> str | None:
         if not value:
             return self.default_org
-        found = self.organisations.get(_normalise(value))
+        found = self.organisations.get(normalise(value))
         if found is None:
-            problems.append(("organisation", f"unknown organisation {value!r}"))
+            problems.append(("organisation", f"unknown organisation {value!r}",
+                             f"structure inconnue « {value} »"))
         return found
 
-    def _duplicates(self, number: int, email: str, rpps: str | None) -> list[tuple[str, str]]:
-        out = []
+    def _duplicates(self, number: int, email: str, rpps: str | None) -> list[_Said]:
+        out: list[_Said] = []
         if rpps is not None:
             if rpps in self.seen_rpps:
-                out.append(("rpps", f"duplicate of line {self.seen_rpps[rpps]} (same RPPS)"))
+                first = self.seen_rpps[rpps]
+                out.append(("rpps", f"duplicate of line {first} (same RPPS)",
+                            f"doublon de la ligne {first} (même RPPS)"))
             self.seen_rpps.setdefault(rpps, number)
         if email:
             if email in self.seen_email:
-                out.append(("email", f"duplicate of line {self.seen_email[email]} (same email)"))
+                first = self.seen_email[email]
+                out.append(("email", f"duplicate of line {first} (same email)",
+                            f"doublon de la ligne {first} (même courriel)"))
             self.seen_email.setdefault(email, number)
         return out
 
-    def _match(self, number: int, line: RosterLine, problems: list[tuple[str, str]]
-               ) -> RosterLine:
+    def _match(self, number: int, line: RosterLine, problems: list[_Said]) -> RosterLine:
         by_rpps = self._stored_rpps(line.rpps) if line.rpps else None
         by_email = self._stored_email(line.email)
         if by_rpps and by_email and by_rpps.id != by_email.id:
             problems.append(("email", f"email belongs to doctor {by_email.id!r}, "
-                             f"RPPS to doctor {by_rpps.id!r}"))
+                             f"RPPS to doctor {by_rpps.id!r}",
+                             f"ce courriel est celui de {by_email.name} ({by_email.id}), ce "
+                             f"RPPS celui de {by_rpps.name} ({by_rpps.id})"))
             return line
         doctor = by_rpps or by_email
         if doctor is None:
             return replace(line, action="create", doctor_id=self._new_id(line.name))
         if doctor.rpps and line.rpps and doctor.rpps != line.rpps:
             problems.append(("rpps", f"email belongs to doctor {doctor.id!r} whose RPPS is "
-                             f"{doctor.rpps!r}"))
+                             f"{doctor.rpps!r}",
+                             f"ce courriel est celui de {doctor.name} ({doctor.id}), dont le "
+                             f"RPPS est {doctor.rpps}"))
             return line
         if doctor.id in self.seen_doctor:
-            problems.append(("email", f"duplicate of line {self.seen_doctor[doctor.id]} "
-                             f"(same doctor {doctor.id!r})"))
+            first = self.seen_doctor[doctor.id]
+            problems.append(("email", f"duplicate of line {first} (same doctor {doctor.id!r})",
+                             f"doublon de la ligne {first} (même médecin : {doctor.name})"))
             return line
         self.seen_doctor[doctor.id] = number
         changes = _changes(doctor, line)
@@ -330,11 +292,12 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
         yield values[start:start + size]
 
 
-def _phone(value: str, problems: list[tuple[str, str]]) -> str | None:
+def _phone(value: str, problems: list[_Said]) -> str | None:
     if not value:
         return None
     if not _PHONE.fullmatch(re.sub(r"[\s.()-]", "", value)):
-        problems.append(("phone", f"invalid phone number {value!r}"))
+        problems.append(("phone", f"invalid phone number {value!r}",
+                         f"numéro de téléphone non valide « {value} »"))
     return value
 
 
@@ -378,8 +341,9 @@ def import_roster(
     except IntegrityError as exc:
         # Only a concurrent writer can get here: the preview saw no conflict.
         session.rollback()
-        raise InputError.single(source, "", f"conflicting change during the import: {exc.orig}"
-                                ) from None
+        raise InputError([InputProblem(
+            source, "", f"conflicting change during the import: {exc.orig}",
+            "une autre modification a eu lieu pendant l'import : recommencez")]) from None
     except BaseException:
         session.rollback()
         raise

@@ -15,6 +15,8 @@ class InputProblem:
     source: str
     field: str
     message: str
+    #: The same problem in French, for the pages, where the producer words it ("" if not).
+    french: str = ""
 
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source else ""

@@ -232,6 +232,13 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object] | None, Expect]] = {
     ("GET", "/periodes/{period_id}/besoins"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/invitations"): ("page", None, MANAGER_PAGE),
     ("GET", "/periodes/{period_id}/modifier"): ("page", None, MANAGER_PAGE),
+    # Rosters are an admin's on the pages as in the API; the upload and the import themselves
+    # are tested in test_roster_page.py: without a file, or with an unreadable one, refused.
+    ("GET", "/periodes/{period_id}/annuaire"): ("page", None, {**MANAGER_PAGE, "manager": 403}),
+    ("POST", "/periodes/{period_id}/annuaire"): (
+        "page", {}, {**MANAGER_POST, "manager": 403, "admin": 422}),
+    ("POST", "/periodes/{period_id}/annuaire/importer"): (
+        "page", {"contenu": "pas du base64"}, {**MANAGER_POST, "manager": 403, "admin": 422}),
     ("GET", "/periodes-nouvelle"): ("page", None, SIGNED_IN),
     # The upload itself is tested in test_period_edit.py; without a file it is refused.
     ("POST", "/periodes-nouvelle"): ("page", {}, {**dict.fromkeys(CALLERS, 303),

@@ -5,7 +5,9 @@ changes nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -185,6 +187,14 @@ CASES = [
     Case("edit: deadline NUL", "POST", f"/periodes/{PERIOD}/modifier", "form",
          {"date_limite": NUL, "confirme": "oui"}, "browser"),
     Case("import page: no file", "POST", "/periodes-nouvelle", "form", {}, "browser"),
+    Case("roster page: no file", "POST", f"/periodes/{PERIOD}/annuaire", "form",
+         {"structure": NUL}, "browser"),
+    Case("roster page: NUL content", "POST", f"/periodes/{PERIOD}/annuaire/importer", "form",
+         {"contenu": NUL}, "browser"),
+    Case("roster page: unknown structure", "POST", f"/periodes/{PERIOD}/annuaire/importer",
+         "form", {"contenu": base64.urlsafe_b64encode(zlib.compress(
+             b"name;email;rpps\nDr A;a@example.org;\n")).decode(), "structure": "nowhere"},
+         "browser"),
     Case("sign-in: NUL email", "POST", "/connexion", "form",
          {"email": NUL, "mot_de_passe": "x"}, "browser"),
     Case("sign-in: huge password", "POST", "/connexion", "form",

@@ -50,9 +50,11 @@ def invitations_page(request: Request, period: PeriodPageDep, session: SessionDe
              "invited": _short(s.invited_at), "emailed": _short(s.emailed_at),
              "email_error": s.email_error, "answered": _short(s.answered_at),
              "offered": s.offered} for s in statuses]
+    imported = request.query_params.get("importes", "")
     return page(request, "invitations.html", title=f"Invitations — {period.name}",
                 period=period, rows=rows, others=others, organisations=organisations,
-                mail=bool(settings.smtp_host))
+                mail=bool(settings.smtp_host), admin=within is None,
+                imported=int(imported) if imported.isdigit() and len(imported) < 6 else None)
 
 
 @router.post("/periodes/{period_id}/invitations/inviter", response_class=HTMLResponse)

@@ -1,0 +1,170 @@
+"""Importing a roster from the browser, on SQLite and PostgreSQL: an admin sees what each line
+would do (and every problem beside its line, in French) before anything is written; the
+confirmed import writes all lines; a bad line, an altered or unreadable upload, or a manager
+who is not an admin changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import zlib
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from scheduler.access.accounts import create_account
+from scheduler.access.credentials import open_session
+from scheduler.domain.enums import Role
+from scheduler.domain.rpps import make_rpps
+from scheduler.models import DoctorRow
+from scheduler.web.auth import SESSION_COOKIE
+from scheduler.web.csrf import FIELD
+from tests.support.collection import NOW, PERIOD, load_period, set_clock
+from tests.support.dump import dump
+from tests.support.web import app_client
+
+PAGE = f"/periodes/{PERIOD}/annuaire"
+RPPS_1, RPPS_2 = make_rpps("2000000001"), make_rpps("2000000002")
+GOOD = (
+    "Nom;Prénom;Courriel;Téléphone;N° RPPS;Structure\r\n"
+    f"Lefèvre;Hélène;helene.lefevre@example.org;0612345678;{RPPS_1};CPTS du Val (fictive)\r\n"
+    f"Noël;Éric;eric.noel@example.org;;{RPPS_2};\r\n"
+).encode("cp1252")
+BAD = (
+    "Nom;Courriel;RPPS\r\n"
+    f"Lefèvre;helene.lefevre@example.org;{RPPS_1}\r\n"
+    "Noël;pas-une-adresse;12345\r\n"
+).encode("cp1252")
+
+
+def _signed_in(engine: Engine, session: Session, role: Role) -> Iterator[TestClient]:
+    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
+                             role=role, sites=["chiv"], now=NOW)
+    secret = open_session(session, account, now=NOW, hours=2)
+    session.commit()
+    with app_client(engine) as test_client:
+        set_clock(test_client.app, NOW)  # type: ignore[arg-type]
+        test_client.cookies.set(SESSION_COOKIE, secret)
+        test_client.get("/")
+        yield test_client
+
+
+@pytest.fixture
+def admin(engine: Engine, session: Session) -> Iterator[TestClient]:
+    load_period(session)
+    yield from _signed_in(engine, session, Role.ADMIN)
+
+
+def _upload(client: TestClient, data: bytes, structure: str = "") -> httpx.Response:
+    token = client.cookies.get(FIELD) or ""
+    return client.post(f"{PAGE}?csrftoken={token}", data={"structure": structure},
+                       files={"fichier": ("membres.csv", data, "text/csv")})
+
+
+def _confirm(client: TestClient, preview: httpx.Response) -> httpx.Response:
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+                             preview.text))
+    return client.post(f"{PAGE}/importer", data={**fields, FIELD: client.cookies.get(FIELD) or ""},
+                       follow_redirects=False)
+
+
+def _emails(engine: Engine) -> set[str | None]:
+    with Session(engine) as session:
+        return {d.email for d in session.exec(select(DoctorRow))}
+
+
+def test_the_preview_shows_each_line_then_the_confirmed_import_writes_them(
+        admin: TestClient, engine: Engine) -> None:
+    page = admin.get(f"/periodes/{PERIOD}/invitations")
+    assert f'href="{PAGE}"' in page.text  # an admin finds the import from the invitations
+    before = dump(engine)
+    preview = _upload(admin, GOOD, structure="sami-94")
+    text = html.unescape(preview.text)
+    assert preview.status_code == 200
+    assert "Lu en Windows-1252, séparateur point-virgule : 2 lignes — 2 nouveaux" in text
+    assert re.search(r"<th scope=\"row\">2</th><td>Hélène Lefèvre</td>", text)
+    assert "Importer ces 2 lignes" in text
+    assert dump(engine) == before  # a preview writes nothing
+    done = _confirm(admin, preview)
+    assert (done.status_code, done.headers["location"]) == (
+        303, f"/periodes/{PERIOD}/invitations?importes=2")
+    with Session(engine) as session:
+        noel = session.exec(select(DoctorRow).where(
+            DoctorRow.email == "eric.noel@example.org")).one()
+        assert (noel.name, noel.rpps, noel.organisation_id) == ("Éric Noël", RPPS_2, "sami-94")
+    invitations = html.unescape(admin.get(done.headers["location"]).text)
+    assert "Annuaire importé : 2 lignes" in invitations
+    assert "Éric Noël" in invitations  # among the doctors to invite
+
+
+def test_a_bad_line_is_named_in_french_beside_its_line_and_nothing_is_written(
+        admin: TestClient, engine: Engine) -> None:
+    before = dump(engine)
+    preview = _upload(admin, BAD)
+    text = html.unescape(preview.text)
+    assert preview.status_code == 422
+    assert "L'import est refusé : rien n'a été enregistré" in text
+    assert "1 ligne à corriger" in text
+    row = text[text.index('<th scope="row">3</th>'):]
+    row = row[:row.index("</tr>")]
+    assert "courriel : adresse de courriel non valide « pas-une-adresse »" in row
+    assert "RPPS : numéro RPPS non valide « 12345 »" in row
+    assert "Importer ces" not in text  # no way to import it
+    assert dump(engine) == before
+
+
+def test_a_missing_column_lists_the_accepted_headers(admin: TestClient) -> None:
+    text = html.unescape(_upload(admin, b"Nom;Courriel\nLefevre;h@example.org\n").text)
+    assert "colonne « RPPS » introuvable dans la ligne d'en-tête 1" in text
+    assert "intitulés acceptés : rpps, n rpps" in text
+
+
+def test_the_confirmed_file_is_checked_again_in_full(admin: TestClient, engine: Engine) -> None:
+    """The file travels back with the confirmation: altered on the way, it is checked as a new
+    upload would be, refused with its lines named, and nothing is written."""
+    preview = _upload(admin, GOOD, structure="sami-94")
+    packed = base64.urlsafe_b64encode(zlib.compress(BAD)).decode()
+    sent = re.search(r'name="contenu" value="([^"]*)"', preview.text)
+    assert sent is not None
+    before = dump(engine)
+    answer = _confirm(admin, httpx.Response(200, text=preview.text.replace(sent[1], packed)))
+    assert answer.status_code == 422
+    assert "adresse de courriel non valide « pas-une-adresse »" in html.unescape(answer.text)
+    assert dump(engine) == before
+
+
+@pytest.mark.parametrize("content", ["", "pas du base64 !", base64.urlsafe_b64encode(
+    b"not zlib").decode(), base64.urlsafe_b64encode(zlib.compress(b"x" * 3_000_000)).decode()])
+def test_an_unreadable_or_oversized_confirmation_is_refused(admin: TestClient, engine: Engine,
+                                                            content: str) -> None:
+    before = dump(engine)
+    answer = admin.post(f"{PAGE}/importer", data={"contenu": content,
+                                                  FIELD: admin.cookies.get(FIELD) or ""})
+    assert answer.status_code == 422
+    assert "chargez le fichier à nouveau" in html.unescape(answer.text)
+    assert dump(engine) == before
+
+
+def test_an_upload_without_a_file_or_empty_names_the_field(admin: TestClient) -> None:
+    answer = _upload(admin, b"")
+    assert answer.status_code == 422
+    assert "Fichier : choisissez un fichier CSV non vide." in html.unescape(answer.text)
+
+
+def test_a_manager_who_is_not_an_admin_cannot_import(engine: Engine, session: Session) -> None:
+    load_period(session)
+    client = next(_signed_in(engine, session, Role.MANAGER))
+    try:
+        assert "Importer un annuaire" not in client.get(f"/periodes/{PERIOD}/invitations").text
+        before = dump(engine)
+        answer = _upload(client, GOOD)
+        assert answer.status_code == 403
+        assert "réservé aux administrateurs" in html.unescape(answer.text)
+        assert dump(engine) == before
+    finally:
+        client.close()
