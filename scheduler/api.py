@@ -47,6 +47,7 @@ from scheduler.web.pages import (
     form,
     period_edit,
     period_files,
+    period_new,
     planning,
 )
 from scheduler.web.pages import coordinator as coordinator_pages
@@ -67,8 +68,8 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
                   coordinator)),
     (feeds.router, ""),
     (docs.router, ""),
-    *((pages.router, "") for pages in (accounts, planning, period_files, period_edit, adjust,
-                                          invitations_pages, roster_pages, form, agenda,
+    *((pages.router, "") for pages in (accounts, planning, period_files, period_edit, period_new,
+                                          adjust, invitations_pages, roster_pages, form, agenda,
                                           coordinator_pages)),
 )
 

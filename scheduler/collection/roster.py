@@ -87,11 +87,14 @@ class RosterPreview:
 # Preview -----------------------------------------------------------------------------------
 
 def preview_roster(
-    session: Session, data: bytes, *, organisation_id: str | None = None, source: str = "roster"
+    session: Session, data: bytes, *, organisation_id: str | None = None, source: str = "roster",
+    within: frozenset[str] | None = None,
 ) -> RosterPreview:
     """What importing `data` would do, line by line, with every problem; writes nothing.
 
-    `organisation_id` is given to lines without an organisation of their own.
+    `organisation_id` is given to lines without an organisation of their own. `within` (a
+    manager's reach, `access.scope.reachable_doctors`; None: an admin's, every doctor) bounds
+    the stored doctors a line may change: a line that would change another doctor is a problem.
     """
     text, encoding = decode(data)
     delimiter = delimiter_of(text.split("\n", 1)[0])
@@ -123,7 +126,7 @@ def preview_roster(
         problems.append(InputProblem(source, "", f"more than {MAX_LINES} lines",
                                      f"plus de {MAX_LINES} lignes"))
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=problems)
-    lines = _Matcher(session, source, organisation_id).lines(body, columns)
+    lines = _Matcher(session, source, organisation_id, within).lines(body, columns)
     problems += [p for line in lines for p in line.problems]
     return RosterPreview(encoding=encoding, delimiter=delimiter, lines=lines, problems=problems)
 
@@ -131,8 +134,10 @@ def preview_roster(
 class _Matcher:
     """Parses lines and matches them to stored doctors, remembering earlier lines."""
 
-    def __init__(self, session: Session, source: str, organisation_id: str | None) -> None:
+    def __init__(self, session: Session, source: str, organisation_id: str | None,
+                 within: frozenset[str] | None) -> None:
         self.session, self.source, self.default_org = session, source, organisation_id
+        self.within = within
         organisations = session.exec(select(Organisation)).all()
         self.organisations = {normalise(o.id): o.id for o in organisations}
         self.organisations |= {normalise(o.name): o.id for o in organisations}
@@ -268,6 +273,12 @@ class _Matcher:
             return line
         self.seen_doctor[doctor.id] = number
         changes = _changes(doctor, line)
+        if changes and self.within is not None and doctor.id not in self.within:
+            problems.append(("email", f"doctor {doctor.id!r} takes part in other sites' periods "
+                             "only: an admin may change their details",
+                             f"{doctor.name} ne participe qu'aux périodes d'autres sites : "
+                             "seul un administrateur peut modifier sa fiche"))
+            return line
         return replace(line, doctor_id=doctor.id, action="update" if changes else "unchanged")
 
     def _stored_rpps(self, rpps: str) -> DoctorRow | None:
@@ -322,15 +333,18 @@ def _changes(doctor: DoctorRow, line: RosterLine) -> dict[str, object]:
 # Commit ------------------------------------------------------------------------------------
 
 def import_roster(
-    session: Session, data: bytes, *, organisation_id: str | None = None, source: str = "roster"
+    session: Session, data: bytes, *, organisation_id: str | None = None, source: str = "roster",
+    within: frozenset[str] | None = None,
 ) -> RosterPreview:
-    """Import `data` in one transaction, committed on success; returns what was done.
+    """Import `data` in one transaction, committed on success; returns what was done
+    (`within` as for `preview_roster`).
 
     Raises `InputError` with every problem (file, line and column) and writes nothing if any
     line is bad.
     """
     try:
-        preview = preview_roster(session, data, organisation_id=organisation_id, source=source)
+        preview = preview_roster(session, data, organisation_id=organisation_id, source=source,
+                                 within=within)
         if not preview.ok:
             raise InputError(preview.problems)
         for line in preview.lines:

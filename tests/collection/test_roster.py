@@ -250,3 +250,25 @@ def test_roster_import_sends_the_same_statements_however_many_doctors_are_stored
     import_roster(session, _roster(3000, 10_000))  # 3,000 more doctors stored
     assert _statements(session, _roster(200, 0)) == few
     assert _statements(session, _roster(400, 0)) == few
+
+
+def test_a_managers_roster_changes_only_the_doctors_they_reach(session: Session,
+                                                               period: Problem) -> None:
+    """`within` (a manager's reach) bounds the stored doctors a line may change: a new doctor
+    and an unchanged one pass; a change to a doctor outside is refused, in English and French,
+    and nothing is written."""
+    anne = f"Dr Anne Martin,anne.martin@example.org,,{ANNE_RPPS},\n"
+    roster = "name,email,phone,rpps,organisation\n" + anne + \
+        f"Dr Éric Noël,eric.noel@example.org,,{RPPS_2},\n"
+    assert preview_roster(session, roster.encode(), within=frozenset()).ok
+    renamed = roster.replace("Dr Anne Martin", "Dr Anne Martin-Durand").encode()
+    before = doctors(session)
+    with pytest.raises(InputError) as refused:
+        import_roster(session, renamed, within=frozenset({"dr-bruno"}))
+    [problem] = refused.value.problems
+    assert problem.field == "line 2, email"
+    assert "takes part in other sites' periods only" in problem.message
+    assert problem.french.startswith("courriel : Dr Anne Martin ne participe qu'aux périodes "
+                                     "d'autres sites")
+    assert doctors(session) == before
+    assert import_roster(session, renamed, within=frozenset({"dr-anne"})).count("update") == 1

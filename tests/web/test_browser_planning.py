@@ -1,6 +1,7 @@
 """Generating and publishing a rota in a real browser (Debian's chromium, Playwright), on SQLite
 and PostgreSQL: a real uvicorn server and a real `scheduler worker` process. A new manager
-signs in, opens the period, generates a rota, watches the job reach its end (live, through
+signs in, creates a period field by field, imports a roster into it after its preview,
+opens a period with answers, generates a rota, watches the job reach its end (live, through
 the job's events and `job.js`, under the Content-Security-Policy), publishes the version
 after confirming (the deadline is ahead), sees it published, downloads the payment statement
 (its total checked against the rota's hours) and reads the gaps page. Screenshots at laptop and
@@ -28,6 +29,7 @@ from scheduler.access.accounts import create_account
 from scheduler.api import create_app
 from scheduler.config.settings import Settings
 from scheduler.domain.enums import Role
+from scheduler.domain.rpps import make_rpps
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import parse_scenario
 from scheduler.storage.loader import load_scenario_into
@@ -40,7 +42,6 @@ from tests.support.browser import (
     require_chromium,
     serving,
 )
-from tests.support.cli import TINY
 from tests.support.collection import NOW, scenario_data
 
 require_chromium()
@@ -109,12 +110,31 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         page.get_by_label("Adresse électronique").fill(MANAGER)
         page.get_by_label("Mot de passe").fill(PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        # A new period from a scenario file, through the real form (its anti-CSRF token in
-        # the action, as a multipart form cannot send a header).
-        page.get_by_role("link", name="Nouvelle période (fichier de scénario)").click()
-        page.get_by_label("Fichier de scénario").set_input_files(str(TINY))
-        page.get_by_role("button", name="Charger la période").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Semaine test, juillet 2026")
+        # A new period described field by field (the usual slots proposed; the manager's only
+        # site checked), then a roster imported into it after reading the preview.
+        page.get_by_role("link", name="Nouvelle période").click()
+        page.get_by_label("Nom", exact=True).fill("Vacances de Noël")
+        first = date.today() + timedelta(days=60)
+        page.get_by_label("Premier jour").fill(first.isoformat())
+        page.get_by_label("Dernier jour").fill((first + timedelta(days=13)).isoformat())
+        page.get_by_label("Places, ligne 2").fill("2")
+        page.screenshot(path=str(tmp_path / "new-period-laptop.png"), full_page=True)
+        page.get_by_role("button", name="Créer la période").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Vacances de Noël")
+        page.get_by_role("link", name="Invitations").first.click()
+        page.get_by_role("link", name="Importer un annuaire de médecins (CSV)").click()
+        roster = tmp_path / "membres.csv"
+        roster.write_bytes((f"Nom;Prénom;Courriel;N° RPPS\r\nLefèvre;Hélène;"
+                            f"helene.lefevre@example.org;{make_rpps('2000000001')}\r\n"
+                            ).encode("cp1252"))
+        page.get_by_label("Fichier CSV").set_input_files(str(roster))
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        expect(page.locator("table.roster tbody tr")).to_contain_text("Hélène Lefèvre")
+        expect(page.locator("table.roster tbody tr")).to_contain_text("nouveau")
+        page.screenshot(path=str(tmp_path / "roster-preview-laptop.png"), full_page=True)
+        page.get_by_role("button", name="Importer cette ligne").click()
+        expect(page.get_by_role("status")).to_contain_text("Annuaire importé : 1 ligne")
+        expect(page.locator("fieldset.others")).to_contain_text("Hélène Lefèvre")
         page.goto(served + "/")
         page.get_by_role("link", name=f"Été test ({PERIOD})").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Été test ({PERIOD})")

@@ -1,7 +1,7 @@
 """Importing a roster from the browser, on SQLite and PostgreSQL: an admin sees what each line
 would do (and every problem beside its line, in French) before anything is written; the
-confirmed import writes all lines; a bad line, an altered or unreadable upload, or a manager
-who is not an admin changes nothing."""
+confirmed import writes all lines; a bad line, an altered or unreadable upload, or a
+manager's line changing a doctor of other sites changes nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import html
 import re
 import zlib
 from collections.abc import Iterator
+from datetime import date
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ from scheduler.access.accounts import create_account
 from scheduler.access.credentials import open_session
 from scheduler.domain.enums import Role
 from scheduler.domain.rpps import make_rpps
-from scheduler.models import DoctorRow
+from scheduler.models import DoctorPeriod, DoctorRow, PeriodSite, SiteRow, TensionPeriod
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
 from tests.support.collection import NOW, PERIOD, load_period, set_clock
@@ -30,6 +31,7 @@ from tests.support.web import app_client
 
 PAGE = f"/periodes/{PERIOD}/annuaire"
 RPPS_1, RPPS_2 = make_rpps("2000000001"), make_rpps("2000000002")
+RPPS_3 = make_rpps("2000000003")
 GOOD = (
     "Nom;Prénom;Courriel;Téléphone;N° RPPS;Structure\r\n"
     f"Lefèvre;Hélène;helene.lefevre@example.org;0612345678;{RPPS_1};CPTS du Val (fictive)\r\n"
@@ -156,15 +158,31 @@ def test_an_upload_without_a_file_or_empty_names_the_field(admin: TestClient) ->
     assert "Fichier : choisissez un fichier CSV non vide." in html.unescape(answer.text)
 
 
-def test_a_manager_who_is_not_an_admin_cannot_import(engine: Engine, session: Session) -> None:
+def test_a_manager_imports_new_doctors_but_not_changes_to_others(
+        engine: Engine, session: Session) -> None:
+    """A manager's lines may create doctors and change those of their sites' periods only."""
     load_period(session)
     client = next(_signed_in(engine, session, Role.MANAGER))
     try:
-        assert "Importer un annuaire" not in client.get(f"/periodes/{PERIOD}/invitations").text
+        assert f'href="{PAGE}"' in client.get(f"/periodes/{PERIOD}/invitations").text
+        with Session(engine) as other:  # Dr Zoé takes part in another site's period only
+            other.add(SiteRow(id="autre", name="Autre site"))
+            other.add(TensionPeriod(id="ailleurs", name="Ailleurs", start=date(2027, 1, 4),
+                                    end=date(2027, 1, 10)))
+            other.add(DoctorRow(id="dr-zoe", name="Dr Zoé Roux", email="zoe@example.org",
+                                rpps=RPPS_3))
+            other.commit()
+            other.add(PeriodSite(period_id="ailleurs", site_id="autre", position=0))
+            other.add(DoctorPeriod(doctor_id="dr-zoe", period_id="ailleurs", position=0))
+            other.commit()
+        renamed = GOOD + f"Roux-Martin;Zoé;zoe@example.org;;{RPPS_3};\r\n".encode("cp1252")
         before = dump(engine)
-        answer = _upload(client, GOOD)
-        assert answer.status_code == 403
-        assert "réservé aux administrateurs" in html.unescape(answer.text)
+        answer = _upload(client, renamed)
+        assert answer.status_code == 422
+        assert "ne participe qu'aux périodes d'autres sites" in html.unescape(answer.text)
         assert dump(engine) == before
+        done = _confirm(client, _upload(client, GOOD))
+        assert done.status_code == 303
+        assert "eric.noel@example.org" in _emails(engine)
     finally:
         client.close()

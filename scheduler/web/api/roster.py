@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from pydantic import BaseModel
 
+from scheduler.access.scope import reachable_doctors
 from scheduler.collection.roster import (
     MAX_ROSTER_BYTES,
     RosterPreview,
@@ -14,14 +15,13 @@ from scheduler.collection.roster import (
     preview_roster,
 )
 from scheduler.scenario.fields import Id
-from scheduler.web.auth import MANAGER_ONLY, admin_reach
+from scheduler.web.auth import MANAGER_ONLY, ReachDep
 from scheduler.web.deps import SessionDep
 from scheduler.web.errors import FieldProblem, refusals, unprocessable
 
-# Doctors are shared by every site: importing a roster (which may update anyone's contact
-# details) is an admin's; managers invite the doctors.
-router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[Depends(admin_reach)],
-                   responses=MANAGER_ONLY)
+# Doctors are shared by every site: a manager's roster may create doctors but change only
+# those their reach holds (`access.scope.reachable_doctors`); an admin's, anyone.
+router = APIRouter(prefix="/roster", tags=["roster"], responses=MANAGER_ONLY)
 
 
 
@@ -82,19 +82,23 @@ TOO_LARGE = refusals({413: "The roster file is too large"})
 
 
 @router.post("/preview", response_model=RosterOut, responses=TOO_LARGE)
-def roster_preview(file: RosterFile, session: SessionDep,
-                         organisation_id: OrganisationField = None) -> RosterOut:
-    """What importing the CSV roster would do, line by line, with every problem. Writes nothing."""
+def roster_preview(file: RosterFile, session: SessionDep, reach: ReachDep,
+                   organisation_id: OrganisationField = None) -> RosterOut:
+    """What importing the CSV roster would do, line by line, with every problem. Writes nothing.
+    A manager's lines may change only the doctors of their sites' periods (or of none)."""
     data = _roster_bytes(file)
     return _roster_out(preview_roster(session, data, organisation_id=organisation_id,
-                                      source=file.filename or "roster"))
+                                      source=file.filename or "roster",
+                                      within=reachable_doctors(session, reach)))
 
 
 @router.post("/import", response_model=RosterOut, responses=TOO_LARGE)
-def roster_import(file: RosterFile, session: SessionDep,
-                        organisation_id: OrganisationField = None) -> RosterOut:
-    """Import the CSV roster: all lines or none. Doctors match by RPPS or email."""
+def roster_import(file: RosterFile, session: SessionDep, reach: ReachDep,
+                  organisation_id: OrganisationField = None) -> RosterOut:
+    """Import the CSV roster: all lines or none. Doctors match by RPPS or email; a manager's
+    lines may change only the doctors of their sites' periods (or of none)."""
     data = _roster_bytes(file)
     preview = import_roster(session, data, organisation_id=organisation_id,
-                            source=file.filename or "roster")
+                            source=file.filename or "roster",
+                            within=reachable_doctors(session, reach))
     return _roster_out(preview)

@@ -53,7 +53,7 @@ def invitations_page(request: Request, period: PeriodPageDep, session: SessionDe
     imported = request.query_params.get("importes", "")
     return page(request, "invitations.html", title=f"Invitations — {period.name}",
                 period=period, rows=rows, others=others, organisations=organisations,
-                mail=bool(settings.smtp_host), admin=within is None,
+                mail=bool(settings.smtp_host),
                 imported=int(imported) if imported.isdigit() and len(imported) < 6 else None)
 
 

@@ -1,31 +1,18 @@
-"""Setting up periods in the browser, in French: a new period from a scenario file (validated
-and loaded all or nothing, as `scheduler load` does), and editing a loaded one (the answers'
-deadline, each slot's seats and priority, cancelling a slot; what the edit affects is shown,
-then saved on confirmation, `planning.edit`)."""
+"""Editing a loaded period in the browser, in French: the answers' deadline, each slot's seats
+and priority, cancelling a slot; what the edit affects is shown, then saved on confirmation
+(`planning.edit`). New periods are `period_new`'s."""
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated
-
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scheduler.access.scope import reach_of
-from scheduler.domain.errors import InputError
-from scheduler.domain.problem import Problem
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import TensionPeriod
 from scheduler.planning.edit import apply_edit, impact, read_edit
-from scheduler.scenario.expand import expand
-from scheduler.scenario.spec import Scenario, parse_scenario, read_document
-from scheduler.storage.loader import load_scenario_into
 from scheduler.storage.problems import problem_from_db
 from scheduler.web.deps import FieldsDep, SessionDep
-from scheduler.web.pages.scope import ManagerDep, PeriodPageDep
+from scheduler.web.pages.scope import PeriodPageDep
 from scheduler.web.templating import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -68,61 +55,3 @@ def edit_post(request: Request, period: PeriodPageDep, session: SessionDep,
     apply_edit(session, period, edit)
     session.commit()
     return RedirectResponse(f"/periodes/{period.id}", status_code=303)
-
-
-def _import_form(request: Request, problems: list[str], status_code: int = 200
-                 ) -> HTMLResponse:
-    return page(request, "period_import.html", status_code=status_code,
-                title="Nouvelle période", problems=problems)
-
-
-@router.get("/periodes-nouvelle", response_class=HTMLResponse)
-def import_page(request: Request, _account: ManagerDep) -> Response:
-    """Create a period from a scenario file (YAML or JSON, as `scheduler load` reads it)."""
-    return _import_form(request, [])
-
-
-@router.post("/periodes-nouvelle", response_class=HTMLResponse)
-def import_post(request: Request, session: SessionDep, account: ManagerDep,
-                fichier: Annotated[UploadFile | None, File()] = None) -> Response:
-    """Validate the scenario file and load it, all or nothing, as the command line does; a
-    manager may only load periods of their own sites."""
-    if fichier is None:
-        return _import_form(request, ["Fichier de scénario : choisissez un fichier."], 422)
-    data = fichier.file.read(MAX_IMPORT_BYTES + 1)
-    name = (fichier.filename or "scenario.yaml")[-100:]
-    try:
-        if len(data) > MAX_IMPORT_BYTES:
-            raise InputError.single(name, "", f"file larger than {MAX_IMPORT_BYTES:,} bytes")
-        scenario, problem = _read_scenario(data, name)
-        reach = reach_of(session, account)
-        outside = sorted(s.id for s in problem.sites
-                         if reach.sites is not None and s.id not in reach.sites)
-        if outside:
-            raise InputError.single(name, "sites", "sites outside your own: "
-                                    + ", ".join(outside))
-        result = load_scenario_into(session, scenario, problem,
-                                    hashlib.sha256(data).hexdigest(),
-                                    now=datetime.now(UTC), source=name)
-    except InputError as refused_file:
-        session.rollback()
-        return _import_form(request, [str(p) for p in refused_file.problems], 422)
-    return RedirectResponse(f"/periodes/{result.period_id}", status_code=303)
-
-
-#: The largest scenario file taken through the browser (the request body is bounded too).
-MAX_IMPORT_BYTES = 2_000_000
-
-
-def _read_scenario(data: bytes, name: str) -> tuple[Scenario, Problem]:
-    """The scenario in `data`, validated and expanded; `InputError` naming `name`'s fields."""
-    suffix = ".json" if name.lower().endswith(".json") else ".yaml"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"scenario{suffix}"
-        path.write_bytes(data)
-        document = read_document(path)
-    if not isinstance(document, dict) or "format" in document or "slots" in document:
-        raise InputError.single(name, "", "a scenario file (a problem.json is loaded with "
-                                          "`scheduler load`)")
-    scenario = parse_scenario(document, name)
-    return scenario, expand(scenario, name)

@@ -1,7 +1,8 @@
 """Importing a roster (a CPTS/SAMI member list) from the browser, in French: upload the CSV,
 read what each line would do (create, update, unchanged) with every problem beside its line,
-then import all lines or none (`collection.roster`). Doctors are shared by every site, so
-the import is an admin's, as in the API; a manager then invites the doctors of their sites.
+then import all lines or none (`collection.roster`). Doctors are shared by every site: a
+manager's lines may create doctors but change only those of their sites' periods (or of no
+period yet), as in the API; an admin's, anyone.
 
 The previewed file travels to the confirmation as a compressed field of the form: the import
 reads and checks it again in full, so an edited field can do no more than a new upload.
@@ -18,7 +19,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from scheduler.access.scope import reach_of
+from scheduler.access.scope import reach_of, reachable_doctors
 from scheduler.collection.roster import (
     MAX_ROSTER_BYTES,
     RosterPreview,
@@ -38,12 +39,8 @@ ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (avec BOM)", "cp1252": "Windo
              "latin-1": "Latin-1"}
 
 
-def _admin_only(request: Request, session: SessionDep, account: Account) -> Response | None:
-    if reach_of(session, account).is_admin:
-        return None
-    return page(request, "error.html", status_code=403, title="Accès refusé",
-                message="L'import d'un annuaire de médecins est réservé aux administrateurs "
-                        "(les médecins sont communs à tous les sites).")
+def _within(session: SessionDep, account: Account) -> frozenset[str] | None:
+    return reachable_doctors(session, reach_of(session, account))
 
 
 def _upload_form(request: Request, session: SessionDep, period: TensionPeriod,
@@ -66,7 +63,7 @@ def _french(problems: list[InputProblem]) -> list[str]:
 def roster_page(request: Request, period: PeriodPageDep, session: SessionDep,
                 account: ManagerDep) -> Response:
     """The upload form: a CSV roster and the organisation of lines that name none."""
-    return _admin_only(request, session, account) or _upload_form(request, session, period, [])
+    return _upload_form(request, session, period, [])
 
 
 @router.post("/periodes/{period_id}/annuaire", response_class=HTMLResponse)
@@ -75,20 +72,20 @@ def roster_preview_page(request: Request, period: PeriodPageDep, session: Sessio
                         fichier: Annotated[UploadFile | None, File()] = None,
                         structure: Annotated[str, Form()] = "") -> Response:
     """What importing the file would do, line by line; writes nothing."""
-    if (refusal := _admin_only(request, session, account)) is not None:
-        return refusal
     data = fichier.file.read(MAX_ROSTER_BYTES + 1) if fichier is not None else b""
     if not data or len(data) > MAX_ROSTER_BYTES:
         return _upload_form(request, session, period, [
             "Fichier : choisissez un fichier CSV non vide." if not data else
             f"Fichier : plus de {MAX_ROSTER_BYTES // 1_000_000} Mo."], 422)
     name = (fichier.filename if fichier is not None and fichier.filename else "annuaire.csv")
-    return _preview(request, session, period, data, name[-100:], structure[:64] or None)
+    return _preview(request, session, period, data, name[-100:], structure[:64] or None,
+                    account)
 
 
 def _preview(request: Request, session: SessionDep, period: TensionPeriod, data: bytes,
-             name: str, organisation_id: str | None) -> HTMLResponse:
-    preview = preview_roster(session, data, organisation_id=organisation_id, source=name)
+             name: str, organisation_id: str | None, account: Account) -> HTMLResponse:
+    preview = preview_roster(session, data, organisation_id=organisation_id, source=name,
+                             within=_within(session, account))
     return page(request, "roster.html", status_code=200 if preview.ok else 422,
                 title=f"Importer un annuaire — {period.name}", period=period,
                 organisations=_organisations(session), problems=[], preview=_shown(preview),
@@ -116,8 +113,6 @@ def _shown(preview: RosterPreview) -> dict[str, object]:
 def roster_import_page(request: Request, period: PeriodPageDep, session: SessionDep,
                        account: ManagerDep, fields: FieldsDep) -> Response:
     """Import the previewed file, all lines or none; then on to the invitations."""
-    if (refusal := _admin_only(request, session, account)) is not None:
-        return refusal
     form = dict(fields)
     data = _unpacked(form.get("contenu", ""))
     if data is None:
@@ -127,9 +122,10 @@ def roster_import_page(request: Request, period: PeriodPageDep, session: Session
     name = form.get("nom_fichier", "")[-100:] or "annuaire.csv"
     organisation_id = form.get("structure", "")[:64] or None
     try:
-        done = import_roster(session, data, organisation_id=organisation_id, source=name)
+        done = import_roster(session, data, organisation_id=organisation_id, source=name,
+                             within=_within(session, account))
     except InputError:
-        return _preview(request, session, period, data, name, organisation_id)
+        return _preview(request, session, period, data, name, organisation_id, account)
     return RedirectResponse(
         f"/periodes/{period.id}/invitations?importes={len(done.lines)}", status_code=303)
 
