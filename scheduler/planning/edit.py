@@ -1,5 +1,8 @@
 """Editing a loaded period in place: move its answers' deadline, change a slot's seats and
-priority, or cancel a slot (no seat left; its answers are kept, in case it comes back).
+priority, cancel a slot (no seat left; its answers are kept, in case it comes back), or add
+slots (a day, its hours, seats, priority; tagged weekend, public holiday and night as the
+scenario's expansion tags them, `scenario.expand`). Answers to the other slots are kept; the
+new ones await the doctors' answers in their forms.
 
 An edit is read from the form, checked (every field named in French), its impact shown before
 it is saved (answers on cancelled slots; assignments of the latest and published versions that
@@ -12,15 +15,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 
 from sqlmodel import Session, col, delete, func, select
 
+from scheduler.domain import french
 from scheduler.domain.french import plural
 from scheduler.domain.problem import Problem, Slot
 from scheduler.domain.text import EARLIEST, LATEST
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import Availability, PinRow, RotaVersion, SlotRow, TensionPeriod
+from scheduler.scenario.calendar import overlaps_night, public_holidays, slot_times
 from scheduler.storage.periods import lock_period
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import rota_versions, version_rota
@@ -33,6 +38,8 @@ class PeriodEdit:
 
     deadline: date | None
     slots: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: New slots, in the order asked.
+    added: list[Slot] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,12 +80,74 @@ def read_edit(session: Session, period: TensionPeriod, fields: list[tuple[str, s
             continue
         if (seats, priority) != (slot.seats, slot.priority):
             edit.slots[slot.id] = (seats, priority)
+    edit.added = _read_added(period, problem, form, problems)
     return edit, problems
+
+
+#: Rows of the form for new slots.
+ADD_ROWS = 3
+
+
+def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
+                problems: dict[str, str]) -> list[Slot]:
+    """The new slots of rows `ajout{i}_…` (date, debut, fin, places, priorite, libelle,
+    site); a row left blank is skipped."""
+    added: list[Slot] = []
+    taken = {s.id for s in problem.slots}
+    holidays = public_holidays("FR", range(period.start.year, period.end.year + 2))
+    for i in range(1, ADD_ROWS + 1):
+        row = f"ajout{i}_"
+        if not any(form.get(row + f, "").strip() for f in ("date", "debut", "fin", "places")):
+            continue
+        label = f"Nouveau créneau, ligne {i}"
+        try:
+            day = date.fromisoformat(form.get(row + "date", "").strip())
+            if not period.start <= day <= period.end:
+                raise ValueError
+        except ValueError:
+            problems[row + "date"] = f"{label} : un jour de la période (AAAA-MM-JJ)."
+            continue
+        try:
+            start, end = slot_times(day, _clock(form.get(row + "debut", "")),
+                                    _clock(form.get(row + "fin", "")), problem.tz)
+        except ValueError:
+            problems[row + "debut"] = f"{label} : début et fin au format HH:MM."
+            continue
+        site = form.get(row + "site", "").strip() or problem.sites[0].id
+        if site not in {s.id for s in problem.sites}:
+            problems[row + "site"] = f"{label} : un des sites de la période."
+            continue
+        seats = _number(form, row + "places", 1, Slot.BOUNDS["seats"].high, 1, problems, label)
+        priority = _number(form, row + "priorite", 1, Slot.BOUNDS["priority"].high, 1,
+                           problems, label)
+        slot_id = f"{site}-{start:%Y%m%d-%H%M}"
+        if slot_id in taken:
+            problems[row + "debut"] = (f"{label} : un créneau de ce site commence déjà le "
+                                       f"{day.strftime('%d/%m/%Y')} à {start:%H:%M}.")
+            continue
+        taken.add(slot_id)
+        tags = {"weekend"} if day.weekday() >= 5 else set()
+        if day in holidays:
+            tags.add("holiday")
+        if overlaps_night(start, end, problem.tz):
+            tags.add("night")
+        added.append(Slot(id=slot_id, site=site, start=start.astimezone(UTC),
+                          end=end.astimezone(UTC), seats=seats, priority=priority,
+                          tags=frozenset(tags), label=form.get(row + "libelle", "").strip()[:80]))
+    return added
+
+
+def _clock(text: str) -> str:
+    """`text` as "HH:MM" (a browser may send "18:00:00"), else ValueError."""
+    text = text.strip()[:5]
+    if len(text) != 5 or text[2] != ":" or not text.replace(":", "").isdigit():
+        raise ValueError(text)
+    return text
 
 
 def _number(form: dict[str, str], name: str, current: int, high: int | float, low: int,
             problems: dict[str, str], label: str) -> int:
-    text = form.get(name, str(current)).strip()
+    text = form.get(name, "").strip() or str(current)
     if not text.isascii() or not text.isdigit() or len(text) > 4 or \
             not low <= int(text) <= high:
         problems[name] = f"{label} : un nombre entier de {low} à {int(high)}."
@@ -102,6 +171,12 @@ def impact(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Impact:
         lines.append(f"{plural(len(cancelled), 'créneau annulé', 'créneaux annulés')} ; "
                      f"{plural(answers, 'disponibilité donnée', 'disponibilités données')} "
                      "pour eux gardée(s) mais sans usage.")
+    for new in edit.added:
+        start, end = new.start.astimezone(problem.tz), new.end.astimezone(problem.tz)
+        lines.append(f"Nouveau créneau : {french.weekday_date(start.date())}, "
+                     f"{french.slot_hours(start, end)}, {plural(new.seats, 'place', 'places')}"
+                     " ; il s'affiche dans les formulaires des médecins, qui n'y ont pas encore "
+                     "répondu.")
     for slot_id, (seats, priority) in sorted(edit.slots.items()):
         before = slots[slot_id]
         if seats != before.seats:
@@ -157,4 +232,11 @@ def apply_edit(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Non
                                                  SlotRow.id == slot_id)).one()
         row.seats, row.priority = seats, priority
         session.add(row)
+    last = session.exec(select(func.max(SlotRow.position)).where(
+        SlotRow.period_id == period.id)).one()
+    for k, new in enumerate(edit.added, start=(last or 0) + 1):
+        session.add(SlotRow(id=new.id, period_id=period.id, site_id=new.site,
+                            start=new.start, end=new.end, seats=new.seats,
+                            priority=new.priority, tags=sorted(new.tags), label=new.label,
+                            position=k))
     session.flush()

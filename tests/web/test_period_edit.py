@@ -18,7 +18,8 @@ from scheduler.access.accounts import create_account
 from scheduler.access.credentials import open_session
 from scheduler.domain.enums import Role
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.models import PinRow, SlotRow, TensionPeriod
+from scheduler.models import Availability, PinRow, SlotRow, TensionPeriod
+from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import save_rota
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
@@ -157,4 +158,49 @@ def test_a_manager_loads_only_periods_of_their_sites(client: TestClient,
     refused = _upload(client, TWO_SITES.read_bytes(), "two-sites.yaml")
     assert refused.status_code == 422
     assert "sites outside your own: chic" in html.unescape(refused.text)
+    assert dump(engine) == before
+
+
+def test_added_slots_are_shown_then_stored_and_the_answers_kept(client: TestClient,
+                                                                engine: Engine) -> None:
+    """Two slots added to the loaded period: the impact names them; once confirmed they are
+    the period's, tagged as the expansion would tag them (Bastille Day: a public holiday; a
+    night), and every answer given before is still there."""
+    asked = {"ajout1_date": "2027-07-14", "ajout1_debut": "22:00", "ajout1_fin": "08:00",
+             "ajout1_places": "2", "ajout1_priorite": "4", "ajout1_libelle": "Nuit du 14",
+             "ajout2_date": "2027-07-11", "ajout2_debut": "18:00", "ajout2_fin": "00:00",
+             "ajout2_places": "1"}
+    with Session(engine) as session:
+        answers_before = len(session.exec(select(Availability)).all())
+    before = dump(engine)
+    text = html.unescape(_post(client, asked).text)
+    assert "Nouveau créneau : mercredi 14 juillet, 22:00–08:00, 2 places" in text
+    assert "Nouveau créneau : dimanche 11 juillet, 18:00–24:00, 1 place ;" in text
+    assert dump(engine) == before
+    assert _post(client, {**asked, "confirme": "oui"}).status_code == 303
+    night, sunday = _slot(engine, "chiv-20270714-2200"), _slot(engine, "chiv-20270711-1800")
+    assert (night.seats, night.priority, night.label) == (2, 4, "Nuit du 14")
+    assert set(night.tags) == {"holiday", "night"} and set(sunday.tags) == {"weekend"}
+    with Session(engine) as session:
+        assert len(session.exec(select(Availability)).all()) == answers_before
+        problem = problem_from_db(session, PERIOD)
+    assert {"chiv-20270714-2200", "chiv-20270711-1800"} <= {s.id for s in problem.slots}
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    ({"ajout1_date": "2027-08-01", "ajout1_debut": "18:00", "ajout1_fin": "22:00"},
+     "Nouveau créneau, ligne 1 : un jour de la période"),
+    ({"ajout1_date": "2027-07-05", "ajout1_debut": "20:00", "ajout1_fin": "24:00"},
+     "Nouveau créneau, ligne 1 : un créneau de ce site commence déjà le 05/07/2027 à 20:00."),
+    ({"ajout2_date": "2027-07-06", "ajout2_debut": "8h", "ajout2_fin": "12:00"},
+     "Nouveau créneau, ligne 2 : début et fin au format HH:MM."),
+    ({"ajout1_date": "2027-07-06", "ajout1_debut": "08:00", "ajout1_fin": "12:00",
+      "ajout1_places": "0"}, "Nouveau créneau, ligne 1 : un nombre entier de 1 à 50."),
+])
+def test_a_bad_new_slot_is_named_and_changes_nothing(client: TestClient, engine: Engine,
+                                                     data: dict[str, str], needle: str) -> None:
+    before = dump(engine)
+    response = _post(client, {**data, "confirme": "oui"})
+    assert response.status_code == 422
+    assert needle in html.unescape(response.text)
     assert dump(engine) == before

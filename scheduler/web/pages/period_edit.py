@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import TensionPeriod
-from scheduler.planning.edit import apply_edit, impact, read_edit
+from scheduler.planning.edit import ADD_ROWS, apply_edit, impact, read_edit
 from scheduler.storage.problems import problem_from_db
 from scheduler.web.deps import FieldsDep, SessionDep
 from scheduler.web.pages.scope import PeriodPageDep
@@ -31,7 +31,8 @@ def _form(request: Request, session: SessionDep, period: TensionPeriod,
         period.availability_deadline.isoformat() if period.availability_deadline else "")
     return page(request, "period_edit.html", status_code=status_code,
                 title=f"Modifier — {period.name}", period=period, slots=slots,
-                deadline=deadline, problems=problems)
+                deadline=deadline, problems=problems, values=values,
+                sites=problem.sites, add_rows=range(1, ADD_ROWS + 1))
 
 
 @router.get("/periodes/{period_id}/modifier", response_class=HTMLResponse)
