@@ -1,13 +1,14 @@
-"""The reasons for uncovered seats (`explain.uncovered_reasons`) in French, for the manager's
-pages: the same reasons as `rota.json` gives in English, each doctor who offered the slot
-with what keeps them off it, and the slots named by weekday, date and hours."""
+"""The reasons for uncovered seats (`explain.uncovered_reasons`) and for a solve without a rota
+(`explain.pinned_conflicts`) in French, for the manager's pages: the same reasons as
+`rota.json` gives in English, each doctor who offered the slot with what keeps them off it,
+and the slots named by weekday, date and hours."""
 
 from __future__ import annotations
 
 from scheduler.domain import french
 from scheduler.domain.problem import Problem
 from scheduler.domain.rules import Rule
-from scheduler.engine.explain import Blocker, UncoveredReason
+from scheduler.engine.explain import Blocker, UncoveredReason, pinned_conflicts
 
 #: What a cap reached means for the doctor ("a atteint …").
 CAP_FR = {
@@ -75,3 +76,49 @@ def blocker_fr(problem: Problem, b: Blocker) -> str:
         return f"la règle « {RULE_FR.get(b.rule, str(b.rule))} » l'en empêche"
     return ("libre, mais le placer aurait laissé vide un créneau plus prioritaire, ou le "
             "temps de calcul a manqué")
+
+
+#: What a pinned assignment can break besides the caps and the rules above.
+PINNED_FR = {
+    Rule.AVAILABILITY: "le médecin n'a pas proposé ce créneau",
+    Rule.DATES_AWAY: "le médecin est absent à cette date",
+    Rule.SKILLS: "le médecin n'a pas la compétence demandée",
+    Rule.SEATS: "plus d'épinglages que de places sur le créneau",
+    Rule.REMOVED: "l'affectation a aussi été retirée à la main",
+    Rule.DUPLICATE: "la même affectation est épinglée deux fois",
+}
+
+
+def conflicts_fr(problem: Problem, status: str) -> list[str]:
+    """Why a solve of `problem` found no rota, in French, one line per cause the manager can
+    act on: each group of pinned assignments that break a rule together (the doctor, the
+    slots, the rule), else the general cause for `status` ("infeasible": the doctors'
+    minimums cannot all be met; else the time ran out)."""
+    doctors = problem.doctor_by_id()
+    out = []
+    for conflict in pinned_conflicts(problem):
+        who = [r.removeprefix("doctor ") for r in conflict.records if r.startswith("doctor ")]
+        slots = [slot_fr(problem, r.removeprefix("slot "))
+                 for r in conflict.records if r.startswith("slot ")]
+        name = doctors[who[0]].name if who and who[0] in doctors else (who[0] if who else "")
+        rule = conflict.rule
+        if rule in CAP_FR:
+            why = f"au-delà de {CAP_FR[rule]}"
+        elif rule in RULE_FR:
+            why = f"règle « {RULE_FR[rule]} » non respectée"
+        else:
+            why = PINNED_FR.get(rule, "nomme un médecin ou un créneau inconnu") \
+                if rule is not None else "se contredit"
+        what = "les épinglages du créneau" if rule is Rule.SEATS else \
+            "l'affectation épinglée" if len(slots) <= 1 else "les affectations épinglées"
+        out.append(f"{name + ' : ' if name else ''}{what} ({' ; '.join(slots)}) — {why}. "
+                   "Levez l'un de ces épinglages, puis relancez le calcul.")
+    if out:
+        return out
+    if status == "infeasible":
+        return ["Aucun planning ne respecte toutes les règles à la fois : les minimums "
+                "demandés aux médecins (heures, jours consécutifs, jours de repos) ne peuvent "
+                "pas tous être tenus avec les créneaux proposés. Revoyez ces minimums ou les "
+                "épinglages, puis relancez le calcul."]
+    return ["Aucun planning trouvé dans le temps donné : relancez le calcul avec une durée "
+            "plus longue."]

@@ -8,7 +8,7 @@ from datetime import date
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment
 from scheduler.engine.explain import explain_uncovered, uncovered_reasons
-from scheduler.engine.explain_fr import reason_fr
+from scheduler.engine.explain_fr import conflicts_fr, reason_fr
 from tests.support.factories import doctor, problem, slot
 
 
@@ -57,3 +57,19 @@ def test_free_but_not_taken() -> None:
                        "prioritaire, ou le temps de calcul a manqué.")
     assert en.endswith("free, but taking it would cost a higher-priority slot or the time "
                        "limit ran out)")
+
+
+def test_pinned_shifts_too_close_name_the_doctor_the_slots_and_the_rule() -> None:
+    """A solve with no rota says why in French: the doctor, both slots in words, the rule."""
+    slots = [slot("night", "2027-07-05T20:00", 12), slot("s2", "2027-07-06T14:00")]
+    p = problem(slots, [doctor("a", ["night", "s2"])], pinned=[("a", "night"), ("a", "s2")])
+    assert conflicts_fr(p, "infeasible") == [
+        "Dr a : les affectations épinglées (lundi 5 juillet, 20:00–08:00 ; mardi 6 juillet, "
+        "14:00–18:00) — règle « repos minimal » non respectée. Levez l'un de ces épinglages, "
+        "puis relancez le calcul."]
+
+
+def test_without_a_pinned_conflict_the_general_cause_is_given() -> None:
+    p = problem([slot("s1", "2027-07-05T20:00")], [doctor("a", ["s1"])])
+    assert conflicts_fr(p, "infeasible")[0].startswith("Aucun planning ne respecte toutes")
+    assert conflicts_fr(p, "unknown")[0].startswith("Aucun planning trouvé dans le temps")

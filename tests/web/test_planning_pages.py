@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import openpyxl
@@ -22,9 +22,10 @@ from sqlmodel import Session
 
 from scheduler.access.accounts import create_account
 from scheduler.access.credentials import open_session
-from scheduler.domain.enums import Role
+from scheduler.domain.enums import JobState, Role
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.models import TensionPeriod
+from scheduler.models import PinRow, TensionPeriod
+from scheduler.planning.jobs import claim, finish, request_job
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import save_rota
 from scheduler.web.auth import SESSION_COOKIE
@@ -207,3 +208,30 @@ def test_period_pages_are_never_cached(browser: Browser) -> None:
     issued = browser.post(f"/periodes/{PERIOD}/invitations/inviter", {"medecin": "dr-anne"})
     assert issued.headers["cache-control"] == "no-store"
     assert issued.headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(("status", "pins", "needle"), [
+    # Two doctors pinned on a one-seat evening: the pins contradict each other.
+    ("infeasible", ("dr-anne", "dr-bruno"),
+     "les épinglages du créneau (lundi 5 juillet, 20:00–24:00) — plus d'épinglages que de places "
+     "sur le créneau. Levez l'un de ces épinglages"),
+    ("infeasible", (), "Aucun planning ne respecte toutes les règles à la fois"),
+    ("unknown", (), "Aucun planning trouvé dans le temps donné : relancez le calcul avec une "
+                    "durée plus longue."),
+])
+def test_a_failed_job_says_why_in_french(browser: Browser, engine: Engine, status: str,
+                                         pins: tuple[str, ...], needle: str) -> None:
+    with Session(engine) as session:
+        for position, doctor in enumerate(pins):
+            session.add(PinRow(period_id=PERIOD, doctor_id=doctor, slot_id=EVENINGS[0],
+                               position=position))
+        job = request_job(session, PERIOD, requested_by="cadre@chiv.test",
+                          time_limit_seconds=5, seed=1, now=NOW, stale_after=timedelta(0))
+        job_id = job.id
+        session.commit()
+        assert job_id is not None and claim(session, job_id, "test", NOW) is not None
+        assert finish(session, job_id, 1, JobState.FAILED, NOW,
+                      f"no rota ({status}): nothing was saved", "hard rules: no rota")
+    page = html.unescape(browser.client.get(f"/periodes/{PERIOD}/calculs/{job_id}").text)
+    assert needle in page
+    assert "hard rules" not in page.split("Journal")[0]  # the English error stays out

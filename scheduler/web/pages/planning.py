@@ -11,6 +11,7 @@ it, live through the job's server-sent events (`static/job.js`).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from sqlmodel import Session
 
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date
+from scheduler.engine.explain_fr import conflicts_fr
 from scheduler.models import SolveJob
 from scheduler.planning.job_words import STAGE_FR, log_line_fr
 from scheduler.planning.jobs import (
@@ -40,6 +42,7 @@ from scheduler.planning.review import (
     review,
 )
 from scheduler.publication.publish import NotPublishable, publish
+from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import rota_versions
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep, released
 from scheduler.web.pages.scope import (
@@ -81,9 +84,25 @@ def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta
         "stage": STAGE_FR.get(progress.get("stage", ""), progress.get("stage", "")),
         "value": progress.get("value"), "bound": progress.get("bound"),
         "elapsed": progress.get("elapsed"), "log": [log_line_fr(line) for line in job.log],
-        "error": job.error,
+        "error": _error_fr(session, job) if state is JobState.FAILED and job.error else "",
         "version": version_number(session, job),
     }
+
+
+_NO_ROTA = re.compile(r"no rota \((?P<status>\w+)\)")
+_UNEXPECTED = re.compile(r"unexpected error \((?P<kind>\w+)\)")
+
+
+def _error_fr(session: Session, job: SolveJob) -> list[str]:
+    """Why a failed job has no rota, in French (`explain_fr.conflicts_fr`, recomputed from the
+    period as it is now), or the unexpected error's kind."""
+    status = next((m["status"] for line in job.log if (m := _NO_ROTA.search(line))), None)
+    if status is not None:
+        return conflicts_fr(problem_from_db(session, job.period_id), status)
+    unexpected = _UNEXPECTED.search(job.error)
+    kind = f" ({unexpected['kind']})" if unexpected else ""
+    return [f"Erreur inattendue{kind} : rien n'a été enregistré ; le journal du calculateur "
+            "en donne le détail."]
 
 
 def _stale(settings: SettingsDep) -> timedelta:
