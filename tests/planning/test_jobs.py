@@ -34,6 +34,8 @@ from scheduler.planning.plan import save_solved, solve_period
 from scheduler.planning.runner import RunContext, run_job
 from scheduler.solver import SolveOptions
 from scheduler.storage.db import writer
+from scheduler.storage.problems import problem_from_db
+from scheduler.storage.rotas import version_rota
 from tests.support.cli import CHIV, TINY
 
 pytestmark = pytest.mark.usefixtures("configured")
@@ -296,3 +298,25 @@ def test_a_queued_job_whose_queue_entry_was_lost_is_handed_over_again(engine: En
     assert status == "todo"
     queue.repair()  # nothing more to do
     assert _job(engine, job.id or 0).queue_id == again.queue_id
+
+
+def test_a_period_without_answers_yet_gets_a_rota_of_uncovered_seats_with_reasons(
+        engine: Engine, tmp_path: Path, configured: None) -> None:
+    """Generating before any doctor answered is not an error: the saved version has every seat
+    uncovered, each with its reason (nobody offered it)."""
+    data = yaml.safe_load(TINY.read_text(encoding="utf-8"))
+    data["period"]["id"] = "tiny-sans-reponse"
+    data["doctors"], data["pinned"], data["removed"] = [], [], []
+    path = tmp_path / "sans-reponse.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert cli.main(["load", str(path)]) == 0
+    job_id = _request(engine, "tiny-sans-reponse")
+    assert run_job(_context(engine), job_id) is JobState.DONE
+    [version] = _versions(engine, "tiny-sans-reponse")
+    with Session(engine) as session:
+        problem = problem_from_db(session, "tiny-sans-reponse")
+        rota = version_rota(session, version)
+    assert rota == []
+    uncovered = version.statistics["uncovered"]
+    assert sum(u["seats"] for u in uncovered) == sum(s.seats for s in problem.slots) > 0
+    assert {u["reason"] for u in uncovered} == {"no doctor available"}

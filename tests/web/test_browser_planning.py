@@ -2,7 +2,9 @@
 and PostgreSQL: a real uvicorn server and a real `scheduler worker` process. A new manager
 signs in, creates a period field by field, imports a roster into it after its preview,
 opens a period with answers, generates a rota, watches the job reach its end (live, through
-the job's events and `job.js`, under the Content-Security-Policy), publishes the version
+the job's events and `job.js`, under the Content-Security-Policy), reads an empty seat's
+reason, replaces a doctor by the best-ranked candidate (pinned), generates again (the pin
+stays), publishes the first version
 after confirming (the deadline is ahead), sees it published, downloads the payment statement
 (its total checked against the rota's hours) and reads the gaps page. Screenshots at laptop and
 tablet widths land in the test's temporary folder."""
@@ -181,14 +183,27 @@ def test_a_manager_generates_watches_and_publishes_a_rota(served: str, tmp_path:
         expect(page.locator("ul.on-slot")).to_contain_text(chosen)
         expect(page.locator("ul.on-slot")).to_contain_text("épinglé")
         expect(page.locator("ul.on-slot")).not_to_contain_text(before)
+        slot_path = re.sub(r"/versions/\d+/", "/versions/{n}/", page.url.split("?")[0])
+
+        # Generate again: the new version keeps the pinned choice.
+        page.goto(f"{served}/periodes/{PERIOD}")
+        page.get_by_label("Durée du calcul").select_option("20")
+        page.get_by_role("button", name="Générer le planning").click()
+        expect(page.get_by_role("status")).to_contain_text("terminé", timeout=60_000)
+        expect(page.get_by_text("Planning enregistré")).to_contain_text("version 3")
+        page.goto(slot_path.format(n=3))
+        expect(page.locator("ul.on-slot")).to_contain_text(chosen)
+        expect(page.locator("ul.on-slot")).to_contain_text("épinglé")
+
         page.goto(version_url)
         # Version 1 breaks no rule; it just predates the decisions (the pin, the removal).
         expect(page.locator(".summary div", has_text="Règles enfreintes")).to_contain_text("0")
         expect(page.locator(".notice.warn")).to_contain_text("2 décisions")
 
         page.get_by_role("link", name=f"← Été test ({PERIOD})").click()
-        expect(page.locator("table.versions").get_by_role("row", name="Version 2")
-               ).to_contain_text("brouillon")
+        for newer in ("Version 3", "Version 2"):
+            expect(page.locator("table.versions").get_by_role("row", name=newer)
+                   ).to_contain_text("brouillon")
         row = page.locator("table.versions").get_by_role("row", name="Version 1")
         expect(row).to_contain_text("brouillon")
         row.get_by_role("button", name="Publier la version 1").click()
