@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.domain.text import text_problem
+from scheduler.planning.period_words import expand_fr, validation_fr
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import (
     PRIORITY,
@@ -44,8 +45,6 @@ from scheduler.scenario.spec import (
 TEMPLATE_ROWS = 8
 EXCEPTION_ROWS = 4
 DAY_KINDS = (*WEEKDAYS, "holiday")
-DAY_KIND_FR = {"mon": "lundi", "tue": "mardi", "wed": "mercredi", "thu": "jeudi",
-               "fri": "vendredi", "sat": "samedi", "sun": "dimanche", "holiday": "férié"}
 #: Scenario fields → the form's fields.
 _PERIOD = {"id": "identifiant", "name": "nom", "start": "debut", "end": "fin",
            "availability_deadline": "date_limite"}
@@ -178,7 +177,7 @@ def read_period_form(fields: Sequence[tuple[str, str]], sites: Sequence[SiteChoi
     try:
         problem = expand(scenario, "formulaire")
     except InputError as exc:
-        return PeriodForm(None, None, {_form_field(p.field, document): _expand_fr(p.message)
+        return PeriodForm(None, None, {_form_field(p.field, document): expand_fr(p.message)
                                        for p in exc.problems})
     return PeriodForm(scenario, problem, {})
 
@@ -334,65 +333,6 @@ def _form_field(path: str, document: dict[str, Any]) -> str:
 
 def _validation_fr(exc: ValidationError, document: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for error in exc.errors():
-        path = ".".join(str(x) if isinstance(x, str) else f"[{x}]" for x in error["loc"])
-        field = _form_field(path.replace(".[", "["), document)
-        ctx = error.get("ctx", {})
-        message = {
-            "missing": "obligatoire",
-            "string_pattern_mismatch": "format non valide",
-            "string_too_long": f"{ctx.get('max_length')} caractères au plus",
-            "greater_than_equal": f"au moins {ctx.get('ge')}",
-            "less_than_equal": f"au plus {ctx.get('le')}",
-            "greater_than": f"plus de {ctx.get('gt')}",
-            "too_short": "au moins un",
-        }.get(error["type"], "valeur non valide")
-        out.setdefault(field, message)
+    for path, message in validation_fr(exc):
+        out.setdefault(_form_field(path, document), message)
     return out
-
-
-def _expand_fr(message: str) -> str:
-    """The expansion's English messages a form can cause, in French."""
-    for pattern, french in (
-        (r"no seats given and site .* has no gap_model",
-         "indiquez le nombre de places, ou activez le modèle de besoins du site"),
-        (r"overlapping duplicate slots", "ce créneau en recouvre un autre du même site, "
-                                         "aux mêmes jours"),
-        (r"the period would have more than ([\d,]+) slots",
-         "la période aurait trop de créneaux (raccourcissez-la)"),
-        (r"is listed twice", "cette date est donnée deux fois"),
-        (r"unknown time zone|unknown country", "réglage de la période non valide"),
-    ):
-        if re.search(pattern, message):
-            return french
-    return message
-
-
-_LABELS = {"nom": "Nom", "identifiant": "Identifiant", "debut": "Premier jour",
-           "fin": "Dernier jour", "date_limite": "Date limite", "site": "Sites",
-           "nouveau_site_id": "Nouveau site", "repos": "Repos minimal",
-           "battement": "Trajet entre sites", "priorite_nuit": "Priorité des nuits",
-           "priorite_weekend": "Priorité des week-ends", "priorite_ferie": "Priorité des fériés"}
-_ROW_WORDS = {"libelle": "libellé", "site": "site", "debut": "début", "fin": "fin",
-              "places": "places", "priorite": "priorité", "jours": "jours", "du": "du",
-              "au": "au", "date": "date", "comme": "traité comme"}
-_GAP_WORDS: dict[str, str] = {"part": "part relevant d'un généraliste",
-                              "absorption": "absorption",
-                              "rythme": "patients par heure", "salles": "salles",
-                              "ferie": "coefficient férié", "pont": "coefficient pont",
-                              **{d: DAY_KIND_FR[d] for d in WEEKDAYS}}
-
-
-def field_label(name: str) -> str:
-    """The French label of a form field, as the list of problems names it
-    (`creneau3_places` → "Créneau, ligne 3 : places")."""
-    if name in _LABELS:
-        return _LABELS[name]
-    row = re.fullmatch(r"(creneau|exception)(\d+)_(\w+)", name)
-    if row:
-        what = "Créneau" if row[1] == "creneau" else "Jour particulier"
-        return f"{what}, ligne {row[2]} : {_ROW_WORDS.get(row[3], row[3])}"
-    gap = re.fullmatch(r"besoins_(.+)_(\w+)", name)
-    if gap:
-        return f"Modèle de besoins ({gap[1]}) : {_GAP_WORDS.get(gap[2], gap[2])}"
-    return name or "Formulaire"

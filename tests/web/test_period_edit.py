@@ -147,8 +147,12 @@ def test_a_scenario_file_creates_a_period_all_or_nothing(client: TestClient,
     refused = _upload(client, broken.encode(), "broken.yaml")
     text = html.unescape(refused.text)
     assert refused.status_code == 422 and "rien n'a été enregistré" in text
-    assert "broken.yaml: period" in text
-    assert _upload(client, b"period: [unclosed", "bad.yaml").status_code == 422
+    assert "broken.yaml : period : la fin précède le début" in text
+    unclosed = _upload(client, b"period: [unclosed", "bad.yaml")
+    assert unclosed.status_code == 422
+    assert "syntaxe YAML non valide ligne 1" in html.unescape(unclosed.text)
+    typo = _upload(client, TINY.read_bytes().replace(b"timezone:", b"time_zone:"), "typo.yaml")
+    assert "typo.yaml : period.time_zone : champ inconnu" in html.unescape(typo.text)
     assert dump(engine) == before
 
 
@@ -157,7 +161,7 @@ def test_a_manager_loads_only_periods_of_their_sites(client: TestClient,
     before = dump(engine)
     refused = _upload(client, TWO_SITES.read_bytes(), "two-sites.yaml")
     assert refused.status_code == 422
-    assert "sites outside your own: chic" in html.unescape(refused.text)
+    assert "sites hors des vôtres : chic" in html.unescape(refused.text)
     assert dump(engine) == before
 
 

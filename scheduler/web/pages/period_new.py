@@ -15,22 +15,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from scheduler.access.scope import reach_of
-from scheduler.domain.errors import InputError
+from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Problem
 from scheduler.models import Account, SiteRow, TensionPeriod
 from scheduler.planning.period_form import (
-    DAY_KIND_FR,
     EXCEPTION_ROWS,
     TEMPLATE_ROWS,
     SiteChoice,
-    field_label,
     read_period_form,
 )
+from scheduler.planning.period_words import DAY_KIND_FR, expand_fr, field_label, validation_fr
 from scheduler.scenario.expand import expand
-from scheduler.scenario.spec import WEEKDAYS, Scenario, parse_scenario, read_document
+from scheduler.scenario.spec import WEEKDAYS, Scenario, read_document, reference_problems
 from scheduler.storage.loader import load_scenario_into
 from scheduler.web.deps import FieldsDep, SessionDep
 from scheduler.web.pages.scope import ManagerDep
@@ -140,14 +140,18 @@ def import_post(request: Request, session: SessionDep, account: ManagerDep,
         result = load_scenario_into(session, scenario, problem,
                                     hashlib.sha256(data).hexdigest(),
                                     now=datetime.now(UTC), source=name)
+    except ValidationError as invalid:
+        return refused([f"{name} : {path} : {message}" for path, message in validation_fr(invalid)])
     except InputError as refused_file:
         session.rollback()
-        return refused([str(p) for p in refused_file.problems])
+        return refused([f"{p.source} : {p.field + ' : ' if p.field else ''}{expand_fr(p.message)}"
+                        for p in refused_file.problems])
     return RedirectResponse(f"/periodes/{result.period_id}", status_code=303)
 
 
 def _read_scenario(data: bytes, name: str) -> tuple[Scenario, Problem]:
-    """The scenario in `data`, validated and expanded; `InputError` naming `name`'s fields."""
+    """The scenario in `data`, validated and expanded; `ValidationError` for a field out of the
+    schema, `InputError` naming `name`'s fields for the rest."""
     suffix = ".json" if name.lower().endswith(".json") else ".yaml"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"scenario{suffix}"
@@ -156,5 +160,8 @@ def _read_scenario(data: bytes, name: str) -> tuple[Scenario, Problem]:
     if not isinstance(document, dict) or "format" in document or "slots" in document:
         raise InputError.single(name, "", "a scenario file (a problem.json is loaded with "
                                           "`scheduler load`)")
-    scenario = parse_scenario(document, name)
+    scenario = Scenario.model_validate(document)  # ValidationError: worded by the caller
+    problems = reference_problems(scenario)
+    if problems:
+        raise InputError([InputProblem(name, f, m) for f, m in problems])
     return scenario, expand(scenario, name)
