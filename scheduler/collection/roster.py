@@ -1,9 +1,11 @@
 """Roster import: a CPTS/SAMI member list as CSV → doctors, previewed, then committed at once.
 
-Accepted files: UTF-8 (with or without a byte-order mark) and what a French spreadsheet
-exports (Windows-1252, semicolon-separated). Headers may be English or French ("Nom",
-"Prénom", "Courriel", "Téléphone", "N° RPPS", "Structure"...). Required columns: name, email
-and RPPS; phone and organisation are optional.
+Accepted files: what Excel and LibreOffice export (`collection.roster_file`): UTF-8 with or
+without a byte-order mark, Windows-1252, UTF-16 ("Unicode text"); semicolons, commas or tabs;
+an Excel `sep=` first line; title or empty rows above the header. Headers may be English or
+French ("Nom", "Prénom", "Courriel", "Téléphone", "N° RPPS", "Structure"...). Required columns:
+name, email and RPPS; phone and organisation are optional. Organisations match by id or name
+without case, accents or apostrophe form; phones are stored in E.164 (`domain.phone`).
 
 A line updates the stored doctor with the same RPPS or the same email (case-insensitive), so a
 re-import never duplicates anyone; otherwise it creates a doctor. Any bad line rejects the
@@ -22,16 +24,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from scheduler.collection.roster_file import (
-    ALIASES,
     COLUMNS,
     FRENCH_COLUMN,
+    REQUIRED,
     Unreadable,
     decode,
-    delimiter_of,
+    missing_columns,
     normalise,
-    rows_of,
+    read_table,
 )
 from scheduler.domain.errors import InputError, InputProblem
+from scheduler.domain.phone import PhoneError, to_e164
 from scheduler.domain.rpps import rpps_is_valid
 from scheduler.domain.text import EMAIL_MAX, NAME_MAX, PHONE_MAX, text_problem
 from scheduler.models import DoctorRow, Organisation
@@ -43,12 +46,10 @@ Action = Literal["create", "update", "unchanged"]
 #: A line's problem: (column, in English, in French).
 _Said = tuple[str, str, str]
 
-REQUIRED = ("name", "email", "rpps")
 #: The longest value each column may hold (`domain.text`).
 CELL_MAX = {"name": NAME_MAX, "first_name": NAME_MAX, "email": EMAIL_MAX, "phone": PHONE_MAX,
             "rpps": 32, "organisation": NAME_MAX}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"\+?\d{6,15}")
 _TITLE = re.compile(r"^(dr\.?|docteur|pr\.?|professeur)\s+", re.IGNORECASE)
 
 
@@ -96,36 +97,32 @@ def preview_roster(
     manager's reach, `access.scope.reachable_doctors`; None: an admin's, every doctor) bounds
     the stored doctors a line may change: a line that would change another doctor is a problem.
     """
-    text, encoding = decode(data)
-    delimiter = delimiter_of(text.split("\n", 1)[0])
     problems: list[InputProblem] = []
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
         problems.append(InputProblem(source, "organisation",
                                      f"unknown organisation {organisation_id!r}",
                                      f"structure inconnue « {organisation_id} »"))
     try:
-        rows = list(rows_of(text, delimiter))
+        table = read_table(data)
     except Unreadable as exc:
-        return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=[
+        text_encoding = decode(data)[1]
+        return RosterPreview(encoding=text_encoding, delimiter="", lines=[], problems=[
             *problems, InputProblem(source, exc.field, exc.message, exc.french)])
-    if not rows:
+    encoding, delimiter = table.encoding, table.delimiter
+
+    def refused(more: list[InputProblem]) -> RosterPreview:
         return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[],
-                             problems=[*problems, InputProblem(source, "", "the file is empty",
-                                                                "le fichier est vide")])
-    header_line, header = rows[0]
-    columns = {i: ALIASES.get(normalise(h)) for i, h in enumerate(header)}
-    missing = [c for c in REQUIRED if c not in columns.values()]
-    problems += [InputProblem(
-        source, c, f"missing column {c!r} (header line {header_line})",
-        f"colonne « {FRENCH_COLUMN[c]} » introuvable dans la ligne d'en-tête {header_line} "
-        f"(intitulés acceptés : {', '.join(COLUMNS[c])})") for c in missing]
+                             problems=[*problems, *more])
+
+    if not table.header:
+        return refused([InputProblem(source, "", "the file is empty", "le fichier est vide")])
+    missing = [c for c in REQUIRED if c not in table.columns.values()]
     if missing:
-        return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=problems)
-    body = [(n, row) for n, row in rows[1:] if any(cell.strip() for cell in row)]
+        return refused(missing_columns(source, table, missing))
+    body, columns = table.body, table.columns
     if len(body) > MAX_LINES:
-        problems.append(InputProblem(source, "", f"more than {MAX_LINES} lines",
-                                     f"plus de {MAX_LINES} lignes"))
-        return RosterPreview(encoding=encoding, delimiter=delimiter, lines=[], problems=problems)
+        return refused([InputProblem(source, "", f"more than {MAX_LINES} lines",
+                                     f"plus de {MAX_LINES} lignes")])
     lines = _Matcher(session, source, organisation_id, within).lines(body, columns)
     problems += [p for line in lines for p in line.problems]
     return RosterPreview(encoding=encoding, delimiter=delimiter, lines=lines, problems=problems)
@@ -251,6 +248,18 @@ class _Matcher:
     def _match(self, number: int, line: RosterLine, problems: list[_Said]) -> RosterLine:
         by_rpps = self._stored_rpps(line.rpps) if line.rpps else None
         by_email = self._stored_email(line.email)
+        found = {d.id: d for d in (by_rpps, by_email) if d is not None}
+        if self.within is not None and any(i not in self.within for i in found):
+            # A doctor of other sites only: a manager may restate their details, never change
+            # them, and learns nothing of them (no name, no id, no RPPS) from the refusal.
+            [doctor] = found.values() if len(found) == 1 else [None]
+            if doctor is None or (doctor.rpps and line.rpps and doctor.rpps != line.rpps) or \
+                    _changes(doctor, line) or doctor.id in self.seen_doctor:
+                problems.append(("email", "this email or RPPS belongs to a doctor of other "
+                                 "sites' periods only: an admin may change their details",
+                                 "ce courriel ou ce RPPS est celui d'un médecin d'autres sites "
+                                 ": seul un administrateur peut modifier sa fiche"))
+                return line
         if by_rpps and by_email and by_rpps.id != by_email.id:
             problems.append(("email", f"email belongs to doctor {by_email.id!r}, "
                              f"RPPS to doctor {by_rpps.id!r}",
@@ -273,12 +282,6 @@ class _Matcher:
             return line
         self.seen_doctor[doctor.id] = number
         changes = _changes(doctor, line)
-        if changes and self.within is not None and doctor.id not in self.within:
-            problems.append(("email", f"doctor {doctor.id!r} takes part in other sites' periods "
-                             "only: an admin may change their details",
-                             f"{doctor.name} ne participe qu'aux périodes d'autres sites : "
-                             "seul un administrateur peut modifier sa fiche"))
-            return line
         return replace(line, doctor_id=doctor.id, action="update" if changes else "unchanged")
 
     def _stored_rpps(self, rpps: str) -> DoctorRow | None:
@@ -304,12 +307,14 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
 
 
 def _phone(value: str, problems: list[_Said]) -> str | None:
+    """The cell's phone in E.164, or None (empty, or a problem noted)."""
     if not value:
         return None
-    if not _PHONE.fullmatch(re.sub(r"[\s.()-]", "", value)):
-        problems.append(("phone", f"invalid phone number {value!r}",
-                         f"numéro de téléphone non valide « {value} »"))
-    return value
+    try:
+        return to_e164(value)
+    except PhoneError as bad:
+        problems.append(("phone", str(bad), bad.french))
+        return None
 
 
 def _slug(text: str) -> str:

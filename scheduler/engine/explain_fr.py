@@ -109,10 +109,18 @@ def conflicts_fr(problem: Problem, status: str) -> list[str]:
         else:
             why = PINNED_FR.get(rule, "nomme un médecin ou un créneau inconnu") \
                 if rule is not None else "se contredit"
-        what = "les épinglages du créneau" if rule is Rule.SEATS else \
-            "l'affectation épinglée" if len(slots) <= 1 else "les affectations épinglées"
-        out.append(f"{name + ' : ' if name else ''}{what} ({' ; '.join(slots)}) — {why}. "
-                   "Levez l'un de ces épinglages, puis relancez le calcul.")
+        if rule is Rule.SEATS:
+            slot_ids = [r.removeprefix("slot ") for r in conflict.records]
+            pinned = [doctors[p.doctor].name if p.doctor in doctors else p.doctor
+                      for p in problem.pinned if p.slot in slot_ids]
+            what = f"les épinglages du créneau ({' ; '.join(slots)}) : {', '.join(pinned)}"
+        else:
+            what = (("l'affectation épinglée" if len(slots) <= 1 else
+                     "les affectations épinglées") + f" ({' ; '.join(slots)})")
+        several = len(slots) > 1 or rule is Rule.SEATS
+        out.append(f"{name + ' : ' if name else ''}{what} — {why}. "
+                   f"Levez {'l’un de ces épinglages' if several else 'cet épinglage'}, puis "
+                   "relancez le calcul.")
     if out:
         return out
     if status == "infeasible":

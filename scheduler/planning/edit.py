@@ -22,10 +22,11 @@ from sqlmodel import Session, col, delete, func, select
 from scheduler.domain import french
 from scheduler.domain.french import plural
 from scheduler.domain.problem import Problem, Slot
-from scheduler.domain.text import EARLIEST, LATEST
+from scheduler.domain.text import EARLIEST, LATEST, text_problem
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import Availability, PinRow, RotaVersion, SlotRow, TensionPeriod
-from scheduler.scenario.calendar import overlaps_night, public_holidays, slot_times
+from scheduler.scenario.calendar import bridge_days, overlaps_night, public_holidays, slot_times
+from scheduler.scenario.spec import PrioritySpec
 from scheduler.storage.periods import lock_period
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import rota_versions, version_rota
@@ -86,6 +87,9 @@ def read_edit(session: Session, period: TensionPeriod, fields: list[tuple[str, s
 
 #: Rows of the form for new slots.
 ADD_ROWS = 3
+#: A new slot's priority by tag when the row gives none: the scenario's defaults (a period
+#: does not store the priorities it was loaded with).
+TAG_PRIORITIES: dict[str, int] = PrioritySpec().model_dump()
 
 
 def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
@@ -94,7 +98,9 @@ def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
     site); a row left blank is skipped."""
     added: list[Slot] = []
     taken = {s.id for s in problem.slots}
+    # The scenario's default country: periods do not store theirs (only FR is loaded today).
     holidays = public_holidays("FR", range(period.start.year, period.end.year + 2))
+    bridges = bridge_days(holidays)
     for i in range(1, ADD_ROWS + 1):
         row = f"ajout{i}_"
         if not any(form.get(row + f, "").strip() for f in ("date", "debut", "fin", "places")):
@@ -117,9 +123,12 @@ def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
         if site not in {s.id for s in problem.sites}:
             problems[row + "site"] = f"{label} : un des sites de la période."
             continue
-        seats = _number(form, row + "places", 1, Slot.BOUNDS["seats"].high, 1, problems, label)
-        priority = _number(form, row + "priorite", 1, Slot.BOUNDS["priority"].high, 1,
-                           problems, label)
+        label_text = form.get(row + "libelle", "").strip()
+        if text_problem(label_text) is not None or len(label_text) > 80:
+            problems[row + "libelle"] = f"{label} : un libellé de 80 caractères au plus."
+            continue
+        seats = _number(form, row + "places", 1, Slot.BOUNDS["seats"].high, 1, problems, label,
+                        empty_is_default=True)
         slot_id = f"{site}-{start:%Y%m%d-%H%M}"
         if slot_id in taken:
             problems[row + "debut"] = (f"{label} : un créneau de ce site commence déjà le "
@@ -129,11 +138,17 @@ def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
         tags = {"weekend"} if day.weekday() >= 5 else set()
         if day in holidays:
             tags.add("holiday")
+        if day in bridges:
+            tags |= {"bridge", "holiday"}
         if overlaps_night(start, end, problem.tz):
             tags.add("night")
+        # As the expansion does: the row's priority or the highest its tags carry.
+        priority = _number(form, row + "priorite", 1, Slot.BOUNDS["priority"].high, 1,
+                           problems, label, empty_is_default=True,
+                           default=max([1, *(TAG_PRIORITIES.get(t, 1) for t in tags)]))
         added.append(Slot(id=slot_id, site=site, start=start.astimezone(UTC),
                           end=end.astimezone(UTC), seats=seats, priority=priority,
-                          tags=frozenset(tags), label=form.get(row + "libelle", "").strip()[:80]))
+                          tags=frozenset(tags), label=label_text))
     return added
 
 
@@ -146,8 +161,14 @@ def _clock(text: str) -> str:
 
 
 def _number(form: dict[str, str], name: str, current: int, high: int | float, low: int,
-            problems: dict[str, str], label: str) -> int:
-    text = form.get(name, "").strip() or str(current)
+            problems: dict[str, str], label: str, *, empty_is_default: bool = False,
+            default: int | None = None) -> int:
+    """The field's whole number within `low`..`high`: absent, `current`; empty, a problem
+    (the French message names `label`) — unless `empty_is_default`, where absent or empty
+    is `default` (else `current`)."""
+    text = form.get(name, "" if empty_is_default else str(current)).strip()
+    if not text and empty_is_default:
+        return current if default is None else default
     if not text.isascii() or not text.isdigit() or len(text) > 4 or \
             not low <= int(text) <= high:
         problems[name] = f"{label} : un nombre entier de {low} à {int(high)}."

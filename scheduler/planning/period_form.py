@@ -86,6 +86,8 @@ class _Reader:
         for key, value in fields:
             self.values.setdefault(key, []).append(value.strip())
         self.problems: dict[str, str] = {}
+        #: The form row of each date exception read (blank rows are skipped).
+        self.exception_rows: list[int] = []
 
     def text(self, name: str, *, limit: int = 200) -> str:
         value = (self.values.get(name) or [""])[0]
@@ -131,10 +133,9 @@ class _Reader:
         value = self.text(name).replace(",", ".").replace(" ", "")
         if not value:
             return default
-        try:
+        number: float | None = None
+        if re.fullmatch(r"\d{1,6}" if whole else r"\d{1,6}(\.\d{1,4})?", value):
             number = int(value) if whole else float(value)
-        except ValueError:
-            number = None
         if number is None or not low <= number <= high:
             kind = "un nombre entier" if whole else "un nombre"
             self.problems[name] = f"{kind} entre {_fr(low)} et {_fr(high)}"
@@ -166,18 +167,20 @@ def read_period_form(fields: Sequence[tuple[str, str]], sites: Sequence[SiteChoi
     document = _document(form, {s.id: s for s in sites}, may_add_site, taken)
     if form.problems:
         return PeriodForm(None, None, form.problems)
+    # What `_form_field` needs beside the document: the form row of each date exception.
+    where = {**document, "_exception_rows": form.exception_rows}
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
-        return PeriodForm(None, None, _validation_fr(exc, document))
+        return PeriodForm(None, None, _validation_fr(exc, where))
     problems = reference_problems(scenario)
     if problems:
-        return PeriodForm(None, None, {_form_field(f, document): "référence non valide"
+        return PeriodForm(None, None, {_form_field(f, where): "référence non valide"
                                        for f, _ in problems})
     try:
         problem = expand(scenario, "formulaire")
     except InputError as exc:
-        return PeriodForm(None, None, {_form_field(p.field, document): expand_fr(p.message)
+        return PeriodForm(None, None, {_form_field(p.field, where): expand_fr(p.message)
                                        for p in exc.problems})
     return PeriodForm(scenario, problem, {})
 
@@ -193,8 +196,9 @@ def _document(form: _Reader, sites: dict[str, SiteChoice], may_add_site: bool,
     elif start and end and (date.fromisoformat(end) - date.fromisoformat(start)).days >= 366:
         form.problems["fin"] = "une période dure au plus un an"
     deadline = form.day("date_limite")
-    chosen = [sites[s] for s in form.all("site") if s in sites]
-    if len(chosen) != len(form.all("site")):
+    asked = list(dict.fromkeys(form.all("site")))
+    chosen = [sites[s] for s in asked if s in sites]
+    if len(chosen) != len(asked):
         form.problems["site"] = "un site coché n'est pas des vôtres"
     new_id, new_name = form.text("nouveau_site_id", limit=64), form.text("nouveau_site_nom")
     if new_id or new_name:
@@ -218,6 +222,7 @@ def _document(form: _Reader, sites: dict[str, SiteChoice], may_add_site: bool,
                                    default=default)
                   for key, field, default in (("night", "nuit", 3), ("weekend", "weekend", 2),
                                               ("holiday", "ferie", 3))}
+    priorities["bridge"] = priorities["holiday"]  # the form's "fériés et ponts"
     return {
         "period": {k: v for k, v in {"id": period_id, "name": name, "start": start, "end": end,
                                      "availability_deadline": deadline}.items() if v},
@@ -274,6 +279,7 @@ def _exceptions(form: _Reader) -> list[dict[str, Any]]:
         if kind not in DAY_KINDS:
             form.problems[row + "comme"] = "choisissez le jour à imiter"
         out.append({"date": day, "treat_as": kind, "reason": form.text(row + "motif", limit=80)})
+        form.exception_rows.append(i)
     return out
 
 
@@ -324,7 +330,9 @@ def _form_field(path: str, document: dict[str, Any]) -> str:
         template = document["slot_templates"][int(index)]
         return f"{template['id'].replace('-', '')}_{_TEMPLATE.get(name, 'debut')}"
     if part == "date_exceptions" and index is not None:
-        return f"exception{int(index) + 1}_{'comme' if name == 'treat_as' else 'date'}"
+        rows = document.get("_exception_rows") or []
+        row = rows[int(index)] if int(index) < len(rows) else int(index) + 1
+        return f"exception{row}_{'comme' if name == 'treat_as' else 'date'}"
     if part == "sites" and index is not None and name == "gap_model":
         site = document["sites"][int(index)]["id"]
         return f"besoins_{site}_{_GAP.get(sub, 'mon')}"

@@ -15,6 +15,10 @@ DAY_KIND_FR = {"mon": "lundi", "tue": "mardi", "wed": "mercredi", "thu": "jeudi"
                "fri": "vendredi", "sat": "samedi", "sun": "dimanche", "holiday": "férié"}
 
 
+def _number_fr(value: object) -> str:
+    return f"{value:g}".replace(".", ",") if isinstance(value, int | float) else str(value)
+
+
 def validation_fr(exc: ValidationError) -> list[tuple[str, str]]:
     """Each error of a scenario's validation as (field path, French message): the path as
     `InputError` gives it (`slot_templates[0].seats`), the message from the error's type."""
@@ -26,10 +30,10 @@ def validation_fr(exc: ValidationError) -> list[tuple[str, str]]:
             "extra_forbidden": "champ inconnu",
             "string_pattern_mismatch": "format non valide",
             "string_too_long": f"{ctx.get('max_length')} caractères au plus",
-            "greater_than_equal": f"au moins {ctx.get('ge')}",
-            "less_than_equal": f"au plus {ctx.get('le')}",
-            "greater_than": f"plus de {ctx.get('gt')}",
-            "too_short": "au moins un",
+            "greater_than_equal": f"au moins {_number_fr(ctx.get('ge'))}",
+            "less_than_equal": f"au plus {_number_fr(ctx.get('le'))}",
+            "greater_than": f"plus de {_number_fr(ctx.get('gt'))}",
+            "too_short": f"au moins {ctx.get('min_length')} valeur(s)",
             "too_long": "trop d'éléments",
         }.get(error["type"]) or expand_fr(error["msg"].removeprefix("Value error, "),
                                         otherwise="valeur non valide")
@@ -61,6 +65,7 @@ def expand_fr(message: str, otherwise: str | None = None) -> str:
          r"la période « \1 » existe déjà avec un autre contenu : donnez un autre identifiant"),
         (r"a scenario file \(", "un fichier de scénario est attendu (un problem.json se charge "
                                 "avec « scheduler load »)"),
+        (r"is not between (\d{4})-\d\d-\d\d and (\d{4})-\d\d-\d\d", r"une date de \1 à \2"),
         (r"end .* is before start", "la fin précède le début"),
         (r"last .* is before first", "la fin précède le début"),
         (r"date range ends", "la plage de dates finit avant de commencer"),
@@ -90,9 +95,10 @@ _GAP_WORDS: dict[str, str] = {"part": "part relevant d'un généraliste",
                               **{d: DAY_KIND_FR[d] for d in WEEKDAYS}}
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, site_names: dict[str, str] | None = None) -> str:
     """The French label of a form field, as the list of problems names it
-    (`creneau3_places` → "Créneau, ligne 3 : places")."""
+    (`creneau3_places` → "Créneau, ligne 3 : places"; a gap-model field by its site's name in
+    `site_names`)."""
     if name in _LABELS:
         return _LABELS[name]
     row = re.fullmatch(r"(creneau|exception)(\d+)_(\w+)", name)
@@ -101,5 +107,6 @@ def field_label(name: str) -> str:
         return f"{what}, ligne {row[2]} : {_ROW_WORDS.get(row[3], row[3])}"
     gap = re.fullmatch(r"besoins_(.+)_(\w+)", name)
     if gap:
-        return f"Modèle de besoins ({gap[1]}) : {_GAP_WORDS.get(gap[2], gap[2])}"
+        site = (site_names or {}).get(gap[1], gap[1])
+        return f"Modèle de besoins ({site}) : {_GAP_WORDS.get(gap[2], gap[2])}"
     return name or "Formulaire"

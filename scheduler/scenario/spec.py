@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scheduler.domain.enums import OrganisationKind, PeriodStatus
 from scheduler.domain.errors import InputError, InputProblem
+from scheduler.domain.phone import to_e164
 from scheduler.domain.problem import Answer, Doctor, Rules, Slot
 from scheduler.domain.rpps import rpps_is_valid
 from scheduler.domain.text import MAX_DOCTORS_PER_PERIOD, MAX_FILE_BYTES
@@ -240,6 +241,12 @@ class DoctorSpec(Strict):
         if value is not None and not rpps_is_valid(value):
             raise ValueError(f"invalid RPPS number {value!r} (11 digits with a Luhn check digit)")
         return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_e164(cls, value: str | None) -> str | None:
+        """One stored form (`domain.phone`): "06 00 32 71 51" → "+33600327151"."""
+        return None if value is None else to_e164(value)
 
     @field_validator("email")
     @classmethod

@@ -85,7 +85,7 @@ def test_reimport_updates_doctors_matched_by_rpps_or_email_without_duplicates(
     count = len(doctors(session))
     changed = (
         "name,email,phone,rpps\n"
-        f"Dr Hélène Lefèvre-Dupont,helene.dupont@example.org,0700000000,{RPPS_1}\n"  # by RPPS
+        f"Dr Hélène Lefèvre-Dupont,helene.dupont@example.org,0733445566,{RPPS_1}\n"  # by RPPS
         "Dr Éric Noël-Petit,ERIC.NOEL@example.org,,\n"  # by email, any case
         f"Dr Anne Martin,anne.martin@example.org,,{ANNE_RPPS}\n"  # unchanged
     )
@@ -95,7 +95,7 @@ def test_reimport_updates_doctors_matched_by_rpps_or_email_without_duplicates(
     helene = session.get(DoctorRow, "dr-helene-lefevre")
     assert helene is not None
     assert (helene.name, helene.email, helene.phone) == (
-        "Dr Hélène Lefèvre-Dupont", "helene.dupont@example.org", "0700000000")
+        "Dr Hélène Lefèvre-Dupont", "helene.dupont@example.org", "+33733445566")
     eric = session.get(DoctorRow, "dr-eric-noel")
     assert eric is not None and (eric.name, eric.rpps) == ("Dr Éric Noël-Petit", RPPS_2)
 
@@ -267,8 +267,13 @@ def test_a_managers_roster_changes_only_the_doctors_they_reach(session: Session,
         import_roster(session, renamed, within=frozenset({"dr-bruno"}))
     [problem] = refused.value.problems
     assert problem.field == "line 2, email"
-    assert "takes part in other sites' periods only" in problem.message
-    assert problem.french.startswith("courriel : Dr Anne Martin ne participe qu'aux périodes "
-                                     "d'autres sites")
+    assert "belongs to a doctor of other sites' periods only" in problem.message
+    assert problem.french == ("courriel : ce courriel ou ce RPPS est celui d'un médecin d'autres "
+                              "sites : seul un administrateur peut modifier sa fiche")
+    assert "Anne" not in problem.french and "dr-anne" not in problem.message  # nothing told
+    # Nor when the email is one doctor's and the RPPS another's (both outside).
+    mixed = f"name,email,rpps\nDr X,anne.martin@example.org,{make_rpps('1000000200')}\n"
+    [mixed_problem] = preview_roster(session, mixed.encode(), within=frozenset()).problems
+    assert "Anne" not in mixed_problem.french and "Bruno" not in mixed_problem.french
     assert doctors(session) == before
     assert import_roster(session, renamed, within=frozenset({"dr-anne"})).count("update") == 1

@@ -65,8 +65,15 @@ def test_pinned_shifts_too_close_name_the_doctor_the_slots_and_the_rule() -> Non
     p = problem(slots, [doctor("a", ["night", "s2"])], pinned=[("a", "night"), ("a", "s2")])
     assert conflicts_fr(p, "infeasible") == [
         "Dr a : les affectations épinglées (lundi 5 juillet, 20:00–08:00 ; mardi 6 juillet, "
-        "14:00–18:00) — règle « repos minimal » non respectée. Levez l'un de ces épinglages, "
+        "14:00–18:00) — règle « repos minimal » non respectée. Levez l’un de ces épinglages, "
         "puis relancez le calcul."]
+
+
+def test_a_single_pin_the_doctor_cannot_take_asks_to_lift_that_pin() -> None:
+    p = problem([slot("s1", "2027-07-05T20:00")], [doctor("a", [])], pinned=[("a", "s1")])
+    assert conflicts_fr(p, "infeasible") == [
+        "Dr a : l'affectation épinglée (lundi 5 juillet, 20:00–24:00) — le médecin n'a pas "
+        "proposé ce créneau. Levez cet épinglage, puis relancez le calcul."]
 
 
 def test_without_a_pinned_conflict_the_general_cause_is_given() -> None:

@@ -206,6 +206,10 @@ CASES = [
          {"structure": NUL}, "browser"),
     Case("roster page: NUL content", "POST", f"/periodes/{PERIOD}/annuaire/importer", "form",
          {"contenu": NUL}, "browser"),
+    Case("roster page: NUL structure", "POST", f"/periodes/{PERIOD}/annuaire/importer",
+         "form", {"contenu": base64.urlsafe_b64encode(zlib.compress(
+             b"name;email;rpps\nDr A;a@example.org;\n")).decode(), "structure": NUL},
+         "browser"),
     Case("roster page: unknown structure", "POST", f"/periodes/{PERIOD}/annuaire/importer",
          "form", {"contenu": base64.urlsafe_b64encode(zlib.compress(
              b"name;email;rpps\nDr A;a@example.org;\n")).decode(), "structure": "nowhere"},

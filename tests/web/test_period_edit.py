@@ -173,7 +173,8 @@ def test_added_slots_are_shown_then_stored_and_the_answers_kept(client: TestClie
     asked = {"ajout1_date": "2027-07-14", "ajout1_debut": "22:00", "ajout1_fin": "08:00",
              "ajout1_places": "2", "ajout1_priorite": "4", "ajout1_libelle": "Nuit du 14",
              "ajout2_date": "2027-07-11", "ajout2_debut": "18:00", "ajout2_fin": "00:00",
-             "ajout2_places": "1"}
+             "ajout2_places": "1",
+             "ajout3_date": "2027-07-17", "ajout3_debut": "21:00", "ajout3_fin": "07:00"}
     with Session(engine) as session:
         answers_before = len(session.exec(select(Availability)).all())
     before = dump(engine)
@@ -185,6 +186,11 @@ def test_added_slots_are_shown_then_stored_and_the_answers_kept(client: TestClie
     night, sunday = _slot(engine, "chiv-20270714-2200"), _slot(engine, "chiv-20270711-1800")
     assert (night.seats, night.priority, night.label) == (2, 4, "Nuit du 14")
     assert set(night.tags) == {"holiday", "night"} and set(sunday.tags) == {"weekend"}
+    # No seats or priority given: one seat, and the highest priority its tags carry (a
+    # Saturday night: the night's 3, as the expansion gives it).
+    saturday = _slot(engine, "chiv-20270717-2100")
+    assert (saturday.seats, saturday.priority, set(saturday.tags)) == (1, 3, {"weekend",
+                                                                             "night"})
     with Session(engine) as session:
         assert len(session.exec(select(Availability)).all()) == answers_before
         problem = problem_from_db(session, PERIOD)
@@ -200,6 +206,9 @@ def test_added_slots_are_shown_then_stored_and_the_answers_kept(client: TestClie
      "Nouveau créneau, ligne 2 : début et fin au format HH:MM."),
     ({"ajout1_date": "2027-07-06", "ajout1_debut": "08:00", "ajout1_fin": "12:00",
       "ajout1_places": "0"}, "Nouveau créneau, ligne 1 : un nombre entier de 1 à 50."),
+    ({"ajout1_date": "2027-07-06", "ajout1_debut": "08:00", "ajout1_fin": "12:00",
+      "ajout1_libelle": "a\x00b"}, "Nouveau créneau, ligne 1 : un libellé de 80 caractères"),
+    ({f"places:{SATURDAY}": ""}, "Places (samedi 10 juillet, 14:00–20:00) : un nombre entier"),
 ])
 def test_a_bad_new_slot_is_named_and_changes_nothing(client: TestClient, engine: Engine,
                                                      data: dict[str, str], needle: str) -> None:

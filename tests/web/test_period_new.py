@@ -96,8 +96,36 @@ def test_a_valid_form_stores_the_period_and_its_slots(manager: TestClient,
     assert saturday_night.end.isoformat() == "2026-12-20T08:00:00+01:00"
     assert saturday_night.priority == 4  # the row's own, above the night's 3
     assert "Urgences — semaine de test" in manager.get(answer.headers["location"]).text
-    again = _post(manager, WEEK)  # the same name again: the next free identifier
-    assert again.headers["location"] == "/periodes/urgences-semaine-de-test-2"
+    # The same form sent twice (a double click): the period already made, nothing more.
+    before = dump(engine)
+    assert _post(manager, WEEK).headers["location"] == answer.headers["location"]
+    assert dump(engine) == before
+    # Another period of the same name: the next free identifier.
+    other = [(k, "2026-12-08" if k == "date_limite" else v) for k, v in WEEK]
+    assert _post(manager, other).headers["location"] == "/periodes/urgences-semaine-de-test-2"
+
+
+def test_the_holiday_priority_covers_bridge_days_and_a_site_checked_twice_counts_once(
+        manager: TestClient, engine: Engine) -> None:
+    """Ascension 2027 is Thursday 6 May: Friday 7 is a bridge day, with the priority the form
+    calls "fériés et ponts"."""
+    fields = [("nom", "Pont de l'Ascension"), ("debut", "2027-05-03"), ("fin", "2027-05-09"),
+              ("site", "chiv"), ("site", "chiv"), ("priorite_ferie", "1"),
+              ("creneau1_debut", "18:00"), ("creneau1_fin", "22:00"), ("creneau1_places", "1"),
+              *(("creneau1_jours", d) for d in ("mon", "tue", "wed", "thu", "fri", "holiday"))]
+    answer = _post(manager, fields)
+    assert answer.status_code == 303, _problems(answer)
+    with Session(engine) as session:
+        problem = problem_from_db(session, "pont-de-l-ascension")
+    friday = next(s for s in problem.slots if s.start.day == 7)
+    assert "bridge" in friday.tags and friday.priority == 1
+
+
+def test_a_date_given_twice_is_named_on_its_own_row(manager: TestClient) -> None:
+    fields = [*WEEK, ("exception2_date", "2026-12-18"), ("exception2_comme", "holiday"),
+              ("exception3_date", "2026-12-18"), ("exception3_comme", "sun")]
+    assert "Jour particulier, ligne 3 : date</a> : cette date est donnée deux fois" in \
+        _problems(_post(manager, fields))
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
@@ -106,6 +134,8 @@ def test_a_valid_form_stores_the_period_and_its_slots(manager: TestClient,
     ({"nom": ""}, "Nom", "obligatoire"),
     ({"creneau1_debut": "25:00"}, "Créneau, ligne 1 : début", "heure attendue (HH:MM"),
     ({"creneau1_places": "deux"}, "Créneau, ligne 1 : places",
+     "un nombre entier entre 0 et 50"),
+    ({"creneau1_places": "1_0"}, "Créneau, ligne 1 : places",
      "un nombre entier entre 0 et 50"),
     ({"creneau1_places": ""}, "Créneau, ligne 1 : places",
      "indiquez le nombre de places, ou activez le modèle de besoins du site"),
@@ -163,8 +193,9 @@ def test_seats_left_empty_come_from_the_sites_gap_model(manager: TestClient,
 def test_a_bad_gap_model_line_is_named(manager: TestClient) -> None:
     fields = [*WEEK, ("besoins_chiv_actif", "oui"), ("besoins_chiv_mon", "1 2 3")]
     problems = _problems(_post(manager, fields))
-    assert "Modèle de besoins (chiv) : lundi</a> : 24 nombres" in problems
-    assert "Modèle de besoins (chiv) : part relevant d'un généraliste</a> : obligatoire" in problems
+    assert "Modèle de besoins (CHIV — urgences adultes) : lundi</a> : 24 nombres" in problems
+    assert ("Modèle de besoins (CHIV — urgences adultes) : part relevant d'un généraliste</a> : "
+            "obligatoire") in problems
 
 
 def test_an_admin_may_create_a_period_on_a_new_site(admin: TestClient, engine: Engine) -> None:

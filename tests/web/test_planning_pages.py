@@ -213,8 +213,9 @@ def test_period_pages_are_never_cached(browser: Browser) -> None:
 @pytest.mark.parametrize(("status", "pins", "needle"), [
     # Two doctors pinned on a one-seat evening: the pins contradict each other.
     ("infeasible", ("dr-anne", "dr-bruno"),
-     "les épinglages du créneau (lundi 5 juillet, 20:00–24:00) — plus d'épinglages que de places "
-     "sur le créneau. Levez l'un de ces épinglages"),
+     "les épinglages du créneau (lundi 5 juillet, 20:00–24:00) : Dr Anne Martin, Dr Bruno Petit "
+     "— plus d'épinglages que de places sur le créneau. Levez l’un de ces épinglages, puis "
+     "relancez le calcul."),
     ("infeasible", (), "Aucun planning ne respecte toutes les règles à la fois"),
     ("unknown", (), "Aucun planning trouvé dans le temps donné : relancez le calcul avec une "
                     "durée plus longue."),
@@ -235,3 +236,5 @@ def test_a_failed_job_says_why_in_french(browser: Browser, engine: Engine, statu
     page = html.unescape(browser.client.get(f"/periodes/{PERIOD}/calculs/{job_id}").text)
     assert needle in page
     assert "hard rules" not in page.split("Journal")[0]  # the English error stays out
+    listed = html.unescape(browser.client.get(f"/periodes/{PERIOD}").text)
+    assert "pas de planning (voir le calcul)" in listed and "['" not in listed

@@ -73,10 +73,12 @@ def _new_page(request: Request, session: SessionDep, account: Account,
     values: dict[str, str] = {}
     for key, value in fields:
         values.setdefault(key, value)
+    sites = _sites(session, account)
     return page(request, "period_new.html", status_code=status_code, title="Nouvelle période",
-                sites=_sites(session, account), admin=reach_of(session, account).is_admin,
+                sites=sites, admin=reach_of(session, account).is_admin,
                 values=values, checked={(k, v) for k, v in fields}, problems=problems,
-                labels={name: field_label(name) for name in problems},
+                labels={name: field_label(name, {s.id: s.name for s in sites})
+                        for name in problems},
                 file_problems=list(file_problems), template_rows=range(1, TEMPLATE_ROWS + 1),
                 exception_rows=range(1, EXCEPTION_ROWS + 1), day_kinds=DAY_KIND_FR,
                 weekdays=WEEKDAYS)
@@ -99,19 +101,34 @@ def new_period_post(request: Request, session: SessionDep, account: ManagerDep,
         taken=lambda period_id: session.get(TensionPeriod, period_id) is not None)
     if read.scenario is None or read.problem is None:
         return _new_page(request, session, account, fields, read.problems, status_code=422)
-    digest = hashlib.sha256(json.dumps(read.scenario.model_dump(mode="json"),
-                                       sort_keys=True).encode()).hexdigest()
+    # The same form sent twice (a double click, the back button) is the period already made:
+    # its digest leaves out the identifier the form chose.
+    described = read.scenario.model_dump(mode="json")
+    described["period"].pop("id")
+    digest = "form:" + hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+    made = session.exec(select(TensionPeriod.id).where(
+        col(TensionPeriod.source_digest) == digest)).first()
+    if made is not None and not dict(fields).get("identifiant"):
+        return RedirectResponse(f"/periodes/{made}", status_code=303)
     try:
         result = load_scenario_into(session, read.scenario, read.problem, digest,
                                     now=datetime.now(UTC), source="formulaire")
     except InputError as conflict:
         session.rollback()
-        problems = {("identifiant" if p.field.startswith("period") else "nouveau_site_id"):
-                    "une période porte déjà cet identifiant" if p.field.startswith("period")
-                    else "ce site existe déjà sous un autre nom"
-                    for p in conflict.problems}
-        return _new_page(request, session, account, fields, problems, status_code=422)
+        return _new_page(request, session, account, fields,
+                         dict(_conflict_fr(p.field) for p in conflict.problems),
+                         status_code=422)
     return RedirectResponse(f"/periodes/{result.period_id}", status_code=303)
+
+
+def _conflict_fr(field: str) -> tuple[str, str]:
+    """A conflict with stored data, on the form's field: the period id, a site's name, or a
+    change made meanwhile by someone else."""
+    if field.startswith("period"):
+        return "identifiant", "une période porte déjà cet identifiant"
+    if field.startswith("sites"):
+        return "nouveau_site_id", "ce site existe déjà sous un autre nom"
+    return "nom", "une autre modification a eu lieu en même temps : envoyez à nouveau"
 
 
 @router.post("/periodes-nouvelle", response_class=HTMLResponse)

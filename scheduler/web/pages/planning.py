@@ -71,8 +71,9 @@ VERSION_FR = {RotaStatus.DRAFT: "brouillon", RotaStatus.PUBLISHED: "publiée",
 
 
 
-def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta
-              ) -> dict[str, Any]:
+def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta,
+              detailed: bool = False) -> dict[str, Any]:
+    """A job as the pages show it; `detailed` (the job's own page) explains a failure."""
     state = shown_state(job, now, stale)
     progress = job.progress or {}
     return {
@@ -84,13 +85,14 @@ def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta
         "stage": STAGE_FR.get(progress.get("stage", ""), progress.get("stage", "")),
         "value": progress.get("value"), "bound": progress.get("bound"),
         "elapsed": progress.get("elapsed"), "log": [log_line_fr(line) for line in job.log],
-        "error": _error_fr(session, job) if state is JobState.FAILED and job.error else "",
+        "failed": state is JobState.FAILED,
+        "error": _error_fr(session, job) if detailed and state is JobState.FAILED and job.error
+        else [],
         "version": version_number(session, job),
     }
 
 
 _NO_ROTA = re.compile(r"no rota \((?P<status>\w+)\)")
-_UNEXPECTED = re.compile(r"unexpected error \((?P<kind>\w+)\)")
 
 
 def _error_fr(session: Session, job: SolveJob) -> list[str]:
@@ -99,10 +101,8 @@ def _error_fr(session: Session, job: SolveJob) -> list[str]:
     status = next((m["status"] for line in job.log if (m := _NO_ROTA.search(line))), None)
     if status is not None:
         return conflicts_fr(problem_from_db(session, job.period_id), status)
-    unexpected = _UNEXPECTED.search(job.error)
-    kind = f" ({unexpected['kind']})" if unexpected else ""
-    return [f"Erreur inattendue{kind} : rien n'a été enregistré ; le journal du calculateur "
-            "en donne le détail."]
+    return ["Erreur inattendue : rien n'a été enregistré ; le journal du calculateur en donne "
+            "le détail."]
 
 
 def _stale(settings: SettingsDep) -> timedelta:
@@ -172,7 +172,7 @@ JobPageDep = Annotated[SolveJob, Depends(page_job)]
 def job_page(request: Request, period: PeriodPageDep, job: JobPageDep, session: SessionDep,
              settings: SettingsDep, now: NowDep) -> Response:
     """A solve job: its state and the solver's progress, live; cancel; the version it saved."""
-    view = _job_view(session, job, now, _stale(settings))
+    view = _job_view(session, job, now, _stale(settings), detailed=True)
     return page(request, "job.html", title=f"Calcul n° {job.id} — {period.name}",
                 period=period, job=view)
 

@@ -26,7 +26,10 @@ from scheduler.collection.roster import (
     import_roster,
     preview_roster,
 )
+from scheduler.collection.roster_file import ENCODING_NAMES
 from scheduler.domain.errors import InputError, InputProblem
+from scheduler.domain.phone import shown
+from scheduler.domain.text import text_problem
 from scheduler.models import Account, Organisation, TensionPeriod
 from scheduler.web.deps import FieldsDep, SessionDep
 from scheduler.web.pages.scope import ManagerDep, PeriodPageDep
@@ -35,8 +38,6 @@ from scheduler.web.templating import page
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 ACTIONS = {"create": "nouveau", "update": "mis à jour", "unchanged": "inchangé"}
-ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (avec BOM)", "cp1252": "Windows-1252",
-             "latin-1": "Latin-1"}
 
 
 def _within(session: SessionDep, account: Account) -> frozenset[str] | None:
@@ -78,8 +79,17 @@ def roster_preview_page(request: Request, period: PeriodPageDep, session: Sessio
             "Fichier : choisissez un fichier CSV non vide." if not data else
             f"Fichier : plus de {MAX_ROSTER_BYTES // 1_000_000} Mo."], 422)
     name = (fichier.filename if fichier is not None and fichier.filename else "annuaire.csv")
-    return _preview(request, session, period, data, name[-100:], structure[:64] or None,
+    return _preview(request, session, period, data, name[-100:], _organisation(structure),
                     account)
+
+
+def _organisation(value: str) -> str | None:
+    """The chosen organisation's id; one that cannot be an id is kept as its first 64
+    characters of text and refused by the preview as unknown."""
+    value = value[:64]
+    if text_problem(value) is not None:
+        value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "?")
+    return value or None
 
 
 def _preview(request: Request, session: SessionDep, period: TensionPeriod, data: bytes,
@@ -94,13 +104,13 @@ def _preview(request: Request, session: SessionDep, period: TensionPeriod, data:
 
 
 def _shown(preview: RosterPreview) -> dict[str, object]:
-    lines = [{"line": x.line, "name": x.name, "email": x.email, "phone": x.phone or "",
+    lines = [{"line": x.line, "name": x.name, "email": x.email, "phone": shown(x.phone),
               "rpps": x.rpps or "", "organisation": x.organisation_id or "",
               "action": ACTIONS.get(x.action or "", ""),
               "problems": _french(x.problems)}
              for x in preview.lines]
     in_lines = {id(p) for x in preview.lines for p in x.problems}
-    return {"ok": preview.ok, "encoding": ENCODINGS.get(preview.encoding, preview.encoding),
+    return {"ok": preview.ok, "encoding": ENCODING_NAMES.get(preview.encoding, preview.encoding),
             "delimiter": {";": "point-virgule", ",": "virgule", "\t": "tabulation"}.get(
                 preview.delimiter, preview.delimiter),
             "created": preview.count("create"), "updated": preview.count("update"),
@@ -119,8 +129,8 @@ def roster_import_page(request: Request, period: PeriodPageDep, session: Session
         return _upload_form(request, session, period, [
             "Fichier : le contenu transmis n'est pas lisible ; chargez le fichier à nouveau."],
             422)
-    name = form.get("nom_fichier", "")[-100:] or "annuaire.csv"
-    organisation_id = form.get("structure", "")[:64] or None
+    name = form.get("nom_fichier", "").replace("\x00", "")[-100:] or "annuaire.csv"
+    organisation_id = _organisation(form.get("structure", ""))
     try:
         done = import_roster(session, data, organisation_id=organisation_id, source=name,
                              within=_within(session, account))
@@ -138,6 +148,7 @@ def _unpacked(content: str) -> bytes | None:
         data = inflate.decompress(packed, MAX_ROSTER_BYTES + 1)
     except (binascii.Error, UnicodeEncodeError, ValueError, zlib.error):
         return None
-    if not data or len(data) > MAX_ROSTER_BYTES or inflate.unconsumed_tail:
+    if not data or len(data) > MAX_ROSTER_BYTES or inflate.unconsumed_tail or \
+            not inflate.eof or inflate.unused_data:
         return None
     return data
