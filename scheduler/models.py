@@ -233,6 +233,9 @@ class DoctorPeriod(DoctorPeriodBase, table=True):
     period_id: str = Field(foreign_key="tension_period.id", primary_key=True, index=True)
     #: Rank in the expanded problem, so the solver sees the doctors in the same order.
     position: int
+    #: Raised by every save of the answers: a save based on an older one is refused
+    #: (`collection.answers.StaleAnswers`).
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 def _slot_key(table: str) -> tuple[sa.ForeignKeyConstraint, sa.Index]:

@@ -24,12 +24,10 @@ from scheduler.access.credentials import (
     revoke_api_token,
 )
 from scheduler.access.passwords import PasswordRefused
-from scheduler.cli.output import positive_id, ranged_int
-from scheduler.config.settings import get_settings
+from scheduler.cli.output import database_session, positive_id, ranged_int
 from scheduler.domain.enums import Role
 from scheduler.domain.errors import InputError
 from scheduler.models import Account
-from scheduler.storage.db import migrated_session
 
 
 def add_commands(sub: Any) -> None:
@@ -78,7 +76,7 @@ def cmd_create_manager(args: argparse.Namespace) -> int:
     role = Role.ADMIN if args.admin else Role.MANAGER
     if role is Role.MANAGER and not args.site:
         raise InputError.single("", "--site", "a manager needs at least one site (or --admin)")
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         if args.if_no_account and session.exec(select(Account.id)).first() is not None:
             print("the database already has an account; nothing created")
             return 0
@@ -94,7 +92,7 @@ def cmd_create_manager(args: argparse.Namespace) -> int:
 
 
 def cmd_unlock_account(args: argparse.Namespace) -> int:
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         account = _account(session, args.email)
         unlock(session, account)
         email = account.email
@@ -104,7 +102,7 @@ def cmd_unlock_account(args: argparse.Namespace) -> int:
 
 def cmd_reset_password(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         account = _account(session, args.email)
         password = _password(args)
         try:
@@ -139,7 +137,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_api_token(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         account = _account(session, args.email)
         if args.list:
             for token in api_tokens(session, account):

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scheduler.cli.output import database_session
 from scheduler.collection.roster import MAX_ROSTER_BYTES
 from scheduler.config.settings import get_settings
 from scheduler.domain.errors import InputError
-from scheduler.storage.db import migrated_session
 
 
 def add_commands(sub: Any) -> None:
@@ -49,7 +49,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     if args.send and not settings.smtp_host:
         raise InputError.single("", "--send", "no SMTP host configured (SCHEDULER_SMTP_HOST)")
     now = datetime.now(UTC)
-    with migrated_session(settings.database_url) as session:
+    with database_session() as session:
         ids = doctors_to_invite(session, doctor_ids=args.doctor or (),
                                 organisation_id=args.organisation, everyone=args.all)
         issued = invite(session, args.period, ids, now=now, base_url=settings.base_url)
@@ -78,7 +78,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise InputError.single(str(args.file), "", f"cannot read file: {exc}") from None
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         if args.commit:
             preview = import_roster(session, data, organisation_id=args.organisation,
                                     source=str(args.file))
@@ -101,7 +101,7 @@ def cmd_coordinator_link(args: argparse.Namespace) -> int:
     from scheduler.models import Organisation
 
     settings = get_settings()
-    with migrated_session(settings.database_url) as session:
+    with database_session() as session:
         url = issue_coordinator_link(session, args.organisation, now=datetime.now(UTC),
                                      base_url=settings.base_url, period_id=args.period)
         organisation = session.get(Organisation, args.organisation)

@@ -17,7 +17,7 @@ from scheduler.cli.output import (
 from scheduler.config.settings import Settings, get_settings
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
-from scheduler.domain.rota import Assignment
+from scheduler.domain.rota import Assignment, SolveStatus
 from scheduler.scenario.inputs import read_input
 
 
@@ -27,12 +27,15 @@ def add_commands(sub: Any, settings: Settings) -> None:
     p.add_argument("file", type=Path)
     p.set_defaults(command=cmd_validate)
 
-    p = sub.add_parser("solve", help="solve a scenario or problem.json; write rota and feeds")
+    p = sub.add_parser("solve", help="solve a scenario or problem.json (a what-if: nothing is "
+                       "published); write the rota and, when there is one, its feeds")
     p.add_argument("file", type=Path)
     p.add_argument("--time-limit", type=seconds, default=settings.solver_time_limit_seconds,
                    metavar="S", help="seconds of search (default %(default)s)")
     p.add_argument("--seed", type=seed, default=settings.solver_seed)
-    p.add_argument("--out", type=Path, default=settings.calendars_dir, metavar="DIR")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help=f"where to write (default {settings.solves_dir}/PERIOD; never the "
+                   f"published feeds' folder {settings.calendars_dir})")
     p.add_argument("--published", type=Path, metavar="ROTA_JSON",
                    help="re-plan: change as few of this rota's assignments as possible")
     p.add_argument("--fast", action="store_true",
@@ -74,14 +77,30 @@ def cmd_solve(args: argparse.Namespace) -> int:
         rota, changes = replan(problem, problem.published, options)
     else:
         rota = solve(problem, options)
+    out = _solve_folder(args.out, settings, problem.period.id)
     rota_data = rota_to_data(problem, rota, changes)
     files = {"problem.json": json_bytes(problem_to_data(problem)),
              "rota.json": json_bytes(rota_data)}
-    files |= feed_files_of(problem, rota.assignments)
-    write_files(args.out, files)
+    has_rota = rota.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    if has_rota:
+        files |= feed_files_of(problem, rota.assignments)
+    write_files(out, files)
     print(summary(problem, rota_data))
-    print(f"wrote {len(files)} files to {args.out}/")
+    print(f"wrote {len(files)} files to {out}/"
+          + ("" if has_rota else f" (no rota, {rota.status.value}: no feeds)"))
     return 0 if rota.conflicts == [] else 2
+
+
+def _solve_folder(asked: Path | None, settings: Settings, period_id: str) -> Path:
+    """Where a what-if solve writes: `asked`, else `solves_dir`/PERIOD; never the published
+    feeds' folder or one inside it (`InputError` naming --out)."""
+    out = asked if asked is not None else settings.solves_dir / period_id
+    published = settings.calendars_dir.resolve()
+    if out.resolve() == published or published in out.resolve().parents:
+        raise InputError.single("", "--out", f"{out} holds the published feeds: a solve is a "
+                                "what-if and writes elsewhere (`scheduler publish` writes "
+                                "the feeds)")
+    return out
 
 
 def cmd_check(args: argparse.Namespace) -> int:

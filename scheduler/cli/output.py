@@ -8,8 +8,11 @@ import math
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlmodel import Session
 
 from scheduler.domain.errors import InputError
 from scheduler.domain.rota import Progress
@@ -71,3 +74,35 @@ def seconds(text: str) -> float:
 seed = ranged_int(0, 2**31 - 1)
 #: Ids and numbers stored as 32-bit integers.
 positive_id = ranged_int(1, 2**31 - 1)
+
+
+def database_said(url: str) -> str:
+    """`url` to name the database used: its password hidden (`***`)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an URL SQLAlchemy cannot parse: say nothing of its content
+        return "(unreadable database URL)"
+
+
+@contextmanager
+def database_session(*, writes: bool = True) -> Iterator[Session]:
+    """A session on the configured database, migrated first, after saying on stderr which
+    database it is (`database: sqlite:////srv/scheduler/scheduler.db`)."""
+    from scheduler.storage.db import migrated_session
+
+    url = say_database()
+    with migrated_session(url, writes=writes) as session:
+        yield session
+
+
+def say_database() -> str:
+    """The configured database URL, after saying on stderr which database it is; the data
+    folder is made if missing (SQLite makes its file, not the folder)."""
+    from scheduler.config.settings import get_settings
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    print(f"database: {database_said(settings.database_url)}", file=sys.stderr, flush=True)
+    return settings.database_url

@@ -12,10 +12,12 @@ from typing import Any
 from sqlmodel import Session
 
 from scheduler.cli.output import (
+    database_session,
     json_bytes,
     positive_id,
     print_progress,
     ranged_int,
+    say_database,
     seconds,
     seed,
     write_all,
@@ -29,7 +31,7 @@ from scheduler.domain.rota import RotaDiff
 from scheduler.engine.eligibility import eligible
 from scheduler.models import RotaVersion
 from scheduler.scenario.inputs import Input, read_input
-from scheduler.storage.db import migrate, migrated_session
+from scheduler.storage.db import migrate
 
 
 def add_commands(sub: Any, settings: Settings) -> None:
@@ -108,7 +110,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from scheduler.storage.loader import load_problem_into, load_scenario_into
 
     loaded = _moved(args, read_input(args.file))
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         if args.if_empty and session.exec(select(TensionPeriod)).first() is not None:
             print("database already holds a period; nothing loaded")
             return 0
@@ -139,7 +141,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from scheduler.solver import SolveOptions
     from scheduler.storage.rotas import rota_versions
 
-    with migrated_session(get_settings().database_url) as session:
+    with database_session() as session:
         _stored_problem(session, args.period)  # an unknown period is bad input
         if args.if_none and rota_versions(session, args.period):
             print(f"period {args.period} already has a rota; nothing planned")
@@ -169,7 +171,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from scheduler.scenario.exchange import problem_to_data, stored_rota_to_data
     from scheduler.storage.rotas import rota_versions, version_rota
 
-    with migrated_session(get_settings().database_url, writes=False) as session:
+    with database_session(writes=False) as session:
         problem = _stored_problem(session, args.period)
         files = {"problem.json": json_bytes(problem_to_data(problem))}
         version = None
@@ -258,7 +260,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from scheduler.publication.publish import NotPublishable, publish
 
     settings = get_settings()
-    with migrated_session(settings.database_url) as session:
+    with database_session() as session:
         version = _stored_version(session, args.period, args.version)
         try:
             done = publish(session, args.period, now=datetime.now(UTC),
@@ -288,7 +290,7 @@ def cmd_feed_link(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     kind = TokenKind.MANAGER_FEED if args.all else TokenKind.SITE_FEED
-    with migrated_session(settings.database_url) as session:
+    with database_session() as session:
         if args.site is not None and session.get(SiteRow, args.site) is None:
             raise InputError.single("", "site", f"unknown site {args.site!r}")
         make = tokens.rotate if args.rotate else tokens.issue
@@ -308,6 +310,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from scheduler.storage.db import make_engine
 
     settings = get_settings()
+    say_database()
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -323,7 +326,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    migrate(get_settings().database_url)
+    url = say_database()
+    migrate(url)
     uvicorn.run("scheduler.api:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers)
     return 0

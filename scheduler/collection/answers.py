@@ -3,8 +3,10 @@
 `save_answers` replaces the doctor's whole answer for the period in one transaction. Two
 saves for the same doctor (two browser tabs) run one after the other: the first statement of
 the transaction is a write on the doctor's `doctor_period` row, which takes PostgreSQL's row
-lock and SQLite's write lock before anything is read, so the second save waits, then replaces
-the first one's rows. The final state is always exactly one complete answer.
+lock and SQLite's write lock before anything is read, so the second save waits. The final
+state is always exactly one complete answer. A save that says which revision it was based on
+(the form always does) is refused when another save came in between (`StaleAnswers`), so a
+stale tab never replaces newer answers without a word.
 
 Problems carry an English message (API, CLI) and a French one (the GP's form).
 """
@@ -44,6 +46,9 @@ class Answers:
     max_shifts: int | None = None
     max_shifts_per_week: int | None = None
     comment: str = ""
+    #: The stored revision these answers were read or saved as (None: not from storage);
+    #: not part of what the GP says, so not compared.
+    revision: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,15 @@ class AnswersClosed(Exception):
 
 class NotInvited(LookupError):
     """The doctor does not take part in the period."""
+
+
+class StaleAnswers(Exception):
+    """The save was based on revision `expected` of the answers, but `current` is stored: they
+    changed meanwhile (another tab, another device). Nothing was written."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"answers changed since revision {expected} (now {current})")
+        self.expected, self.current = expected, current
 
 
 # The deadline ------------------------------------------------------------------------------
@@ -168,18 +182,31 @@ def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers 
         max_shifts=caps.max_shifts,
         max_shifts_per_week=caps.max_shifts_per_week,
         comment=caps.comment,
+        revision=caps.revision,
     )
 
 
+def answers_revision(session: Session, doctor_id: str, period_id: str) -> int | None:
+    """The revision of the doctor's stored answers (0 before any save), None if they do not
+    take part in the period."""
+    return session.exec(select(DoctorPeriod.revision).where(
+        DoctorPeriod.doctor_id == doctor_id, DoctorPeriod.period_id == period_id)).first()
+
+
 def save_answers(
-    session: Session, doctor_id: str, period_id: str, answers: Answers, *, now: datetime
+    session: Session, doctor_id: str, period_id: str, answers: Answers, *, now: datetime,
+    expected_revision: int | None = None,
 ) -> Answers:
     """Replace the doctor's answers for the period, all or nothing; commits on success and
-    returns the answers as stored (availability in slot order).
+    returns the answers as stored (availability in slot order, with their new revision). Each
+    save raises the stored revision by one.
 
-    Commits whatever the session read before (the save must start its own transaction with
-    the locking write). Raises `NotInvited`, `AnswersClosed` or `AnswersRejected`; on any
-    failure nothing is written.
+    `expected_revision` (the revision the form or client read): when the stored one differs,
+    the answers changed meanwhile and `StaleAnswers` is raised — optimistic concurrency, so a
+    stale tab never silently overwrites a newer save. Commits whatever the session read
+    before (the save must start its own transaction with the locking write). Raises
+    `NotInvited`, `AnswersClosed`, `AnswersRejected` or `StaleAnswers`; on any failure
+    nothing is written.
     """
     session.commit()
     try:
@@ -189,10 +216,14 @@ def save_answers(
             .where(col(DoctorPeriod.doctor_id) == doctor_id,
                    col(DoctorPeriod.period_id) == period_id)
             .values(answered_at=now, max_shifts=answers.max_shifts,
-                    max_shifts_per_week=answers.max_shifts_per_week, comment=answers.comment)
+                    max_shifts_per_week=answers.max_shifts_per_week, comment=answers.comment,
+                    revision=col(DoctorPeriod.revision) + 1)
         )
         if locked.rowcount == 0:
             raise NotInvited(doctor_id)
+        revision = answers_revision(session, doctor_id, period_id) or 0
+        if expected_revision is not None and revision - 1 != expected_revision:
+            raise StaleAnswers(expected_revision, revision - 1)
         # Read again under the lock (not from the session's cache): the period may have
         # closed since the session last saw it.
         period = session.get(TensionPeriod, period_id, populate_existing=True)
@@ -208,7 +239,7 @@ def save_answers(
     except BaseException:
         session.rollback()
         raise
-    return replace(answers, availability=dict(sorted(
+    return replace(answers, revision=revision, availability=dict(sorted(
         answers.availability.items(), key=lambda item: slot_order[item[0]])))
 
 
@@ -261,6 +292,15 @@ def summarise(answers: Answers, slots: Sequence[SlotRow], timezone: str) -> Summ
         away_ranges=len(answers.away),
         offered_while_away=sum(_touches_away(s, answers.away, tz) for s in offered),
     )
+
+
+def offered_while_away(answers: Answers, slots: Sequence[SlotRow], timezone: str
+                       ) -> list[SlotRow]:
+    """The slots `answers` offer (available or preferred) that touch one of its dates away:
+    a contradiction the solver settles by never assigning them."""
+    tz = ZoneInfo(timezone)
+    return [s for s in slots if s.id in answers.availability and _touches_away(s, answers.away,
+                                                                               tz)]
 
 
 def _touches_away(slot: SlotRow, away: Sequence[tuple[date, date]], tz: ZoneInfo) -> bool:

@@ -7,28 +7,46 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The secret key of a development machine: public, so refused in production.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
+def default_data_dir() -> Path:
+    """The source checkout this package runs from (the folder with its pyproject.toml), else
+    the user's data folder (`$XDG_DATA_HOME/scheduler`, by default ~/.local/share/scheduler)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout
+    home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(home) / "scheduler"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
 
-    #: SQLAlchemy URL, from DATABASE_URL (or SCHEDULER_DATABASE_URL).
+    #: Where the service keeps its files wherever a command runs from: the embedded SQLite
+    #: database, the published feeds the CLI writes, the CLI's what-if solves. Default: the
+    #: source checkout the package runs from, else `$XDG_DATA_HOME/scheduler`.
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())
+    #: SQLAlchemy URL, from DATABASE_URL (or SCHEDULER_DATABASE_URL); default: the SQLite file
+    #: `scheduler.db` in `data_dir`.
     database_url: str = Field(
-        "sqlite:///./scheduler.db",
-        validation_alias=AliasChoices("SCHEDULER_DATABASE_URL", "DATABASE_URL"),
+        "", validation_alias=AliasChoices("SCHEDULER_DATABASE_URL", "DATABASE_URL"),
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Public base URL used in links (invitations, feeds).
-    base_url: str = "http://127.0.0.1:8000"
+    #: Public base URL of links sent away (invitations, feeds); default: http://host:port.
+    base_url: str = ""
     #: Scenario loaded by `make run` when the database is empty.
     demo_scenario: Path = Path("scenarios/chiv-summer-2026.yaml")
-    calendars_dir: Path = Path("calendars")
+    #: The published feeds `scheduler publish` writes (default `data_dir`/calendars).
+    calendars_dir: Path = Path()
+    #: Where `scheduler solve` writes a what-if rota (default `data_dir`/solves): never the
+    #: published feeds' folder.
+    solves_dir: Path = Path()
     #: Shown on every page and feed event: whom a GP calls about the rota.
     ed_contact: str = "Secrétariat des urgences du CHIV — delestage.urgences@example.org"
 
@@ -69,6 +87,19 @@ class Settings(BaseSettings):
     #: Sign-in attempts per client address, and unknown secret links per client address.
     sign_in_rate: str = "10/minute"
     unknown_link_rate: str = "30/minute"
+
+    @model_validator(mode="after")
+    def _derived(self) -> Settings:
+        """Fill what derives from `data_dir`, `host` and `port` when not set."""
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'scheduler.db'}"
+        if self.calendars_dir == Path():
+            self.calendars_dir = self.data_dir / "calendars"
+        if self.solves_dir == Path():
+            self.solves_dir = self.data_dir / "solves"
+        if not self.base_url:
+            self.base_url = f"http://{self.host}:{self.port}"
+        return self
 
     @property
     def https(self) -> bool:

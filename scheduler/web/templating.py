@@ -30,6 +30,13 @@ def csrf_field(request: Request) -> Markup:
     return Markup('<input type="hidden" name="csrftoken" value="{}">').format(csrf_token(request))
 
 
+def static_url(request: Request, path: str) -> str:
+    """A static file's URL by path alone ("/static/style.css", after any mount prefix): it
+    follows whatever host and port serve the page, unlike an absolute `url_for`."""
+    return f"{request.scope.get('root_path', '')}/static/{path}"
+
+
+templates.env.globals["static_url"] = static_url
 templates.env.globals["csrf_field"] = csrf_field
 templates.env.globals["csrf_token"] = csrf_token
 

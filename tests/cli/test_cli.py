@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import BAD, CHIV, TINY, run
+from tests.support.cli import BAD, CHIV, TINY, errors, run
 from tests.support.rota_verifier import verify
 
 
@@ -134,7 +134,7 @@ def test_load_is_idempotent_and_a_conflict_changes_nothing(tmp_path: Path) -> No
     changed.write_text(TINY.read_text().replace("Dr Anne Alpha", "Dr Anne Autre"))
     conflict = run("load", changed, env=env)
     assert conflict.returncode == 1
-    assert conflict.stderr.startswith(f"error: {changed}: ")
+    assert errors(conflict.stderr).startswith(f"error: {changed}: ")
 
 
 def test_plan_saves_a_draft_rota_of_a_loaded_period_once(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, update
 from scheduler.access.accounts import authenticate
 from scheduler.models import Account
 from scheduler.storage.db import make_engine
-from tests.support.cli import TINY, run
+from tests.support.cli import TINY, errors, run
 from tests.support.web import app_client
 
 PASSWORD = "a password long enough\n"
@@ -48,7 +48,7 @@ def test_create_manager_refuses_bad_input_in_one_line(env: dict[str, str], args:
     done = run("create-manager", "cadre@chiv.test", *args, "--password-stdin", env=env,
                stdin=stdin)
     assert done.returncode == 1
-    assert done.stderr.startswith("error: ") and message in done.stderr
+    assert errors(done.stderr).startswith("error: ") and message in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -85,7 +85,7 @@ def test_an_api_token_opens_the_api_until_it_is_revoked(env: dict[str, str], tmp
 
 def test_api_token_for_an_unknown_account_is_one_error_line(env: dict[str, str]) -> None:
     done = run("api-token", "ghost@chiv.test", env=env)
-    assert done.returncode == 1 and done.stderr.strip() == "error: email: no account " \
+    assert done.returncode == 1 and errors(done.stderr).strip() == "error: email: no account " \
         "'ghost@chiv.test'"
 
 

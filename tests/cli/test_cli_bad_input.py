@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import Engine
 
 from scheduler import cli
-from tests.support.cli import CHIV, TINY, run
+from tests.support.cli import CHIV, TINY, errors, run
 from tests.support.dump import dump
 
 pytestmark = pytest.mark.usefixtures("configured")
@@ -94,7 +94,7 @@ def test_validate_and_load_refuse_the_same_file_naming_the_field(
     before = dump(engine)
     for command in ("validate", "load"):
         assert cli.main([command, str(path)]) == 1, command
-        _one_line_errors(capsys.readouterr().err, needle)
+        _one_line_errors(errors(capsys.readouterr().err), needle)
     assert dump(engine) == before
 
 
@@ -105,7 +105,8 @@ def test_a_200_kb_roster_cell_is_one_error_line_and_imports_nothing(
     roster.write_text("name,email\n" + "x" * 200_000 + ",a@example.org\n", encoding="utf-8")
     before = dump(engine)
     assert cli.main(["import-roster", str(roster), "--commit"]) == 1
-    _one_line_errors(capsys.readouterr().err, "line 2: a cell is longer than 131,072 characters")
+    _one_line_errors(errors(capsys.readouterr().err),
+                     "line 2: a cell is longer than 131,072 characters")
     assert dump(engine) == before
 
 
@@ -124,7 +125,7 @@ def test_out_of_range_options_are_usage_errors(
     with pytest.raises(SystemExit) as exit_:
         cli.main(args)
     assert exit_.value.code == 2
-    err = capsys.readouterr().err
+    err = errors(capsys.readouterr().err)
     assert "error: argument" in err and "Traceback" not in err
     assert dump(engine) == before
 
@@ -138,7 +139,7 @@ def test_publish_into_a_file_fails_first_and_publishes_nothing(
     before = dump(engine)
     capsys.readouterr()
     assert cli.main(["publish", "tiny-2026-07", "--out", str(a_file)]) == 1
-    _one_line_errors(capsys.readouterr().err, "--out")
+    _one_line_errors(errors(capsys.readouterr().err), "--out")
     assert dump(engine) == before
 
 
@@ -146,4 +147,4 @@ def test_the_real_command_line_shows_no_traceback(tmp_path: Path) -> None:
     path = _write(tmp_path, FILES["NUL in a name"][0])
     result = run("validate", path)
     assert result.returncode == 1
-    _one_line_errors(result.stderr, "doctors[0].name")
+    _one_line_errors(errors(result.stderr), "doctors[0].name")

@@ -16,6 +16,7 @@ from scheduler.domain.enums import RotaStatus, TokenKind
 from scheduler.domain.problem import Problem
 from scheduler.storage import tokens
 from scheduler.storage.rotas import rota_versions
+from tests.support.cli import errors
 from tests.support.published import NIGHT, PERIOD, SUMMER, WINTER, load_seasons, save_version
 
 ROTA = [("dr-alpha", SUMMER), ("dr-bravo", NIGHT), ("dr-charlie", NIGHT), ("dr-alpha", WINTER)]
@@ -94,7 +95,7 @@ def test_unknown_version_exits_1_naming_the_version_and_writes_nothing(
     tmp_path: Path, seasons: Problem, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert publish(tmp_path / "out", "--version", "9") == 1
-    assert capsys.readouterr().err == (
+    assert errors(capsys.readouterr().err) == (
         "error: version: period 'seasons-2026' has no rota version 9 (it has 1)\n")
     assert not (tmp_path / "out").exists()
 
@@ -104,4 +105,4 @@ def test_unknown_period_exits_1_naming_the_period(
     tmp_path: Path, configured: None, session: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["publish", "no-such-period", "--out", str(tmp_path / "out")]) == 1
-    assert capsys.readouterr().err == "error: period: unknown period 'no-such-period'\n"
+    assert errors(capsys.readouterr().err) == "error: period: unknown period 'no-such-period'\n"

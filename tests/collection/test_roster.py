@@ -16,6 +16,7 @@ from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.domain.rpps import make_rpps
 from scheduler.models import DoctorRow
+from tests.support.cli import errors
 from tests.support.collection import load_period
 
 API = "/api/v1"
@@ -209,7 +210,7 @@ def test_cli_previews_then_commits_a_roster(
             capsys.readouterr().out
         roster.write_bytes(content.replace("0612345678", "06-12").encode("cp1252"))
         assert main(["import-roster", str(roster), "--commit"]) == 1
-        assert capsys.readouterr().err.startswith(
+        assert errors(capsys.readouterr().err).startswith(
             f"error: {roster}: line 2, phone: invalid phone number '06-12'")
     finally:
         get_settings.cache_clear()

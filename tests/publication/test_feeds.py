@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event
 
 from scheduler.domain.problem import Doctor, Period, Problem, Rules, Site, Slot
@@ -25,6 +26,7 @@ from scheduler.publication.ical import (
     render_calendar,
     site_feeds,
 )
+from scheduler.publication.ical.vtimezone import vtimezone
 from tests.support import REPO
 from tests.support.feed_clients import icaljs, libical, run_client  # noqa: F401  (fixtures)
 
@@ -351,15 +353,43 @@ def test_calendar_name_is_escaped_like_any_text() -> None:
 # --- VTIMEZONE -----------------------------------------------------------------------------
 
 
-def onsets_utc(body: bytes) -> list[datetime]:
-    """Each observance's onset read as RFC 5545 says: local time in TZOFFSETFROM."""
+def onsets_utc(body: bytes, until: datetime = datetime(2029, 1, 1)) -> list[datetime]:
+    """Each observance's onsets read as RFC 5545 says (its DTSTART and the yearly RRULE's
+    recurrences until `until`): local time in TZOFFSETFROM."""
     (vtimezone,) = Calendar.from_ical(body).walk("VTIMEZONE")
     result = []
     for part in vtimezone.subcomponents:
         offset_from = part.decoded("TZOFFSETFROM")
         onset = part.decoded("DTSTART").replace(tzinfo=None)
-        result.append((onset - offset_from).replace(tzinfo=UTC))
+        rule = part.get("RRULE")
+        starts = rrulestr(rule.to_ical().decode(), dtstart=onset, forceset=True).between(
+            onset, until, inc=True) if rule is not None else [onset]
+        result += [(start - offset_from).replace(tzinfo=UTC) for start in starts]
     return sorted(result)
+
+
+def test_vtimezone_is_one_standard_and_one_daylight_block_with_yearly_rules() -> None:
+    """The conventional form Outlook reads without shifting events: no block per transition."""
+    body = doctor_feeds(PROBLEM, ROTA, stamp=STAMP)["d1"]
+    (vtimezone,) = Calendar.from_ical(body).walk("VTIMEZONE")
+    blocks = {part.name: part for part in vtimezone.subcomponents}
+    assert sorted(part.name for part in vtimezone.subcomponents) == ["DAYLIGHT", "STANDARD"]
+    assert blocks["DAYLIGHT"]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3"
+    assert blocks["STANDARD"]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"
+    assert blocks["DAYLIGHT"].decoded("DTSTART").replace(tzinfo=None) == datetime(2025, 3, 30, 2)
+    assert blocks["STANDARD"].decoded("DTSTART").replace(tzinfo=None) == datetime(2025, 10, 26, 3)
+
+
+@pytest.mark.parametrize(("zone", "blocks"), [
+    ("Asia/Tokyo", ["STANDARD"]),  # no change: one block, no rule
+    ("Australia/Sydney", ["DAYLIGHT", "STANDARD"]),  # first Sundays of April and October
+])
+def test_vtimezone_of_other_zones(zone: str, blocks: list[str]) -> None:
+    component = vtimezone(zone, date(2026, 7, 1), date(2026, 8, 31))
+    assert sorted(part.name for part in component.subcomponents) == blocks
+    if zone == "Australia/Sydney":
+        rules = sorted(part["RRULE"].to_ical() for part in component.subcomponents)
+        assert rules == [b"FREQ=YEARLY;BYDAY=1SU;BYMONTH=10", b"FREQ=YEARLY;BYDAY=1SU;BYMONTH=4"]
 
 
 def test_vtimezone_onsets_are_the_real_clock_changes_at_01_00_utc() -> None:

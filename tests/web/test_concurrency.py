@@ -81,15 +81,21 @@ def _gp_saves(base_url: str, gp: Gp, use_form: bool, start: threading.Barrier,
         page = client.get(f"/g/{gp.secret}")
         statuses.append(page.status_code)
         token = client.cookies.get("csrftoken") or ""
+        revision = int(_revision(page.text))
         start.wait()
         for turn in range(3):
             answer = _answer(turn + len(gp.doctor_id))
             if use_form:
+                # Each save is based on the answers the last one stored: this GP's own saves
+                # are the only ones, so its revision goes up by one each time (as the page
+                # the save redirects to would show).
                 fields = {"formulaire": "disponibilites", "action": "save",
-                          "csrftoken": token, **{f"slot:{s}": a for s, a in answer.items()}}
+                          "revision": str(revision), "csrftoken": token,
+                          **{f"slot:{s}": a for s, a in answer.items()}}
                 response = client.post(f"/g/{gp.secret}", data=fields,
                                        follow_redirects=False)
                 ok = response.status_code == 303
+                revision += ok
             else:
                 response = client.put("/api/v1/answers", json={"availability": answer},
                                       headers={"Authorization": f"Bearer {gp.secret}"})
@@ -97,6 +103,12 @@ def _gp_saves(base_url: str, gp: Gp, use_form: bool, start: threading.Barrier,
             statuses.append(response.status_code)
             if ok:
                 gp.acknowledged = answer
+
+
+def _revision(page: str) -> str:
+    found = re.search(r'name="revision" value="(\d+)"', page)
+    assert found is not None
+    return found[1]
 
 
 @pytest.fixture
@@ -193,7 +205,8 @@ def test_a_save_that_cannot_get_the_write_lock_answers_try_again(tmp_path: Path)
     with Session(engine) as session:
         load_period(session)
         secret = link_secret(session, "dr-anne")
-    answer = {"formulaire": "disponibilites", "action": "save", f"slot:{SLOTS[0]}": "available"}
+    answer = {"formulaire": "disponibilites", "action": "save", "revision": "1",
+              f"slot:{SLOTS[0]}": "available"}
     with app_client(engine) as client:
         set_clock(client.app, NOW)  # type: ignore[arg-type]
         assert client.get(f"/g/{secret}").status_code == 200

@@ -96,6 +96,7 @@ def test_no_secret_appears_in_any_log_line_of_a_full_journey(
         link = anne.url.removeprefix(base)
         assert browser.get(link).status_code == 200
         saved = browser.post(link, data={"formulaire": "disponibilites", "action": "save",
+                                         "revision": "0",
                                          "csrftoken": browser.cookies["csrftoken"]})
         assert saved.status_code == 303
         agenda = browser.get(f"{link}/agenda").text

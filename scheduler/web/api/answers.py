@@ -12,6 +12,7 @@ from scheduler.collection.answers import (
     Answers,
     AnswersClosed,
     NotInvited,
+    StaleAnswers,
     answers_open,
     deadline_end,
     save_answers,
@@ -45,9 +46,20 @@ class AnswersIn(BaseModel):
     comment: Comment = ""
 
 
+class AnswersPut(AnswersIn):
+    """The answer to save; with `expected_revision`, only if the stored answers are still at
+    that revision (else 409: another save came in between)."""
+
+    expected_revision: int | None = Field(
+        None, ge=0, le=2**31 - 1,
+        description="the `revision` read before editing: a save on older answers is refused")
+
+
 class AnswersOut(AnswersIn):
     period_id: str
     doctor_id: str
+    #: Raised by every save (`expected_revision` of the next one).
+    revision: int
     #: Whether answers can still change, and until when.
     open: bool
     deadline: datetime | None
@@ -62,11 +74,11 @@ def _stored_out(session: SessionDep, link: DoctorLink, now: datetime) -> Answers
     caps = session.get(DoctorPeriod, (doctor_id, period.id))
     if answers is None or caps is None:
         raise HTTPException(status_code=404, detail="Link not found")
-    return _answers_out(link, answers, caps.answered_at, now)
+    return _answers_out(link, answers, caps.answered_at, now, answers.revision or 0)
 
 
 def _answers_out(link: DoctorLink, answers: Answers, answered_at: datetime | None,
-                 now: datetime) -> AnswersOut:
+                 now: datetime, revision: int) -> AnswersOut:
     period = link.period
     # Every stored answer is for one of the period's slots (`stored_answers` joins them).
     preferred = sum(a == Answer.PREFERRED for a in answers.availability.values())
@@ -77,6 +89,7 @@ def _answers_out(link: DoctorLink, answers: Answers, answered_at: datetime | Non
         away=[DateRange(first=f, last=last) for f, last in answers.away],
         max_shifts=answers.max_shifts, max_shifts_per_week=answers.max_shifts_per_week,
         comment=answers.comment, offered=len(answers.availability), preferred=preferred,
+        revision=revision,
     )
 
 
@@ -86,21 +99,27 @@ def read_answers(link: DoctorLinkDep, session: SessionDep, now: NowDep) -> Answe
     return _stored_out(session, link, now)
 
 
-@router.put("", response_model=AnswersOut,
-            responses=refusals({409: "Answers are closed for this period"}))
-def replace_answers(link: DoctorLinkDep, body: AnswersIn, session: SessionDep,
+@router.put("", response_model=AnswersOut, responses=refusals(
+    {409: "Answers are closed for this period, or changed since `expected_revision`"}))
+def replace_answers(link: DoctorLinkDep, body: AnswersPut, session: SessionDep,
                     now: NowDep) -> AnswersOut:
-    """Replace the doctor's whole answer (availability, dates away, caps, comment)."""
+    """Replace the doctor's whole answer (availability, dates away, caps, comment); with
+    `expected_revision`, only if no other save came in since that revision was read."""
     answers = Answers(
         availability=body.availability, away=tuple((r.first, r.last) for r in body.away),
         max_shifts=body.max_shifts, max_shifts_per_week=body.max_shifts_per_week,
         comment=body.comment,
     )
     try:
-        stored = save_answers(session, link.doctor.id, link.period.id, answers, now=now)
+        stored = save_answers(session, link.doctor.id, link.period.id, answers, now=now,
+                              expected_revision=body.expected_revision)
+    except StaleAnswers as stale:
+        raise HTTPException(status_code=409, detail=f"Answers changed since revision "
+                            f"{stale.expected} (now {stale.current}): read them again"
+                            ) from None
     except AnswersClosed:
         raise HTTPException(status_code=409, detail="Answers are closed for this period"
                             ) from None
     except NotInvited:
         raise HTTPException(status_code=404, detail="Link not found") from None
-    return _answers_out(link, stored, now, now)
+    return _answers_out(link, stored, now, now, stored.revision or 0)

@@ -51,6 +51,7 @@ def agenda(token: str, request: Request, session: SessionDep, settings: Settings
         https_url=https_url, webcal_url=webcal_url, qr_svg=qr_svg(webcal_url),
         # Paths, not absolute URLs: behind a proxy the app may not know the public scheme.
         rotate_url=request.app.url_path_for("rotate_feed", token=token), rotated=rotated,
+        form_url=request.app.url_path_for("form_page", token=token),
         contact=settings.ed_contact,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,9 +17,11 @@ from scheduler.collection.answers import (
     AnswersClosed,
     AnswersRejected,
     NotInvited,
+    StaleAnswers,
     answer_problems,
     answers_open,
     deadline_end,
+    offered_while_away,
     period_slot_order,
     save_answers,
     stored_answers,
@@ -26,7 +29,7 @@ from scheduler.collection.answers import (
 )
 from scheduler.collection.invitations import DoctorLink, open_doctor_link
 from scheduler.domain.enums import PeriodStatus
-from scheduler.domain.french import long_date, moment, plural
+from scheduler.domain.french import long_date, moment, plural, slot_hours, weekday_date
 from scheduler.models import DoctorPeriod
 from scheduler.storage.periods import period_sites, period_slots
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
@@ -64,7 +67,7 @@ def form_page(request: Request, token: str, session: SessionDep, settings: Setti
     assert answers is not None  # the link only opens for doctors taking part
     notice = "Vos réponses sont enregistrées. Merci !" if enregistre else ""
     return _render(request, session, link, state_from_answers(answers), now=now,
-                   contact=settings.ed_contact, notice=notice)
+                   contact=settings.ed_contact, notice=notice, revision=answers.revision or 0)
 
 
 @router.post("/g/{token}", response_class=HTMLResponse)
@@ -82,7 +85,12 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
                     contact=settings.ed_contact)
     state = state_from_form(fields)
     action = dict(fields).get("action", "save")
-    render: dict[str, Any] = {"now": now, "contact": settings.ed_contact}
+    # The revision the page was built on, carried through quick actions and corrections;
+    # a form without one (not this page's) can only be stale.
+    posted = dict(fields).get("revision", "")
+    revision = int(posted) if posted.isdigit() and len(posted) < 10 else -1
+    render: dict[str, Any] = {"now": now, "contact": settings.ed_contact,
+                              "revision": revision}
     if not answers_open(link.period, now):
         return _closed(request, session, link, render)
     if action.startswith("quick:"):
@@ -96,7 +104,10 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
     if errors:
         return _render(request, session, link, state, errors=errors, status_code=422, **render)
     try:
-        save_answers(session, link.doctor.id, link.period.id, parsed.answers, now=now)
+        save_answers(session, link.doctor.id, link.period.id, parsed.answers, now=now,
+                     expected_revision=revision)
+    except StaleAnswers:
+        return _stale(request, session, link, render)
     except AnswersClosed:
         return _closed(request, session, link, render)
     except AnswersRejected as exc:  # the period changed between the check and the save
@@ -110,10 +121,22 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
 def _closed(request: Request, session: SessionDep, link: DoctorLink, render: dict[str, Any]
             ) -> Response:
     """Answers are closed: show what is stored, whatever was posted."""
+    return _stored(request, session, link, render)
+
+
+def _stale(request: Request, session: SessionDep, link: DoctorLink, render: dict[str, Any]
+           ) -> Response:
+    """The page was built on older answers than those stored: say so, and show the stored
+    ones (with their revision, so the next save from here is based on them)."""
+    return _stored(request, session, link, render, stale=True)
+
+
+def _stored(request: Request, session: SessionDep, link: DoctorLink, render: dict[str, Any],
+            stale: bool = False) -> Response:
     answers = stored_answers(session, link.doctor.id, link.period.id)
     assert answers is not None
     return _render(request, session, link, state_from_answers(answers), status_code=409,
-                   **render)
+                   **{**render, "revision": answers.revision or 0}, stale=stale)
 
 
 def _quick(request: Request, session: SessionDep, link: DoctorLink, state: FormState,
@@ -131,8 +154,9 @@ def _quick(request: Request, session: SessionDep, link: DoctorLink, state: FormS
 
 
 def _render(request: Request, session: SessionDep, link: DoctorLink, state: FormState, *,
-            now: datetime, contact: str, errors: dict[str, str] | None = None, notice: str = "",
-            quick_notice: str = "", status_code: int = 200) -> Response:
+            now: datetime, contact: str, revision: int, errors: dict[str, str] | None = None,
+            notice: str = "", quick_notice: str = "", status_code: int = 200,
+            stale: bool = False) -> Response:
     period, doctor = link.period, link.doctor
     slots = period_slots(session, period.id)
     sites = {s.id: s.name for s in period_sites(session, period.id)}
@@ -141,6 +165,12 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
     answered_at = caps.answered_at if caps else None
     summary = (summary_fr(summarise(saved, slots, period.timezone))
                if saved is not None and answered_at is not None else "")
+    tz = ZoneInfo(period.timezone)
+    contradictions = [
+        f"{weekday_date(s.start.astimezone(tz).date())}, "
+        f"{slot_hours(s.start.astimezone(tz), s.end.astimezone(tz))}"
+        for s in (offered_while_away(saved, slots, period.timezone)
+                  if saved is not None and answered_at is not None else [])]
     deadline = period.availability_deadline
     is_open = answers_open(period, now)
     weeks = build_grid(period.start, period.end, slots, period.timezone, sites)
@@ -163,6 +193,6 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
         notice=notice, quick_notice=quick_notice,
         summary=summary,
         answered_text=moment(answered_at, period.timezone) if answered_at else "",
-        contact=contact,
+        contact=contact, revision=revision, stale=stale, contradictions=contradictions,
     )
     return response

@@ -52,6 +52,8 @@ class GridDay:
 class GridWeek:
     title: str
     days: list[GridDay]
+    #: The week in the navigation links: «29 juin».
+    short: str = ""
 
 
 def build_grid(
@@ -77,6 +79,7 @@ def build_grid(
         days = [monday + timedelta(days=i) for i in range(7)]
         weeks.append(GridWeek(
             title=f"Semaine du {french.weekday_date(monday)}",
+            short=french.weekday_date(monday).split(" ", 1)[1],
             days=[GridDay(day=d, title=_day_title(d, slots_by_id, by_day.get(d, [])),
                           in_period=first <= d <= last, slots=by_day.get(d, []))
                   for d in days],
