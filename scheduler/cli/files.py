@@ -64,6 +64,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     problem = read_input(args.file).problem
     settings = get_settings()
+    out = _solve_folder(args.out, settings, problem.period.id)  # refused before the search
     options = SolveOptions(
         time_limit_seconds=args.time_limit,
         seed=args.seed,
@@ -77,7 +78,6 @@ def cmd_solve(args: argparse.Namespace) -> int:
         rota, changes = replan(problem, problem.published, options)
     else:
         rota = solve(problem, options)
-    out = _solve_folder(args.out, settings, problem.period.id)
     rota_data = rota_to_data(problem, rota, changes)
     files = {"problem.json": json_bytes(problem_to_data(problem)),
              "rota.json": json_bytes(rota_data)}
@@ -85,6 +85,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if has_rota:
         files |= feed_files_of(problem, rota.assignments)
     write_files(out, files)
+    # A feed of an earlier solve in the folder would contradict this one (no rota, or a
+    # doctor no longer in the file): the folder holds this solve's files only.
+    for old in sorted(out.glob("*.ics")):
+        if old.name not in files:
+            old.unlink()
     print(summary(problem, rota_data))
     print(f"wrote {len(files)} files to {out}/"
           + ("" if has_rota else f" (no rota, {rota.status.value}: no feeds)"))

@@ -76,12 +76,20 @@ seed = ranged_int(0, 2**31 - 1)
 positive_id = ranged_int(1, 2**31 - 1)
 
 
+#: Query parameters of a database URL that may carry a secret (libpq's password, sslpassword,
+#: sslkey; a token...): never said.
+_SECRET_QUERY = re.compile(r"pass|secret|key|token", re.IGNORECASE)
+
+
 def database_said(url: str) -> str:
-    """`url` to name the database used: its password hidden (`***`)."""
+    """`url` to name the database used: its password hidden (`***`), in the user part and in
+    any query parameter that may hold a secret."""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        hidden = {k: "***" for k in parsed.query if _SECRET_QUERY.search(k)}
+        return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
     except Exception:  # an URL SQLAlchemy cannot parse: say nothing of its content
         return "(unreadable database URL)"
 
@@ -103,6 +111,11 @@ def say_database() -> str:
     from scheduler.config.settings import get_settings
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     print(f"database: {database_said(settings.database_url)}", file=sys.stderr, flush=True)
+    if settings.database_url.startswith("sqlite:///"):
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError.single("", "SCHEDULER_DATA_DIR", f"cannot make the data folder "
+                                    f"{settings.data_dir}: {exc}") from None
     return settings.database_url

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -326,6 +327,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # The server's own settings (links sent away, `Settings.base_url`) follow the host and
+    # port it is started on.
+    os.environ["SCHEDULER_HOST"], os.environ["SCHEDULER_PORT"] = args.host, str(args.port)
+    get_settings.cache_clear()
     url = say_database()
     migrate(url)
     uvicorn.run("scheduler.api:create_app", factory=True, host=args.host, port=args.port,

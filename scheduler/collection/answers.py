@@ -203,8 +203,10 @@ def save_answers(
 
     `expected_revision` (the revision the form or client read): when the stored one differs,
     the answers changed meanwhile and `StaleAnswers` is raised — optimistic concurrency, so a
-    stale tab never silently overwrites a newer save. Commits whatever the session read
-    before (the save must start its own transaction with the locking write). Raises
+    stale tab never silently overwrites a newer save — unless they are exactly what is stored
+    (the same save sent twice), which is then returned as saved, nothing written. Commits
+    whatever the session read before (the save must start its own transaction with the
+    locking write). Raises
     `NotInvited`, `AnswersClosed`, `AnswersRejected` or `StaleAnswers`; on any failure
     nothing is written.
     """
@@ -223,6 +225,13 @@ def save_answers(
             raise NotInvited(doctor_id)
         revision = answers_revision(session, doctor_id, period_id) or 0
         if expected_revision is not None and revision - 1 != expected_revision:
+            session.rollback()  # undo the locking write (it set the caps); then read
+            stored = stored_answers(session, doctor_id, period_id)
+            session.commit()
+            if stored is not None and stored == answers:
+                # The same answer sent again (a double tap, a retry after a timeout): it is
+                # what is stored, so the save stands, and nothing is written twice.
+                return stored
             raise StaleAnswers(expected_revision, revision - 1)
         # Read again under the lock (not from the session's cache): the period may have
         # closed since the session last saw it.

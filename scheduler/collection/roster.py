@@ -34,7 +34,7 @@ from scheduler.collection.roster_file import (
     read_table,
 )
 from scheduler.domain.errors import InputError, InputProblem
-from scheduler.domain.phone import PhoneError, to_e164
+from scheduler.domain.phone import PhoneError, same_phone, to_e164
 from scheduler.domain.rpps import rpps_is_valid
 from scheduler.domain.text import EMAIL_MAX, NAME_MAX, PHONE_MAX, text_problem
 from scheduler.models import DoctorRow, Organisation
@@ -332,7 +332,10 @@ def _changes(doctor: DoctorRow, line: RosterLine) -> dict[str, object]:
         wanted["rpps"] = line.rpps
     if line.organisation_id is not None:
         wanted["organisation_id"] = line.organisation_id
-    return {k: v for k, v in wanted.items() if getattr(doctor, k) != v}
+    changed = {k: v for k, v in wanted.items() if getattr(doctor, k) != v}
+    if "phone" in changed and same_phone(doctor.phone, line.phone or ""):
+        del changed["phone"]  # stored as typed before phones were E.164: the same number
+    return changed
 
 
 # Commit ------------------------------------------------------------------------------------

@@ -128,15 +128,27 @@ def _score(table: RosterTable) -> int:
 
 def _table(text: str, encoding: str, delimiter: str) -> RosterTable:
     rows = [(n, row) for n, row in rows_of(text, delimiter) if any(c.strip() for c in row)]
-    for i, (number, row) in enumerate(rows[:HEADER_SCAN]):
-        columns = {j: ALIASES.get(normalise(cell)) for j, cell in enumerate(row)}
-        if len({c for c in columns.values() if c}) >= 2:
-            return RosterTable(encoding=encoding, delimiter=delimiter, header_line=number,
-                         header=row, columns=columns, body=rows[i + 1:])
+    # The header: among the first lines naming two known columns, the first with every
+    # required one, else the one naming the most (a two-level header's lower line wins).
+    candidates = [(i, known) for i, (_n, row) in enumerate(rows[:HEADER_SCAN])
+                  if len(known := _known(row)) >= 2]
+    chosen = next((i for i, known in candidates if set(REQUIRED) <= known), None)
+    if chosen is None and candidates:
+        chosen = max(candidates, key=lambda c: len(c[1]))[0]
+    if chosen is not None:
+        number, row = rows[chosen]
+        return RosterTable(encoding=encoding, delimiter=delimiter, header_line=number,
+                           header=row, columns={j: ALIASES.get(normalise(cell))
+                                                for j, cell in enumerate(row)},
+                           body=rows[chosen + 1:])
     header = rows[0][1] if rows else []
     return RosterTable(encoding=encoding, delimiter=delimiter, header_line=None, header=header,
-                 columns={j: ALIASES.get(normalise(c)) for j, c in enumerate(header)},
-                 body=rows[1:])
+                       columns={j: ALIASES.get(normalise(c)) for j, c in enumerate(header)},
+                       body=rows[1:])
+
+
+def _known(row: list[str]) -> set[str]:
+    return {c for c in (ALIASES.get(normalise(cell)) for cell in row) if c is not None}
 
 
 class Unreadable(Exception):
@@ -149,9 +161,11 @@ class Unreadable(Exception):
 
 
 def rows_of(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells); `Unreadable` for what no spreadsheet writes (a cell over
-    `csv.field_size_limit`, a NUL...)."""
+    """(row number as the spreadsheet shows it, cells): rows are counted, not physical lines,
+    so a quoted cell holding a line break (an address) shifts nothing. `Unreadable` for what
+    no spreadsheet writes (a cell over `csv.field_size_limit`, a NUL...)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
     while True:
         try:
             row = next(reader)
@@ -167,7 +181,8 @@ def rows_of(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             raise Unreadable(line, f"not a CSV file a spreadsheet writes: {exc}",
                              f"ligne {reader.line_num} : ce n'est pas un fichier CSV tel qu'un "
                              f"tableur l'écrit ({exc})") from None
-        yield reader.line_num, row
+        number += 1
+        yield number, row
 
 
 #: Each column's name on the pages.

@@ -25,7 +25,10 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
+    #: A `.env` file is read from the source checkout (or the user's data folder), never from
+    #: the working directory: the same settings whatever folder a command runs from.
+    model_config = SettingsConfigDict(env_prefix="SCHEDULER_",
+                                      env_file=default_data_dir() / ".env", extra="ignore")
 
     #: Where the service keeps its files wherever a command runs from: the embedded SQLite
     #: database, the published feeds the CLI writes, the CLI's what-if solves. Default: the
@@ -91,6 +94,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _derived(self) -> Settings:
         """Fill what derives from `data_dir`, `host` and `port` when not set."""
+        self.data_dir = self.data_dir.expanduser().resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'scheduler.db'}"
         if self.calendars_dir == Path():
@@ -98,7 +102,10 @@ class Settings(BaseSettings):
         if self.solves_dir == Path():
             self.solves_dir = self.data_dir / "solves"
         if not self.base_url:
-            self.base_url = f"http://{self.host}:{self.port}"
+            # Bound to every interface, the server is still reached on this machine as
+            # 127.0.0.1; a public name is SCHEDULER_BASE_URL's (production requires https).
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            self.base_url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
         return self
 
     @property

@@ -6,10 +6,13 @@ links sent away follow the configured port, and pages link their styles by path.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
 import yaml
 
+from scheduler.cli.output import database_said
 from scheduler.config.settings import Settings, default_data_dir
 from tests.support import REPO
 from tests.support.cli import TINY, run
@@ -49,6 +52,10 @@ def test_an_infeasible_solve_writes_no_feed_and_its_counts_add_up(tmp_path: Path
     scenario = tmp_path / "contradictory.yaml"
     scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
     out = tmp_path / "what-if"
+    # An earlier solve's feeds in the folder: they would contradict this one.
+    assert run("solve", TINY, "--time-limit", "2", "--quiet", "--out", out,
+               env=_data(tmp_path)).returncode == 0
+    assert (out / "doctor-dr-alpha.ics").exists()
     done = run("solve", scenario, "--time-limit", "3", "--quiet", "--out", out,
                env=_data(tmp_path))
     assert done.returncode == 2
@@ -81,9 +88,15 @@ def test_a_password_in_the_database_url_is_never_said() -> None:
     assert done.returncode != 0
     assert "database: postgresql+psycopg://who:***@127.0.0.1:1/none" in done.stderr
     assert "s3cret" not in done.stderr + done.stdout
+    said = database_said("postgresql+psycopg://who@db/none?password=s3cret&sslkey=k3y&port=1")
+    assert "s3cret" not in said and "k3y" not in said and "port=1" in said
 
 
-def test_the_data_folder_is_the_checkout_by_default_and_links_follow_the_port() -> None:
+def test_the_data_folder_is_the_checkout_by_default_and_links_follow_the_port(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [*os.environ]:
+        if name.startswith("SCHEDULER_") or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
     assert default_data_dir() == REPO
     settings = Settings(port=8010)
     assert settings.base_url == "http://127.0.0.1:8010"
@@ -91,3 +104,4 @@ def test_the_data_folder_is_the_checkout_by_default_and_links_follow_the_port() 
     assert settings.calendars_dir == REPO / "calendars"
     assert Settings(port=8010, base_url="https://relief.example.org").base_url == \
         "https://relief.example.org"
+    assert Settings(host="0.0.0.0", port=8010).base_url == "http://127.0.0.1:8010"

@@ -126,3 +126,40 @@ def test_a_missing_column_names_the_header_line_found_and_the_spellings(
     assert problem.message == ("missing column 'rpps' (header line 2, read as utf-8, "
                                "comma-separated; accepted spellings: RPPS, N° RPPS, N. RPPS, "
                                "No RPPS, numéro RPPS, numéro de RPPS, identifiant RPPS)")
+
+
+def test_a_two_level_header_is_read_from_its_lower_line(session: Session,
+                                                        period: Problem) -> None:
+    rows = [["Médecin", "", "Contact", "", "Structure"], HEADER, *LINES]
+    done = preview_roster(session, _csv(rows).encode("utf-8"))
+    assert done.ok and [line.line for line in done.lines] == [3, 4, 5]
+
+
+def test_a_cell_holding_a_line_break_shifts_no_row_number(session: Session,
+                                                          period: Problem) -> None:
+    quoted = [*LINES[0][:5], '"CPTS du Val (fictive)\nsecteur nord"']
+    rows = [HEADER, quoted, [*LINES[1][:2], "pas-une-adresse", *LINES[1][3:]]]
+    preview = preview_roster(session, _csv(rows).encode("utf-8"))
+    assert [line.line for line in preview.lines] == [2, 3]  # rows, not physical lines
+    assert any(p.field == "line 3, email" for p in preview.problems)
+
+
+@pytest.mark.parametrize(("cell", "e164", "shown_as"), [
+    ("0692 12 34 56", "+262692123456", "0692 12 34 56"),  # La Réunion
+    ("0690 12 34 56", "+590690123456", "0690 12 34 56"),  # Guadeloupe
+    ("0594 12 34 56", "+594594123456", "0594 12 34 56"),  # Guyane
+])
+def test_overseas_french_numbers_are_read_and_shown_nationally(cell: str, e164: str,
+                                                               shown_as: str) -> None:
+    assert to_e164(cell) == e164 and shown(e164) == shown_as
+
+
+def test_a_phone_stored_as_typed_before_is_the_same_number_on_re_import(
+        session: Session, period: Problem) -> None:
+    import_roster(session, _csv([HEADER, LINES[0]]).encode("utf-8"))
+    doctor = session.exec(select(DoctorRow).where(DoctorRow.rpps == RPPS[0])).one()
+    doctor.phone = "06 11 22 33 44"  # as phones were stored before E.164
+    session.add(doctor)
+    session.commit()
+    again = preview_roster(session, _csv([HEADER, LINES[0]]).encode("utf-8"))
+    assert [line.action for line in again.lines] == ["unchanged"]

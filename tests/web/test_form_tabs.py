@@ -79,6 +79,21 @@ def test_a_stale_tab_is_refused_and_shown_the_answers_saved_meanwhile(
     assert again.status_code == 303
 
 
+def test_the_same_save_sent_twice_is_saved_once_not_refused(
+        anne: tuple[TestClient, str], engine: Engine) -> None:
+    """A double tap on "Enregistrer" (no script to stop it): the second request carries the
+    same revision, but what it asks is what is stored — a success, nothing written twice."""
+    client, path = anne
+    revision = _revision(client.get(path).text)
+    fields = {f"slot:{NIGHT}": "preferred", "max_shifts": "2"}
+    assert _save(client, path, revision, **fields).status_code == 303
+    before = dump(engine)
+    assert _save(client, path, revision, **fields).status_code == 303
+    assert dump(engine) == before
+    refused = _save(client, path, revision, **{**fields, "max_shifts": "3"})
+    assert refused.status_code == 409  # a different answer on old ground: still refused
+
+
 def test_the_api_refuses_a_save_on_an_older_revision(anne: tuple[TestClient, str],
                                                       engine: Engine) -> None:
     client, path = anne

@@ -117,7 +117,7 @@ def _rule_of(changes: list[Observance]) -> YearlyRule | None:
     if all(k[2] for k in keys):
         return YearlyRule(changes[0], month, f"-1{_WEEKDAYS[weekday]}")
     if len({k[3] for k in keys}) == 1:
-        return YearlyRule(changes[0], month, f"{changes[0].onset.day // 7 + 1}"
+        return YearlyRule(changes[0], month, f"{(changes[0].onset.day - 1) // 7 + 1}"
                           f"{_WEEKDAYS[weekday]}")
     return None
 

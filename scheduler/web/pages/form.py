@@ -88,7 +88,8 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
     # The revision the page was built on, carried through quick actions and corrections;
     # a form without one (not this page's) can only be stale.
     posted = dict(fields).get("revision", "")
-    revision = int(posted) if posted.isdigit() and len(posted) < 10 else -1
+    revision = int(posted) if posted.isascii() and posted.isdigit() and len(posted) < 10 \
+        else -1
     render: dict[str, Any] = {"now": now, "contact": settings.ed_contact,
                               "revision": revision}
     if not answers_open(link.period, now):
