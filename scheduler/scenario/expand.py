@@ -55,11 +55,13 @@ class _Draft:
     label: str
     start_date: date
     day_kinds: frozenset[str]
+    kind: str = ""
 
     def slot(self) -> Slot:
         return Slot(
             id=self.id, site=self.site, start=self.start, end=self.end, seats=self.seats or 0,
             skills=self.skills, priority=self.priority, tags=self.tags, label=self.label,
+            kind=self.kind,
         )
 
 
@@ -168,6 +170,7 @@ class _Expansion:
             priority=max([template.priority, *tag_priorities]),
             tags=tags,
             label=template.label,
+            kind=template.kind,
             start_date=start_date,
             day_kinds=frozenset({self.calendar.kind(start_date), WEEKDAYS[start.weekday()]}),
         )
@@ -279,6 +282,10 @@ class _Expansion:
             away=tuple((first, last) for first, last in spec.away),
             carry_over_hours=spec.carry_over_hours,
             max_shifts_per_site=dict(caps.max_shifts_per_site),
+            max_weekends=caps.max_weekends if caps.max_weekends is not None
+            else self.scenario.rules.max_weekends,
+            min_days_off=caps.min_days_off if caps.min_days_off is not None
+            else self.scenario.rules.min_days_off,
         )
 
     def _matching(self, rule: AvailabilityRule, where: str) -> list[_Draft]:
@@ -333,6 +340,8 @@ def expand(scenario: Scenario, source: str = "") -> Problem:
         rules=Rules(
             min_rest_hours=scenario.rules.min_rest_hours,
             travel_buffer_minutes=scenario.rules.travel_buffer_minutes,
+            forbidden_successions=tuple(
+                (a, b) for a, b in scenario.rules.forbidden_successions),
         ),
         sites=tuple(
             Site(id=s.id, name=s.name, address=s.address, contact=s.contact)

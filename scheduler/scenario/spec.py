@@ -79,8 +79,18 @@ class PeriodSpec(Strict):
 
 
 class RulesSpec(Strict):
+    """The period's working-time rules (`domain.problem.Rules`), and caps every doctor gets
+    unless their own `caps` say otherwise (`CapsSpec`)."""
+
     min_rest_hours: float = within(Rules.BOUNDS["min_rest_hours"], 11.0)
     travel_buffer_minutes: int = within(Rules.BOUNDS["travel_buffer_minutes"], 0)
+    #: (a, b): no slot of kind b on the local date after one of kind a — [night, day] is "no
+    #: day shift straight after a night". Kinds are the templates' `kind`.
+    forbidden_successions: list[tuple[Id, Id]] = Field([], max_length=100)
+    #: At most this many weekends worked (a weekend: any shift starting Saturday or Sunday).
+    max_weekends: int | None = within(CAPS["max_weekends"], None)
+    #: Days off in a row between two stretches of work, at least.
+    min_days_off: int | None = within(CAPS["min_days_off"], None)
 
 
 class DateFactor(Strict):
@@ -153,6 +163,8 @@ class SlotTemplate(Strict):
     priority: int = within(PRIORITY, 1)
     tags: list[Id] = []
     label: Label = ""
+    #: The shift type its slots have (`rules.forbidden_successions`): "night", "day"...
+    kind: Label = ""
     first: Day | None = None
     last: Day | None = None
     skip_dates: list[Day] = []
@@ -201,6 +213,10 @@ class CapsSpec(Strict):
     max_shifts_per_week: int | None = within(CAPS["max_shifts_per_week"], None)
     max_consecutive_days: int | None = within(CAPS["max_consecutive_days"], None)
     max_hours: float | None = within(CAPS["max_hours"], None)
+    #: At most this many weekends worked; days off in a row between stretches of work, at
+    #: least (default: the period's `rules`).
+    max_weekends: int | None = within(CAPS["max_weekends"], None)
+    min_days_off: int | None = within(CAPS["min_days_off"], None)
     #: Per-site caps in a multi-site period: site id -> at most N shifts there.
     max_shifts_per_site: dict[Identifier, Annotated[int, within(CAPS["max_shifts_per_site"])]] = {}
 
@@ -319,6 +335,12 @@ def reference_problems(s: Scenario) -> list[tuple[str, str]]:
             for sid in rule.sites or []:
                 if sid not in sites:
                     out.append((f"doctors[{i}].availability[{j}].sites", f"unknown site {sid!r}"))
+    kinds = {t.kind for t in s.slot_templates if t.kind}
+    for i, pair in enumerate(s.rules.forbidden_successions):
+        for kind in pair:
+            if kind not in kinds:
+                out.append((f"rules.forbidden_successions[{i}]",
+                            f"unknown slot kind {kind!r} (no template has it)"))
     for name in ("pinned", "removed"):
         for i, p in enumerate(getattr(s, name)):
             if p.doctor not in doctors:
