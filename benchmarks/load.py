@@ -100,6 +100,9 @@ class Doctor:
     answers: tuple[dict[str, str], dict[str, str]]
     csrf: str = ""
     etag: str = ""
+    #: The revision of the stored answers (the form's hidden field): each acknowledged save
+    #: raises it, as the page a browser is sent back to would show.
+    revision: int = 0
     #: The index (0/1) of the last answer the server acknowledged.
     last_acknowledged: int | None = None
 
@@ -201,6 +204,7 @@ def save_json(doctor: Doctor, turn: int) -> bytes:
 
 def save_form(doctor: Doctor, turn: int) -> bytes:
     fields = [("formulaire", "disponibilites"), ("action", "save"),
+              ("revision", str(doctor.revision)),
               ("csrftoken", doctor.csrf), ("max_shifts", "6"), ("comment", f"charge {turn}"),
               *((f"slot:{slot}", answer) for slot, answer in doctor.answers[turn % 2].items())]
     return _request("POST", f"/g/{doctor.link}",
@@ -273,6 +277,7 @@ async def _client(host: str, port: int, workload: Workload, doctor: Doctor, unti
                 errors[f"HTTP {status}"] += 1
             elif workload.saves:
                 doctor.last_acknowledged = turn % 2
+                doctor.revision += 1
             if workload.pace:
                 await asyncio.sleep(max(0.0, next_start - time.monotonic()))
     finally:
@@ -283,11 +288,14 @@ async def _setup_client(host: str, port: int, doctor: Doctor) -> None:
     """The form's anti-CSRF cookie, and the feed's ETag."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
-        _status, head, _body = await _exchange(reader, writer,
-                                               _request("GET", f"/g/{doctor.link}", {}))
+        _status, head, body = await _exchange(reader, writer,
+                                              _request("GET", f"/g/{doctor.link}", {}))
         cookie = re.search(rb"(?i)\r\nset-cookie:\s*csrftoken=([^;\r]+)", head)
         assert cookie is not None, "the form set no anti-CSRF cookie"
         doctor.csrf = cookie[1].decode()
+        revision = re.search(rb'name="revision" value="(\d+)"', body)
+        assert revision is not None, "the form carries no revision"
+        doctor.revision = int(revision[1])
         _status, head, _body = await _exchange(reader, writer, feed_full(doctor, 0))
         etag = re.search(rb"(?i)\r\netag:\s*([^\r]+)", head)
         assert etag is not None, f"the feed has no ETag: {head!r}"
