@@ -21,11 +21,14 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
+from scheduler.access import passwords
 from scheduler.config.settings import get_settings
 from scheduler.domain.problem import Problem
 from scheduler.scenario.expand import expand
@@ -36,6 +39,14 @@ from tests.support import REPO
 from tests.support.web import account_token, app_client
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Accounts in tests hash their passwords with argon2 at its cheapest (1 pass, 1 MiB) instead of
+# the recommended 3 passes over 64 MiB (~0.1 s a hash here, hundreds of accounts a run): the
+# same code, algorithm and verification, a fraction of the time. The commands the suite runs
+# as subprocesses, and the service itself, keep `PasswordHash.recommended()`
+# (`test_passwords_are_hashed_with_the_recommended_parameters_outside_the_suite`).
+passwords._HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+passwords._DECOY = passwords._HASHER.hash("not a password of anybody's")
 
 
 @pytest.fixture(scope="session")

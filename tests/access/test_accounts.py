@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -38,6 +41,7 @@ from scheduler.domain.enums import Role
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.models import Account, DoctorRow, SiteRow
+from tests.support import REPO
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -210,3 +214,14 @@ def test_a_manager_reaches_the_doctors_of_their_sites_and_the_newcomers(
     admin = create_account(session, email="admin@test.invalid", password=PASSWORD,
                            role=Role.ADMIN, now=NOW)
     assert reachable_doctors(session, reach_of(session, admin)) is None
+
+
+def test_passwords_are_hashed_with_the_recommended_parameters_outside_the_suite() -> None:
+    """The suite hashes cheaply (conftest); the service itself, run as a process, keeps
+    pwdlib's recommended argon2 (64 MiB, 3 passes)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from scheduler.access.passwords import hash_password; "
+                               "print(hash_password('un mot de passe long'))"],
+        capture_output=True, text=True, check=True, cwd=REPO, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
