@@ -88,3 +88,22 @@ def sign_in(client: TestClient, email: str = ADMIN_EMAIL, password: str = PASSWO
                                                                   "mot_de_passe": password}),
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def signed_in(engine: Engine, session: Session, role: Role = Role.MANAGER,
+              sites: Sequence[str] = ("chiv",)) -> Iterator[TestClient]:
+    """A browser signed in as a new manager (or admin) of `sites`, on the app at the
+    collection tests' clock, its anti-CSRF cookie set by a first page; commits the session."""
+    from scheduler.access.credentials import open_session
+    from scheduler.web.auth import SESSION_COOKIE
+    from tests.support.collection import NOW, set_clock
+
+    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
+                             role=role, sites=list(sites), now=NOW)
+    secret = open_session(session, account, now=NOW, hours=2)
+    session.commit()
+    with app_client(engine) as test_client:
+        set_clock(test_client.app, NOW)  # type: ignore[arg-type]
+        test_client.cookies.set(SESSION_COOKIE, secret)
+        test_client.get("/")
+        yield test_client

@@ -14,20 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.access.accounts import create_account
-from scheduler.access.credentials import open_session
-from scheduler.domain.enums import Role
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
 from scheduler.models import Availability, PinRow, SlotRow, TensionPeriod
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import save_rota
-from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
 from scheduler.web.security import redact
 from tests.support.cli import TINY
-from tests.support.collection import NOW, PERIOD, load_period, set_clock
+from tests.support.collection import PERIOD, load_period
 from tests.support.dump import dump
-from tests.support.web import app_client
+from tests.support.web import signed_in
 
 EVENING, SATURDAY = "chiv-20270705-2000", "chiv-20270710-1400"
 EDIT = f"/periodes/{PERIOD}/modifier"
@@ -37,17 +33,9 @@ TWO_SITES = TINY.parent / "two-sites.yaml"
 @pytest.fixture
 def client(engine: Engine, session: Session) -> Iterator[TestClient]:
     problem = load_period(session)
-    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
-                             role=Role.MANAGER, sites=["chiv"], now=NOW)
-    secret = open_session(session, account, now=NOW, hours=2)
     save_rota(session, PERIOD, problem, Rota(status=SolveStatus.FEASIBLE, assignments=[
         Assignment(doctor="dr-bruno", slot=EVENING)]))
-    session.commit()
-    with app_client(engine) as test_client:
-        set_clock(test_client.app, NOW)  # type: ignore[arg-type]
-        test_client.cookies.set(SESSION_COOKIE, secret)
-        test_client.get("/")
-        yield test_client
+    yield from signed_in(engine, session)
 
 
 def _post(client: TestClient, data: dict[str, str]) -> httpx.Response:

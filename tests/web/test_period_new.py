@@ -15,16 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.access.accounts import create_account
-from scheduler.access.credentials import open_session
 from scheduler.domain.enums import Role
 from scheduler.models import SiteRow, TensionPeriod
 from scheduler.storage.problems import problem_from_db
-from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
-from tests.support.collection import NOW, PERIOD, load_period, set_clock
+from tests.support.collection import PERIOD, load_period
 from tests.support.dump import dump
-from tests.support.web import app_client
+from tests.support.web import signed_in
 
 NEW = "/periodes-nouvelle"
 #: Monday 14 to Sunday 20 December 2026; no public holiday.
@@ -40,15 +37,7 @@ WEEK = [("nom", "Urgences — semaine de test"), ("debut", "2026-12-14"), ("fin"
 
 def _client(engine: Engine, session: Session, role: Role) -> Iterator[TestClient]:
     load_period(session)
-    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
-                             role=role, sites=["chiv"], now=NOW)
-    secret = open_session(session, account, now=NOW, hours=2)
-    session.commit()
-    with app_client(engine) as test_client:
-        set_clock(test_client.app, NOW)  # type: ignore[arg-type]
-        test_client.cookies.set(SESSION_COOKIE, secret)
-        test_client.get("/")
-        yield test_client
+    yield from signed_in(engine, session, role)
 
 
 @pytest.fixture

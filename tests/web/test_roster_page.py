@@ -18,16 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scheduler.access.accounts import create_account
-from scheduler.access.credentials import open_session
 from scheduler.domain.enums import Role
 from scheduler.domain.rpps import make_rpps
 from scheduler.models import DoctorPeriod, DoctorRow, PeriodSite, SiteRow, TensionPeriod
-from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
-from tests.support.collection import NOW, PERIOD, load_period, set_clock
+from tests.support.collection import PERIOD, load_period
 from tests.support.dump import dump
-from tests.support.web import app_client
+from tests.support.web import signed_in
 
 PAGE = f"/periodes/{PERIOD}/annuaire"
 RPPS_1, RPPS_2 = make_rpps("2000000001"), make_rpps("2000000002")
@@ -44,22 +41,10 @@ BAD = (
 ).encode("cp1252")
 
 
-def _signed_in(engine: Engine, session: Session, role: Role) -> Iterator[TestClient]:
-    account = create_account(session, email="cadre@chiv.test", password="un mot de passe long",
-                             role=role, sites=["chiv"], now=NOW)
-    secret = open_session(session, account, now=NOW, hours=2)
-    session.commit()
-    with app_client(engine) as test_client:
-        set_clock(test_client.app, NOW)  # type: ignore[arg-type]
-        test_client.cookies.set(SESSION_COOKIE, secret)
-        test_client.get("/")
-        yield test_client
-
-
 @pytest.fixture
 def admin(engine: Engine, session: Session) -> Iterator[TestClient]:
     load_period(session)
-    yield from _signed_in(engine, session, Role.ADMIN)
+    yield from signed_in(engine, session, Role.ADMIN)
 
 
 def _upload(client: TestClient, data: bytes, structure: str = "") -> httpx.Response:
@@ -163,7 +148,7 @@ def test_an_upload_without_a_file_or_empty_names_the_field(admin: TestClient) ->
 @pytest.fixture
 def manager(engine: Engine, session: Session) -> Iterator[TestClient]:
     load_period(session)
-    yield from _signed_in(engine, session, Role.MANAGER)
+    yield from signed_in(engine, session, Role.MANAGER)
 
 
 def test_a_manager_imports_new_doctors_but_not_changes_to_others(
