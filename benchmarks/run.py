@@ -41,6 +41,10 @@ CHIV = Path("scenarios/chiv-summer-2026.yaml")
 SECTIONS = ("chiv", "stress", "curtois", "feeds", "load", "jobs")
 
 
+#: A solve's wall time may exceed its time limit by this factor (model build included).
+LIMIT_SLACK = 1.05
+
+
 def stage_table(rota: Rota) -> list[dict[str, Any]]:
     rows = []
     for s in rota.stages:
@@ -70,6 +74,8 @@ def bench_chiv(time_limit: float) -> dict[str, Any]:
         "fairness_gap_percent": fairness["gap_percent"],
         "target_met": stages[0]["proven"] and fairness["gap_percent"] is not None
         and fairness["gap_percent"] <= 1.0 and wall <= 10.0,
+        # Issue 15: a time limit is a limit — wall time within it plus 5 %, build included.
+        "time_limit_kept": wall <= time_limit * LIMIT_SLACK,
     }
 
 
@@ -85,6 +91,7 @@ def bench_stress(time_limit: float) -> dict[str, Any]:
     result["target_met"] = (result["coverage_proven"]
                             and result["coverage_seconds_from_start"] <= 60
                             and result["peak_memory_mb"] <= 2048)
+    result["time_limit_kept"] = result["wall_seconds"] <= time_limit * LIMIT_SLACK
     return result
 
 
