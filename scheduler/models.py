@@ -155,6 +155,10 @@ class TensionPeriod(TensionPeriodBase, table=True):
     source_digest: str | None = None
     #: Euros an hour, for the payment statement (set on the period's page).
     hourly_rate: float | None = None
+    #: The scenario's rules for every doctor (`rules.max_weekends`, `rules.min_days_off`): a
+    #: doctor joining the period later (an invitation) starts with them.
+    max_weekends: int | None = None
+    min_days_off: int | None = None
 
 
 class TensionPeriodPublic(TensionPeriodBase):

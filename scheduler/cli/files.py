@@ -88,7 +88,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     # A feed of an earlier solve in the folder would contradict this one (no rota, or a
     # doctor no longer in the file): the folder holds this solve's files only.
     for old in sorted(out.glob("*.ics")):
-        if old.name not in files:
+        if old.name not in files and old.name.startswith(("doctor-", "site-", "all-shifts")):
             old.unlink()
     print(summary(problem, rota_data))
     print(f"wrote {len(files)} files to {out}/"

@@ -143,10 +143,16 @@ def _join_period(session: Session, period_id: str, doctor_ids: list[str]) -> Non
         select(func.max(DoctorPeriod.position)).where(DoctorPeriod.period_id == period_id)
     ).one()
     position = -1 if last is None else last
+    period = session.get(TensionPeriod, period_id)
+    # The period's rules for every doctor apply to them too.
+    max_weekends = period.max_weekends if period is not None else None
+    min_days_off = period.min_days_off if period is not None else None
     for doctor_id in doctor_ids:
         if doctor_id not in taking_part:
             position += 1
-            session.add(DoctorPeriod(doctor_id=doctor_id, period_id=period_id, position=position))
+            session.add(DoctorPeriod(doctor_id=doctor_id, period_id=period_id,
+                                     position=position, max_weekends=max_weekends,
+                                     min_days_off=min_days_off))
             taking_part.add(doctor_id)
     session.flush()
 

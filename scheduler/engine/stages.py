@@ -313,8 +313,9 @@ class _StageRun:
 
 
 def _has_minimums(problem: Problem) -> bool:
-    return any(d.min_hours is not None or d.min_consecutive_days is not None
-               or d.min_days_off is not None for d in problem.doctors)
+    """Whether a doctor has a minimum rule a rota can break (one day in a row is no rule)."""
+    return any(d.min_hours is not None or (d.min_consecutive_days or 0) > 1
+               or (d.min_days_off or 0) > 1 for d in problem.doctors)
 
 
 def _hint(m: RotaModel, solution: set[tuple[str, str]], values: list[int] | None) -> None:

@@ -81,6 +81,9 @@ class _Records:
     comments: dict[str, str] = field(default_factory=dict)
     #: Scenario doctors, for the identity checks (RPPS, email).
     doctor_specs: list[DoctorSpec] = field(default_factory=list)
+    #: The scenario's rules for every doctor, kept on the period for doctors who join later.
+    max_weekends: int | None = None
+    min_days_off: int | None = None
 
 
 def load_scenario_into(
@@ -109,6 +112,7 @@ def load_scenario_into(
                          "organisation_id": d.organisation} for d in scenario.doctors},
         comments={d.id: d.comment for d in scenario.doctors},
         doctor_specs=list(scenario.doctors),
+        max_weekends=scenario.rules.max_weekends, min_days_off=scenario.rules.min_days_off,
     )
     sites = {s.id: s.model_dump(exclude={"gap_model"}) for s in scenario.sites}
     return _load(session, problem, records, sites, source_digest, source, now)
@@ -243,6 +247,7 @@ def _write(session: Session, problem: Problem, records: _Records,
         max_shifts_per_day=rules.max_shifts_per_day,
         forbidden_successions=[list(pair) for pair in rules.forbidden_successions],
         objective_mode=problem.objective_mode, source_digest=source_digest,
+        max_weekends=records.max_weekends, min_days_off=records.min_days_off,
     )
     session.add(period)
     session.flush()  # without relationships, the flush does not order parents before children

@@ -56,10 +56,11 @@ def test_an_infeasible_solve_writes_no_feed_and_its_counts_add_up(tmp_path: Path
     assert run("solve", TINY, "--time-limit", "2", "--quiet", "--out", out,
                env=_data(tmp_path)).returncode == 0
     assert (out / "doctor-dr-alpha.ics").exists()
+    (out / "mine.ics").write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")  # not a feed of ours
     done = run("solve", scenario, "--time-limit", "3", "--quiet", "--out", out,
                env=_data(tmp_path))
     assert done.returncode == 2
-    assert sorted(p.name for p in out.iterdir()) == ["problem.json", "rota.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["mine.ics", "problem.json", "rota.json"]
     assert "(no rota, infeasible: no feeds)" in done.stdout
     metrics = json.loads((out / "rota.json").read_text(encoding="utf-8"))["metrics"]
     assert metrics["covered_seats"] + metrics["uncovered_seats"] == metrics["total_seats"] > 0

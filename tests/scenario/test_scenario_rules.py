@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from scheduler.collection.invitations import invite
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
 from scheduler.domain.rules import Rule
 from scheduler.engine.checker import RotaChecker
+from scheduler.models import DoctorRow
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import parse_scenario
 from scheduler.solver import SolveOptions, solve
@@ -114,10 +116,16 @@ def test_a_succession_naming_a_kind_no_template_has_is_refused() -> None:
                                   "kind 'evening' (no template has it)")
 
 
-def test_the_stored_period_carries_the_rules(engine: Engine) -> None:
+def test_the_stored_period_carries_the_rules_even_for_a_doctor_invited_later(
+        engine: Engine) -> None:
     scenario = parse_scenario(_data(forbidden_successions=[["night", "day"]], max_weekends=1,
                                     min_days_off=2), "regles.yaml")
     problem = expand(scenario, "regles.yaml")
     with Session(engine) as session:
         load_scenario_into(session, scenario, problem, "regles", now=NOW)
         assert problem_from_db(session, "regles") == problem
+        session.add(DoctorRow(id="dr-c", name="Dr C", email="c@example.org"))
+        session.commit()
+        invite(session, "regles", ["dr-c"], now=NOW, base_url="http://127.0.0.1:8000")
+        newcomer = problem_from_db(session, "regles").doctor_by_id()["dr-c"]
+    assert (newcomer.max_weekends, newcomer.min_days_off) == (1, 2)
