@@ -104,7 +104,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         shares_left = sum(weight for _, weight, _ in stages[index:])
         wall_left = deadline - time.monotonic()
         budget = _Budget(work=max(0.05, (limit - spent) * share / shares_left),
-                         wall=max(0.1, wall_left * share / shares_left))
+                         wall=max(1.0, wall_left * share / shares_left))
         stage_started = time.monotonic()
         if index > 0:
             # (Not on the first stage: hinting the empty rota leads CP-SAT's search astray.)
