@@ -15,7 +15,6 @@ whole import, and the database stays exactly as it was.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -36,7 +35,7 @@ from scheduler.collection.roster_file import (
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.phone import PhoneError, same_phone, to_e164
 from scheduler.domain.rpps import rpps_is_valid
-from scheduler.domain.text import EMAIL_MAX, NAME_MAX, PHONE_MAX, text_problem
+from scheduler.domain.text import EMAIL_MAX, NAME_MAX, PHONE_MAX, slug, text_problem
 from scheduler.models import DoctorRow, Organisation
 
 MAX_LINES = 5000
@@ -291,7 +290,7 @@ class _Matcher:
         return self.by_email.get(email)
 
     def _new_id(self, name: str) -> str:
-        base = "dr-" + (_slug(_TITLE.sub("", name)) or "medecin")
+        base = "dr-" + (slug(_TITLE.sub("", name), 56) or "medecin")
         candidate, n = base, 1
         while candidate in self.ids:
             n += 1
@@ -315,12 +314,6 @@ def _phone(value: str, problems: list[_Said]) -> str | None:
     except PhoneError as bad:
         problems.append(("phone", str(bad), bad.french))
         return None
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:56].strip("-")
 
 
 def _changes(doctor: DoctorRow, line: RosterLine) -> dict[str, object]:

@@ -7,11 +7,11 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scheduler.domain.errors import InputProblem
+from scheduler.domain.text import without_accents
 
 #: The columns a roster must have.
 REQUIRED = ("name", "email", "rpps")
@@ -65,8 +65,7 @@ def decode(data: bytes) -> tuple[str, str]:
 def normalise(text: str) -> str:
     """`text` compared as people mean it: without case, accents, apostrophe form (’ ‘ ` ´ as
     '), punctuation runs or surrounding spaces ("CPTS de l’Est " → "cpts de l'est")."""
-    plain = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).strip().lower())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    plain = without_accents(text.translate(_APOSTROPHES).strip().lower())
     return re.sub(r"[\s_.:-]+", " ", plain).strip()
 
 
@@ -190,14 +189,15 @@ FRENCH_COLUMN = {"name": "nom", "first_name": "prénom", "email": "courriel",
                  "phone": "téléphone", "rpps": "RPPS", "organisation": "structure"}
 
 
-_DELIMITER_WORDS = {";": ("semicolon", "point-virgule"), ",": ("comma", "virgule"),
+#: Each delimiter in words: (English, French).
+DELIMITER_WORDS = {";": ("semicolon", "point-virgule"), ",": ("comma", "virgule"),
                     "\t": ("tab", "tabulation")}
 
 
 def missing_columns(source: str, table: RosterTable, missing: list[str]) -> list[InputProblem]:
     """What to change when required columns are not found: the header line used (or that
     none was found), how the file was read, the columns expected with their spellings."""
-    en_delimiter, fr_delimiter = _DELIMITER_WORDS.get(table.delimiter, (table.delimiter,) * 2)
+    en_delimiter, fr_delimiter = DELIMITER_WORDS.get(table.delimiter, (table.delimiter,) * 2)
     read_en = f"read as {table.encoding}, {en_delimiter}-separated"
     read_fr = (f"fichier lu en {ENCODING_NAMES.get(table.encoding, table.encoding)}, "
                f"séparateur {fr_delimiter}")

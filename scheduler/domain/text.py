@@ -9,6 +9,8 @@ overflows. Numbers are bounded on their domain types (`domain.bounds`).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 #: Longest texts, in characters.
@@ -56,3 +58,16 @@ def check_date(value: date) -> date:
         raise ValueError(f"{value.isoformat()} is not between {EARLIEST.isoformat()} and "
                          f"{LATEST.isoformat()}")
     return value
+
+
+def without_accents(text: str) -> str:
+    """`text` with its accents dropped ("Hélène" → "Helene")."""
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in plain if not unicodedata.combining(ch))
+
+
+def slug(text: str, max_length: int = ID_MAX) -> str:
+    """`text` as an identifier: lower-case ASCII letters, digits and hyphens, at most
+    `max_length` characters ("Dr Hélène Lefèvre" → "dr-helene-lefevre")."""
+    plain = without_accents(text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:max_length].strip("-")

@@ -35,8 +35,9 @@ from scheduler.storage.rotas import rota_versions, version_rota
 @dataclass
 class PeriodEdit:
     """What the manager asked: the new deadline, and the slots whose seats or priority
-    change ({slot id: (seats, priority)})."""
+    change ({slot id: (seats, priority)}), read against `problem` (the period as stored)."""
 
+    problem: Problem
     deadline: date | None
     slots: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: New slots, in the order asked.
@@ -66,7 +67,7 @@ def read_edit(session: Session, period: TensionPeriod, fields: list[tuple[str, s
         except ValueError:
             problems["date_limite"] = ("Date limite des réponses : une date au format "
                                        "AAAA-MM-JJ, au plus tard le dernier jour de la période.")
-    edit = PeriodEdit(deadline=deadline)
+    edit = PeriodEdit(problem=problem, deadline=deadline)
     for slot in problem.slots:
         seats = _number(form, f"places:{slot.id}", slot.seats, Slot.BOUNDS["seats"].high,
                         0, problems, f"Places ({slot_fr(problem, slot.id)})")
@@ -178,7 +179,7 @@ def _number(form: dict[str, str], name: str, current: int, high: int | float, lo
 
 def impact(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Impact:
     """The edit's consequences, before it is saved."""
-    problem = problem_from_db(session, period.id)
+    problem = edit.problem
     slots = problem.slot_by_id()
     lines = []
     if edit.deadline != period.availability_deadline and edit.deadline is not None:

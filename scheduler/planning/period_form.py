@@ -21,7 +21,6 @@ The form's fields (French names, as posted):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +30,7 @@ from pydantic import ValidationError
 
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Problem
-from scheduler.domain.text import text_problem
+from scheduler.domain.text import slug, text_problem
 from scheduler.planning.period_words import expand_fr, validation_fr
 from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import (
@@ -147,14 +146,6 @@ def _fr(number: float) -> str:
     return f"{number:g}".replace(".", ",")
 
 
-def slug(text: str) -> str:
-    """`text` as a lowercase identifier (`Identifier` in `scenario.spec`): ASCII letters,
-    digits and hyphens, at most 48 characters."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:48].strip("-")
-
-
 def read_period_form(fields: Sequence[tuple[str, str]], sites: Sequence[SiteChoice], *,
                      may_add_site: bool, taken: Callable[[str], bool]) -> PeriodForm:
     """Read the posted `fields` into a scenario and expand it.
@@ -213,7 +204,7 @@ def _document(form: _Reader, sites: dict[str, SiteChoice], may_add_site: bool,
             chosen.append(SiteChoice(id=new_id, name=new_name))
     if not chosen:
         form.problems.setdefault("site", "cochez au moins un site")
-    period_id = form.text("identifiant", limit=64) or _free_id(slug(name) or "periode", taken)
+    period_id = form.text("identifiant", limit=64) or _free_id(slug(name, 48) or "periode", taken)
     if taken(period_id):
         form.problems["identifiant"] = "une période porte déjà cet identifiant"
     rules = {"min_rest_hours": form.number("repos", 0, 24, whole=False, default=11),

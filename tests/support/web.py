@@ -4,6 +4,7 @@ it with."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -107,3 +108,10 @@ def signed_in(engine: Engine, session: Session, role: Role = Role.MANAGER,
         test_client.cookies.set(SESSION_COOKIE, secret)
         test_client.get("/")
         yield test_client
+
+
+def form_revision(html: str) -> str:
+    """The revision of the answers a GP form page was built on (its hidden field)."""
+    found = re.search(r'name="revision" value="(\d+)"', html)
+    assert found is not None, "the page carries no answers' revision"
+    return found[1]

@@ -44,7 +44,7 @@ from tests.support.collection import (
     set_clock,
 )
 from tests.support.dump import dump
-from tests.support.web import app_client
+from tests.support.web import app_client, form_revision
 
 CLIENTS = 50
 SLOTS = ["chiv-20270705-2000", "chiv-20270706-2000", "chiv-20270710-1400",
@@ -81,7 +81,7 @@ def _gp_saves(base_url: str, gp: Gp, use_form: bool, start: threading.Barrier,
         page = client.get(f"/g/{gp.secret}")
         statuses.append(page.status_code)
         token = client.cookies.get("csrftoken") or ""
-        revision = int(_revision(page.text))
+        revision = int(form_revision(page.text))
         start.wait()
         for turn in range(3):
             answer = _answer(turn + len(gp.doctor_id))
@@ -103,12 +103,6 @@ def _gp_saves(base_url: str, gp: Gp, use_form: bool, start: threading.Barrier,
             statuses.append(response.status_code)
             if ok:
                 gp.acknowledged = answer
-
-
-def _revision(page: str) -> str:
-    found = re.search(r'name="revision" value="(\d+)"', page)
-    assert found is not None
-    return found[1]
 
 
 @pytest.fixture

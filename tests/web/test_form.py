@@ -20,6 +20,7 @@ from scheduler.storage import tokens
 from scheduler.web.csrf import FIELD
 from scheduler.web.pages.form import FORM_MARK
 from tests.support.collection import NOW, PERIOD, link_secret, load_period, set_clock
+from tests.support.web import form_revision
 
 #: The hidden field every copy of the GP form carries.
 FORM = {FORM_MARK: "disponibilites"}
@@ -63,18 +64,11 @@ def offered(html: str) -> set[str]:
     return {slot for slot, choice in checked(html).items() if choice != "none"}
 
 
-def revision_of(html: str) -> str:
-    """The answers' revision the page was built on (its hidden field)."""
-    found = re.search(r'name="revision" value="(\d+)"', html)
-    assert found is not None
-    return found[1]
-
-
 def save(client: TestClient, path: str, **fields: str) -> object:
     """As a browser: open the page, then save on the revision it shows (a link that no
     longer opens the page: as on a page opened before)."""
     opened = client.get(path)
-    revision = revision_of(opened.text) if opened.status_code == 200 else "0"
+    revision = form_revision(opened.text) if opened.status_code == 200 else "0"
     return client.post(path, data={**FORM, "revision": revision, "action": "save",
                                    FIELD: client.cookies.get(FIELD) or "", **fields},
                        follow_redirects=False)

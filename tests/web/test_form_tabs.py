@@ -24,7 +24,7 @@ from scheduler.models import TensionPeriod
 from scheduler.web.csrf import FIELD
 from tests.support.collection import NOW, PERIOD, link_secret, load_period, set_clock
 from tests.support.dump import dump
-from tests.support.web import app_client
+from tests.support.web import app_client, form_revision
 
 NIGHT = "chiv-20270711-2000"  # Sunday evening
 BASTILLE_DAY = "chiv-20270714-0800"
@@ -40,12 +40,6 @@ def anne(engine: Engine, session: Session) -> Iterator[tuple[TestClient, str]]:
         yield client, path
 
 
-def _revision(page: str) -> str:
-    found = re.search(r'name="revision" value="(\d+)"', page)
-    assert found is not None
-    return found[1]
-
-
 def _save(client: TestClient, path: str, revision: str, **fields: str) -> httpx.Response:
     return client.post(path, follow_redirects=False, data={
         "formulaire": "disponibilites", "action": "save", "revision": revision,
@@ -55,8 +49,8 @@ def _save(client: TestClient, path: str, revision: str, **fields: str) -> httpx.
 def test_a_stale_tab_is_refused_and_shown_the_answers_saved_meanwhile(
         anne: tuple[TestClient, str], engine: Engine) -> None:
     client, path = anne
-    tab_a = _revision(client.get(path).text)
-    tab_b = _revision(client.get(path).text)
+    tab_a = form_revision(client.get(path).text)
+    tab_b = form_revision(client.get(path).text)
     saved = _save(client, path, tab_b, **{f"slot:{NIGHT}": "preferred", "max_shifts": "2"})
     assert saved.status_code == 303
     before = dump(engine)
@@ -74,7 +68,7 @@ def test_a_stale_tab_is_refused_and_shown_the_answers_saved_meanwhile(
     assert stored is not None
     assert (dict(stored.availability), stored.max_shifts) == ({NIGHT: Answer.PREFERRED}, 2)
     # From the refused page (built on the stored answers), the save goes through.
-    again = _save(client, path, _revision(stale.text), **{
+    again = _save(client, path, form_revision(stale.text), **{
         f"slot:{NIGHT}": "preferred", f"slot:{BASTILLE_DAY}": "available", "max_shifts": "2"})
     assert again.status_code == 303
 
@@ -84,7 +78,7 @@ def test_the_same_save_sent_twice_is_saved_once_not_refused(
     """A double tap on "Enregistrer" (no script to stop it): the second request carries the
     same revision, but what it asks is what is stored — a success, nothing written twice."""
     client, path = anne
-    revision = _revision(client.get(path).text)
+    revision = form_revision(client.get(path).text)
     fields = {f"slot:{NIGHT}": "preferred", "max_shifts": "2"}
     assert _save(client, path, revision, **fields).status_code == 303
     before = dump(engine)
@@ -94,7 +88,7 @@ def test_the_same_save_sent_twice_is_saved_once_not_refused(
     assert refused.status_code == 409  # a different answer on old ground: still refused
 
 
-def test_the_api_refuses_a_save_on_an_older_revision(anne: tuple[TestClient, str],
+def test_the_api_refuses_a_save_on_an_olderform_revision(anne: tuple[TestClient, str],
                                                       engine: Engine) -> None:
     client, path = anne
     auth = {"Authorization": f"Bearer {path.removeprefix('/g/')}"}
@@ -125,7 +119,7 @@ def test_weeks_have_links_to_jump_between_them(anne: tuple[TestClient, str]) -> 
 def test_dates_away_contradicting_offered_slots_are_said_on_save(
         anne: tuple[TestClient, str]) -> None:
     client, path = anne
-    saved = _save(client, path, _revision(client.get(path).text), **{
+    saved = _save(client, path, form_revision(client.get(path).text), **{
         f"slot:{NIGHT}": "preferred", f"slot:{BASTILLE_DAY}": "available",
         "away-0-first": "2027-07-11", "away-0-last": "2027-07-11"})
     assert saved.status_code == 303

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from scheduler.domain.problem import Problem
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import TensionPeriod
 from scheduler.planning.edit import ADD_ROWS, apply_edit, impact, read_edit
@@ -18,10 +19,9 @@ from scheduler.web.templating import page
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _form(request: Request, session: SessionDep, period: TensionPeriod,
+def _form(request: Request, problem: Problem, period: TensionPeriod,
           values: dict[str, str], problems: dict[str, str], status_code: int = 200
           ) -> HTMLResponse:
-    problem = problem_from_db(session, period.id)
     slots = [{"id": s.id, "when": slot_fr(problem, s.id), "label": s.label,
               "seats": values.get(f"places:{s.id}", str(s.seats)),
               "priority": values.get(f"priorite:{s.id}", str(s.priority)),
@@ -38,7 +38,7 @@ def _form(request: Request, session: SessionDep, period: TensionPeriod,
 @router.get("/periodes/{period_id}/modifier", response_class=HTMLResponse)
 def edit_page(request: Request, period: PeriodPageDep, session: SessionDep) -> Response:
     """The period's deadline and slots, to edit."""
-    return _form(request, session, period, {}, {})
+    return _form(request, problem_from_db(session, period.id), period, {}, {})
 
 
 @router.post("/periodes/{period_id}/modifier", response_class=HTMLResponse)
@@ -48,7 +48,7 @@ def edit_post(request: Request, period: PeriodPageDep, session: SessionDep,
     values = {k: v for k, v in fields if k != "csrftoken"}
     edit, problems = read_edit(session, period, fields)
     if problems:
-        return _form(request, session, period, values, problems, status_code=422)
+        return _form(request, edit.problem, period, values, problems, status_code=422)
     if values.get("confirme") != "oui":
         return page(request, "period_edit_confirm.html", title="Confirmer les modifications",
                     period=period, lines=impact(session, period, edit).lines,

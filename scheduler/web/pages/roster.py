@@ -26,7 +26,7 @@ from scheduler.collection.roster import (
     import_roster,
     preview_roster,
 )
-from scheduler.collection.roster_file import ENCODING_NAMES
+from scheduler.collection.roster_file import DELIMITER_WORDS, ENCODING_NAMES
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.phone import shown
 from scheduler.domain.text import text_problem
@@ -111,8 +111,7 @@ def _shown(preview: RosterPreview) -> dict[str, object]:
              for x in preview.lines]
     in_lines = {id(p) for x in preview.lines for p in x.problems}
     return {"ok": preview.ok, "encoding": ENCODING_NAMES.get(preview.encoding, preview.encoding),
-            "delimiter": {";": "point-virgule", ",": "virgule", "\t": "tabulation"}.get(
-                preview.delimiter, preview.delimiter),
+            "delimiter": DELIMITER_WORDS.get(preview.delimiter, ("", preview.delimiter))[1],
             "created": preview.count("create"), "updated": preview.count("update"),
             "unchanged": preview.count("unchanged"), "lines": lines,
             "bad_lines": sum(bool(x.problems) for x in preview.lines),
