@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from ortools.sat.python import cp_model
 
@@ -32,23 +32,48 @@ class RotaModel:
     #: Doctors beyond `seats` on slots with `max_seats` (soft over-cover).
     over: dict[str, cp_model.IntVar] = field(default_factory=dict)
     _works: dict[tuple[str, date], cp_model.IntVar | None] = field(default_factory=dict)
-    _by_day: dict[str, dict[date, list[cp_model.IntVar]]] = field(default_factory=dict)
+    _by_day: dict[str, dict[date, list[tuple[Slot, cp_model.IntVar]]]] = field(
+        default_factory=dict)
+    _doctor_vars: dict[str, list[tuple[Slot, cp_model.IntVar]]] = field(default_factory=dict)
+    #: Each slot's local start date (the date a shift belongs to), computed once.
+    day_of: dict[str, date] = field(default_factory=dict)
+    #: Each slot's length in minutes (real elapsed time), computed once.
+    minutes_of: dict[str, int] = field(default_factory=dict)
     by_doctor: dict[str, list[Slot]] = field(default_factory=lambda: defaultdict(list))
     by_slot: dict[str, list[Doctor]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def build(cls, problem: Problem) -> RotaModel:
+        """The model of every hard rule. Linear in the eligible pairs, the slots and the days:
+        every per-doctor grouping (by date, by kind) is made once and shared by the rules."""
         m = cls(problem)
+        tz = problem.tz
+        m.day_of = {s.id: s.start_date(tz) for s in problem.slots}
+        m.minutes_of = {s.id: s.minutes for s in problem.slots}
+        new_bool_var = m.model.new_bool_var
         for doctor, slot in eligible_pairs(problem):
-            m.x[doctor.id, slot.id] = m.model.new_bool_var(f"x[{doctor.id},{slot.id}]")
+            var = new_bool_var(f"x[{doctor.id},{slot.id}]")
+            m.x[doctor.id, slot.id] = var
             m.by_doctor[doctor.id].append(slot)
             m.by_slot[slot.id].append(doctor)
+            m._doctor_vars.setdefault(doctor.id, []).append((slot, var))
         for _, add in HARD_RULES:
             add(m)
         return m
 
     def doctor_vars(self, doctor: Doctor) -> list[tuple[Slot, cp_model.IntVar]]:
-        return [(s, self.x[doctor.id, s.id]) for s in self.by_doctor[doctor.id]]
+        """The doctor's eligible slots with their variables, in problem order (shared list:
+        do not modify)."""
+        return self._doctor_vars.get(doctor.id, [])
+
+    def by_day(self, doctor: Doctor) -> dict[date, list[tuple[Slot, cp_model.IntVar]]]:
+        """The doctor's eligible slots and variables by local start date (shared: read only)."""
+        if doctor.id not in self._by_day:
+            days: dict[date, list[tuple[Slot, cp_model.IntVar]]] = defaultdict(list)
+            for slot, var in self.doctor_vars(doctor):
+                days[self.day_of[slot.id]].append((slot, var))
+            self._by_day[doctor.id] = dict(days)
+        return self._by_day[doctor.id]
 
     def period_dates(self) -> list[date]:
         period = self.problem.period
@@ -59,12 +84,7 @@ class RotaModel:
         """True when the doctor starts a shift on that local date; None when they cannot."""
         key = (doctor.id, day)
         if key not in self._works:
-            if doctor.id not in self._by_day:
-                by_day: dict[date, list[cp_model.IntVar]] = defaultdict(list)
-                for slot, var in self.doctor_vars(doctor):
-                    by_day[slot.start_date(self.problem.tz)].append(var)
-                self._by_day[doctor.id] = by_day
-            day_vars = self._by_day[doctor.id].get(day, [])
+            day_vars = [var for _, var in self.by_day(doctor).get(day, [])]
             w: cp_model.IntVar | None = None
             if len(day_vars) == 1:
                 w = day_vars[0]
@@ -72,7 +92,7 @@ class RotaModel:
                 w = self.model.new_bool_var(f"works_on[{doctor.id},{day}]")
                 if self.problem.rules.max_shifts_per_day == 1:
                     # At most one shift that day: working is their sum (a tighter relaxation).
-                    self.model.add(w == sum(day_vars))
+                    self.model.add(w == cp_model.LinearExpr.sum(day_vars))
                 else:
                     self.model.add_max_equality(w, day_vars)
             self._works[key] = w
@@ -107,11 +127,11 @@ def add_seats(m: RotaModel) -> None:
         u = m.model.new_int_var(0, slot.seats, f"uncovered[{slot.id}]")
         m.uncovered[slot.id] = u
         if slot.max_seats is None:
-            m.model.add(sum(assigned) + u == slot.seats)
+            m.model.add(cp_model.LinearExpr.sum(assigned) + u == slot.seats)
             continue
         extra = max(0, slot.max_seats - slot.seats)
         over = m.model.new_int_var(0, extra, f"over[{slot.id}]")
-        m.model.add(sum(assigned) + u - over == slot.seats)
+        m.model.add(cp_model.LinearExpr.sum(assigned) + u - over == slot.seats)
         # Never both: the model's cost then equals the plain count on every rota, not only
         # on optimal ones.
         short = m.model.new_bool_var(f"short[{slot.id}]")
@@ -133,12 +153,19 @@ def add_no_overlap_rest_and_travel(m: RotaModel) -> None:
     rest = timedelta(hours=rules.min_rest_hours)
     for doctor in m.problem.doctors:
         slots = sorted(m.by_doctor[doctor.id], key=lambda s: (s.start_utc, s.end_utc, s.id))
-        spans = [(s.start_utc, s.end_utc + rest, s.id) for s in slots]
         cliques: set[tuple[str, ...]] = set()
-        for at, _, _ in spans:
-            clique = tuple(sid for start, until, sid in spans if start <= at < until)
-            if len(clique) > 1:
-                cliques.add(clique)
+        # A sweep over the starts (slots sorted by start): the clique at a start is every slot
+        # begun by then whose extended interval has not ended; linear in the slots times the
+        # largest clique, where testing every slot at every start was quadratic.
+        active: list[tuple[Slot, datetime]] = []
+        for index, slot in enumerate(slots):
+            at = slot.start_utc
+            active = [(s, until) for s, until in [*active, (slot, slot.end_utc + rest)]
+                      if until > at]
+            if index + 1 < len(slots) and slots[index + 1].start_utc == at:
+                continue  # the clique at this start is complete with the last slot starting then
+            if len(active) > 1:
+                cliques.add(tuple(s.id for s, _ in active))
         for clique in sorted(cliques):
             m.model.add_at_most_one(m.x[doctor.id, sid] for sid in clique)
         if rules.travel_buffer_minutes > rules.min_rest_hours * 60:
@@ -163,23 +190,23 @@ def add_period_cap(m: RotaModel) -> None:
     """At most N shifts in the period."""
     for doctor in m.problem.doctors:
         if doctor.max_shifts is not None:
-            m.model.add(sum(v for _, v in m.doctor_vars(doctor)) <= doctor.max_shifts)
+            m.model.add(cp_model.LinearExpr.sum([v for _, v in m.doctor_vars(doctor)])
+                        <= doctor.max_shifts)
 
 
 @enforces(Rule.WEEKLY_CAP)
 def add_weekly_cap(m: RotaModel) -> None:
     """At most M shifts per ISO week (of the local start date)."""
-    tz = m.problem.tz
     for doctor in m.problem.doctors:
         if doctor.max_shifts_per_week is None:
             continue
         weeks: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
         for slot, var in m.doctor_vars(doctor):
-            iso = slot.start_date(tz).isocalendar()
+            iso = m.day_of[slot.id].isocalendar()
             weeks[iso.year, iso.week].append(var)
         for week_vars in weeks.values():
             if len(week_vars) > doctor.max_shifts_per_week:
-                m.model.add(sum(week_vars) <= doctor.max_shifts_per_week)
+                m.model.add(cp_model.LinearExpr.sum(week_vars) <= doctor.max_shifts_per_week)
 
 
 @enforces(Rule.HOURS_CAP)
@@ -189,36 +216,39 @@ def add_hours_cap(m: RotaModel) -> None:
         if doctor.max_hours is None:
             continue
         limit = math.floor(doctor.max_hours * 60 + 1e-6)
-        m.model.add(sum(s.minutes * v for s, v in m.doctor_vars(doctor)) <= limit)
+        m.model.add(_minutes_worked(m, doctor) <= limit)
 
 
 @enforces(Rule.CONSECUTIVE_DAYS)
 def add_consecutive_days_cap(m: RotaModel) -> None:
     """At most K consecutive working days (a shift belongs to its local start date)."""
-    tz = m.problem.tz
     for doctor in m.problem.doctors:
         k = doctor.max_consecutive_days
         if k is None:
             continue
-        per_day: dict[date, list[cp_model.IntVar]] = defaultdict(list)
-        for slot, var in m.doctor_vars(doctor):
-            per_day[slot.start_date(tz)].append(var)
         works: dict[date, cp_model.IntVar] = {}
         if m.problem.rules.max_shifts_per_day == 1:
             # One shift a day: the shared "works" literals are exact sums (tighter LP).
-            per_day = {}
             works = {day: w for day in m.period_dates() if (w := m.works(doctor, day)) is not None}
-        for day, day_vars in per_day.items():
-            w = m.model.new_bool_var(f"works[{doctor.id},{day}]")
-            for v in day_vars:
-                m.model.add_implication(v, w)
-            works[day] = w
+        else:
+            for day, day_pairs in m.by_day(doctor).items():
+                w = m.model.new_bool_var(f"works[{doctor.id},{day}]")
+                for _, v in day_pairs:
+                    m.model.add_implication(v, w)
+                works[day] = w
         if k >= len(works):
             continue
         for first in sorted(works):
             window = [first + timedelta(days=i) for i in range(k + 1)]
             if all(day in works for day in window):
-                m.model.add(sum(works[day] for day in window) <= k)
+                m.model.add(cp_model.LinearExpr.sum([works[day] for day in window]) <= k)
+
+
+def _minutes_worked(m: RotaModel, doctor: Doctor) -> cp_model.LinearExpr:
+    """The doctor's worked minutes (real elapsed time) as a linear expression."""
+    pairs = m.doctor_vars(doctor)
+    return cp_model.LinearExpr.weighted_sum([v for _, v in pairs],
+                                            [m.minutes_of[s.id] for s, _ in pairs])
 
 
 @enforces(Rule.SITE_CAP)
@@ -228,7 +258,7 @@ def add_site_caps(m: RotaModel) -> None:
         for site, cap in doctor.max_shifts_per_site.items():
             here = [v for s, v in m.doctor_vars(doctor) if s.site == site]
             if len(here) > cap:
-                m.model.add(sum(here) <= cap)
+                m.model.add(cp_model.LinearExpr.sum(here) <= cap)
 
 
 @enforces(Rule.PINNED)
@@ -254,17 +284,22 @@ def add_min_hours(m: RotaModel) -> None:
         if doctor.min_hours is None:
             continue
         floor = math.ceil(doctor.min_hours * 60 - 1e-6)
-        m.model.add(sum(s.minutes * v for s, v in m.doctor_vars(doctor)) >= floor)
+        m.model.add(_minutes_worked(m, doctor) >= floor)
 
 
 @enforces(Rule.KIND_CAP)
 def add_kind_caps(m: RotaModel) -> None:
     """At most N shifts of one kind (shift type) in the period."""
     for doctor in m.problem.doctors:
+        if not doctor.max_shifts_by_kind:
+            continue
+        by_kind: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for s, v in m.doctor_vars(doctor):
+            by_kind[s.kind].append(v)
         for kind, cap in doctor.max_shifts_by_kind.items():
-            of_kind = [v for s, v in m.doctor_vars(doctor) if s.kind == kind]
+            of_kind = by_kind.get(kind, [])
             if len(of_kind) > cap:
-                m.model.add(sum(of_kind) <= cap)
+                m.model.add(cp_model.LinearExpr.sum(of_kind) <= cap)
 
 
 @enforces(Rule.SHIFTS_PER_DAY)
@@ -273,14 +308,10 @@ def add_max_shifts_per_day(m: RotaModel) -> None:
     cap = m.problem.rules.max_shifts_per_day
     if cap is None:
         return
-    tz = m.problem.tz
     for doctor in m.problem.doctors:
-        per_day: dict[date, list[cp_model.IntVar]] = defaultdict(list)
-        for slot, var in m.doctor_vars(doctor):
-            per_day[slot.start_date(tz)].append(var)
-        for day_vars in per_day.values():
-            if len(day_vars) > cap:
-                m.model.add(sum(day_vars) <= cap)
+        for day_pairs in m.by_day(doctor).values():
+            if len(day_pairs) > cap:
+                m.model.add(cp_model.LinearExpr.sum([v for _, v in day_pairs]) <= cap)
 
 
 @enforces(Rule.FORBIDDEN_SUCCESSION)
@@ -291,23 +322,35 @@ def add_forbidden_successions(m: RotaModel) -> None:
         forbidden[first].add(then)
     if not forbidden:
         return
-    tz = m.problem.tz
+    then_of = {first: sorted(kinds) for first, kinds in forbidden.items()}
+    #: (kind today, kinds tomorrow) → the kinds forbidden tomorrow: the same few every day.
+    then_cache: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
     one_a_day = m.problem.rules.max_shifts_per_day == 1
     for doctor in m.problem.doctors:
-        by_day: dict[date, list[tuple[Slot, cp_model.IntVar]]] = defaultdict(list)
-        for slot, var in m.doctor_vars(doctor):
-            by_day[slot.start_date(tz)].append((slot, var))
+        by_day = m.by_day(doctor)
         for day, today in by_day.items():
-            tomorrow = by_day.get(day + timedelta(days=1), [])
+            tomorrow: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+            for s, v in by_day.get(day + timedelta(days=1), []):
+                tomorrow[s.kind].append(v)
+            if one_a_day:
+                # Today's slots exclude each other, and so do tomorrow's: the slots of today
+                # whose kinds forbid the same kinds tomorrow share one clique inequality.
+                groups: dict[tuple[str, ...], list[cp_model.IntVar]] = defaultdict(list)
+                kinds_tomorrow = tuple(tomorrow)
+                for slot, var in today:
+                    key = (slot.kind, kinds_tomorrow)
+                    if (later := then_cache.get(key)) is None:
+                        later = then_cache[key] = tuple(
+                            k for k in then_of.get(slot.kind, ()) if k in tomorrow)
+                    if later:
+                        groups[later].append(var)
+                for later, firsts in groups.items():
+                    m.model.add(cp_model.LinearExpr.sum(
+                        [*firsts, *(v for kind in later for v in tomorrow[kind])]) <= 1)
+                continue
             for slot, var in today:
-                banned = [v for s, v in tomorrow if s.kind in forbidden.get(slot.kind, ())]
-                if not banned:
-                    continue
-                if one_a_day:
-                    # Tomorrow's slots exclude each other: one clique inequality.
-                    m.model.add(var + sum(banned) <= 1)
-                else:
-                    for other in banned:
+                for kind in sorted(forbidden.get(slot.kind, ())):
+                    for other in tomorrow.get(kind, []):
                         m.model.add_bool_or([var.Not(), other.Not()])
 
 
@@ -373,4 +416,4 @@ def add_max_weekends(m: RotaModel) -> None:
             for w in day_vars:
                 m.model.add_implication(w, weekend)
             worked.append(weekend)
-        m.model.add(sum(worked) <= doctor.max_weekends)
+        m.model.add(cp_model.LinearExpr.sum(worked) <= doctor.max_weekends)

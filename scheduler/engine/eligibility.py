@@ -41,12 +41,17 @@ def eligible_pairs(problem: Problem) -> list[tuple[Doctor, Slot]]:
     tz = problem.tz
     position = {s.id: i for i, s in enumerate(problem.slots)}
     slots = problem.slot_by_id()
+    # Each slot's dates once, each doctor's dates away within them once: linear in the pairs.
+    touched = {s.id: s.touched_dates(tz) for s in problem.slots}
+    dates = {day for days in touched.values() for day in days}
     out = []
     for doctor in problem.doctors:
+        away = {day for day in dates if doctor.is_away_on(day)} if doctor.away else set()
         offered_ids = sorted((sid for sid in doctor.availability if sid in slots),
                              key=position.__getitem__)
         out += [(doctor, slots[sid]) for sid in offered_ids
-                if eligible(doctor, slots[sid], tz)]
+                if not (away and any(day in away for day in touched[sid]))
+                and not lacks_skills(doctor, slots[sid])]
     return out
 
 
