@@ -114,11 +114,17 @@ class RotaChecker:
 
     def _spacing(self, doctor: Doctor, slots: Sequence[Slot]) -> list[Violation]:
         rules = self.problem.rules
-        ordered = sorted(slots, key=lambda s: (s.start.astimezone(UTC), s.id))
+        # Every pair closer than the widest required gap; sorted by start, the gap from `a`
+        # only grows, so the scan stops there (linear in the slots, not quadratic).
+        widest_h = max(rules.min_rest_hours, rules.travel_buffer_minutes / 60)
+        ordered = sorted(((s.start.astimezone(UTC), s.end.astimezone(UTC), s.id, s)
+                          for s in slots), key=lambda t: (t[0], t[2]))
         out = []
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                gap_h = (b.start.astimezone(UTC) - a.end.astimezone(UTC)).total_seconds() / 3600
+        for i, (_, a_end, _, a) in enumerate(ordered):
+            for b_start, _, _, b in ordered[i + 1 :]:
+                gap_h = (b_start - a_end).total_seconds() / 3600
+                if gap_h >= widest_h:
+                    break
                 if gap_h < 0:
                     out.append(self._v(Rule.NO_OVERLAP, doctor, [a, b], "overlapping slots"))
                 elif gap_h < rules.min_rest_hours:

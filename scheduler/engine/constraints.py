@@ -4,6 +4,10 @@ Availability, dates away and skills are enforced by `eligibility.py` (a variable
 an eligible doctor × slot pair); everything else is added here on a `RotaModel`. Each `add_*`
 says which `Rule`s it enforces (`@enforces`), so the registry `HARD_RULES` names every rule the
 model holds, and a test checks that it holds every rule of `scheduler.domain.rules`.
+
+Long on purpose: the registry is the order the model is built in, and one `add_<rule>` per rule
+in one file keeps it readable top to bottom; the shared per-doctor groupings live on
+`RotaModel` beside them.
 """
 
 from __future__ import annotations

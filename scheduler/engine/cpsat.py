@@ -108,8 +108,11 @@ class ProgressRelay(cp_model.CpSolverSolutionCallback):
         self._started = started
         self._progress = progress
         self._floor = floor
+        #: Set at the first rota found (read from another thread by a give-up timer).
+        self.found = False
 
     def on_solution_callback(self) -> None:
+        self.found = True
         if self._progress is not None:
             bound = max(self._floor, self.best_objective_bound)
             self._progress(

@@ -10,6 +10,7 @@ in one stage instead, minimising the weighted sum of coverage, over-cover and lo
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
 from scheduler.domain.rules import RuleKind
 from scheduler.engine.constraints import RotaModel
+from scheduler.engine.construct import construct
 from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
 from scheduler.engine.explain import explain_uncovered, pinned_conflicts
 from scheduler.engine.neighbourhoods import improve
@@ -73,6 +75,12 @@ WALL_SLACK = 2.0
 #: limit may be exceeded by (issue 15: a 60 s solve of the regional stress scenario took
 #: 67.4 s of wall time, its fairness stage running past its share).
 SEARCH_END = 0.95
+#: With minimum rules (no empty rota to fall back on), the share of a first stage's time the
+#: whole model has to find a rota before one is built doctor by doctor (`construct.py`), and
+#: the share of the time left that building may take (Curtois Instance 20: none in 60 s on the
+#: whole model; built in ~30 s).
+FIRST_ROTA_SHARE = 0.1
+CONSTRUCT_SHARE = 0.75
 
 
 
@@ -114,12 +122,30 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         if objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
-            run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
-            if run.status == cp_model.UNKNOWN and rota.values is None \
-                    and _has_minimums(problem):
-                # Minimum rules make the empty rota no fallback: without a rota, say so.
-                return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
-                            seed=options.seed)
+            first_rota = index == 0 and rota.values is None and _has_minimums(problem)
+            phase = run.phase(budget, FIRST_ROTA_SHARE if first_rota and options.deterministic
+                              else 1.0)
+            run.search(phase, small_portfolio=weighted_mode,
+                       give_up_after=phase.wall * FIRST_ROTA_SHARE
+                       if first_rota and not options.deterministic else None)
+            if first_rota and run.status == cp_model.UNKNOWN:
+                # Minimum rules make the empty rota no fallback, and the whole model found
+                # none early: build one doctor by doctor, then search from it.
+                wall_left = deadline - time.monotonic()
+                built = construct(problem, make_objective, options,
+                                  budget=(budget.work - run.used) * CONSTRUCT_SHARE,
+                                  wall_budget=wall_left * CONSTRUCT_SHARE)
+                if built is None:
+                    return Rota(status=SolveStatus.UNKNOWN,
+                                solve_seconds=time.monotonic() - started, seed=options.seed)
+                rota.solution = built
+                _hint(m, rota.solution, None)
+            elif first_rota and run.status != cp_model.INFEASIBLE and not run.proven:
+                # (Deterministic: the first share found a rota; the rest of the stage goes on.)
+                _hint(m, rota.solution, rota.values)
+            if first_rota and run.status != cp_model.INFEASIBLE and not run.proven \
+                    and (run.status == cp_model.UNKNOWN or options.deterministic):
+                run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
         if run.status == cp_model.INFEASIBLE:
             # Only the first stage can be infeasible (later ones have its rota as a solution),
             # and the empty rota keeps every rule but the minimum ones.
@@ -219,14 +245,27 @@ class _StageRun:
         self.wall = 0.0
 
     def search(self, budget: _Budget, *, small_portfolio: bool = False,
-               lp_upfront: bool = False, bound_only: bool = False) -> None:
-        """CP-SAT on the whole model (from the incumbent as hint when there is one)."""
+               lp_upfront: bool = False, bound_only: bool = False,
+               give_up_after: float | None = None) -> None:
+        """CP-SAT on the whole model (from the incumbent as hint when there is one); stopped
+        after `give_up_after` wall seconds if it has found no rota by then."""
         solver = make_solver(self.options, budget.work, budget.wall, self.linearization,
                          small_portfolio=small_portfolio, lp_upfront=lp_upfront,
                          bound_only=bound_only)
-        with stoppable(self.options, solver):
-            status = solver.solve(self.m.model, ProgressRelay(
-                self.objective, self.started, self.options.progress, floor=self.bound))
+        relay = ProgressRelay(self.objective, self.started, self.options.progress,
+                              floor=self.bound)
+        timer = None
+        if give_up_after is not None:
+            timer = threading.Timer(give_up_after,
+                                    lambda: None if relay.found else solver.stop_search())
+            timer.daemon = True
+            timer.start()
+        try:
+            with stoppable(self.options, solver):
+                status = solver.solve(self.m.model, relay)
+        finally:
+            if timer is not None:
+                timer.cancel()
         self._count(solver)
         self.bound = max(self.bound, solver.best_objective_bound)
         if status == cp_model.OPTIMAL:

@@ -1,0 +1,100 @@
+"""The first rota built doctor by doctor (`engine.construct`) and the solve falling back on it.
+
+Every rota built here is judged by the independent checker; the seats are counted by hand.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+import scheduler.engine.stages as stages
+from benchmarks.curtois.engine import problem_from_instance, roster_from_pairs
+from benchmarks.curtois.evaluate import evaluate
+from benchmarks.curtois.parse import parse_instance
+from benchmarks.curtois.run import BENCHMARK_DIR
+from scheduler.domain.problem import Problem
+from scheduler.domain.rota import SolveStatus
+from scheduler.engine.checker import RotaChecker
+from scheduler.engine.construct import construct
+from scheduler.engine.objectives import coverage, weighted
+from scheduler.solver import SolveOptions, solve
+from tests.support.factories import doctor, problem, slot
+
+OPTIONS = SolveOptions(time_limit_seconds=5)
+# Mon 6 .. Fri 10 July 2026, one 8-hour day slot a day, two seats each.
+WEEK = [slot(f"d{6 + i}", f"2026-07-{6 + i:02d} 08:00", hours=8, seats=2) for i in range(5)]
+ALL = [s.id for s in WEEK]
+
+
+def build(p: Problem, **kw: float) -> set[tuple[str, str]] | None:
+    return construct(p, coverage, OPTIONS, budget=kw.get("budget", 2.0),
+                     wall_budget=kw.get("wall_budget", 5.0))
+
+
+def test_each_doctor_keeps_their_minimum_hours_and_every_other_rule() -> None:
+    p = problem(WEEK, [doctor("x", ALL, min_hours=24, max_consecutive_days=3),
+                       doctor("y", ALL, min_hours=16, min_days_off=2)])
+    rota = build(p)
+    assert rota is not None
+    assert RotaChecker(p).violations(sorted(rota)) == []
+    hours = Counter(d for d, _ in rota)
+    assert hours["x"] * 8 >= 24 and hours["y"] * 8 >= 16
+
+
+def test_a_doctor_only_gets_the_seats_the_doctors_before_them_left() -> None:
+    one_seat = [replace(s, seats=1) for s in WEEK[:2]]
+    ids = [s.id for s in one_seat]
+    p = problem(one_seat, [doctor("x", ids), doctor("y", ids), doctor("z", ids)])
+    rota = build(p)
+    assert rota is not None
+    assert Counter(s for _, s in rota) == {"d6": 1, "d7": 1}
+    assert RotaChecker(p).violations(sorted(rota)) == []
+
+
+def test_pins_stay_and_count_against_the_seats() -> None:
+    one_seat = [replace(s, seats=1) for s in WEEK[:2]]
+    ids = [s.id for s in one_seat]
+    p = problem(one_seat, [doctor("x", ids), doctor("y", ids)], pinned=[("y", "d6")])
+    rota = build(p)
+    assert rota is not None and ("y", "d6") in rota and ("x", "d6") not in rota
+
+
+def test_no_rota_when_a_doctors_own_rules_admit_none() -> None:
+    # 40 hours asked of a doctor offering 16.
+    p = problem(WEEK, [doctor("x", ALL[:2], min_hours=40)])
+    assert build(p) is None
+
+
+def test_the_solve_falls_back_on_the_built_rota_when_the_whole_model_finds_none(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # No time at all for the whole model's first try: the rota comes from the construction,
+    # then the search improves it; both are judged by the checker.
+    calls: list[int] = []
+
+    def counted(*args: object, **kw: float) -> set[tuple[str, str]] | None:
+        calls.append(1)
+        return construct(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages, "FIRST_ROTA_SHARE", 0.0)
+    monkeypatch.setattr(stages, "construct", counted)
+    p = problem(WEEK, [doctor("x", ALL, min_hours=24), doctor("y", ALL, min_hours=16)])
+    rota = solve(p, OPTIONS)
+    assert calls == [1]
+    assert rota.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(p).violations(pairs) == []
+    assert sum(1 for d, _ in pairs if d == "x") >= 3
+
+
+def test_a_curtois_instance_built_doctor_by_doctor_breaks_no_rule_of_the_evaluator() -> None:
+    instance = parse_instance(BENCHMARK_DIR / "instances" / "Instance2.txt")
+    p = problem_from_instance(instance)
+    rota = construct(p, weighted, SolveOptions(time_limit_seconds=20), budget=20,
+                     wall_budget=20)
+    assert rota is not None
+    evaluation = evaluate(instance, roster_from_pairs(sorted(rota), p))
+    assert evaluation.violations == ()
+    assert RotaChecker(p).violations(sorted(rota)) == []
