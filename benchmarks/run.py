@@ -38,7 +38,7 @@ from scheduler.solver import SolveOptions, solve
 
 OUT = Path("bench-results")
 CHIV = Path("scenarios/chiv-summer-2026.yaml")
-SECTIONS = ("chiv", "stress", "curtois", "feeds", "load", "jobs")
+SECTIONS = ("chiv", "stress", "build", "curtois", "feeds", "load", "jobs")
 
 
 #: A solve's wall time may exceed its time limit by this factor (model build included).
@@ -154,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print("regional stress scenario", report["stress"])
     (OUT / "engine.json").write_text(json.dumps(report, indent=2) + "\n")
     code = 0
+    if "build" in args.only:
+        from benchmarks.curtois import build as curtois_build
+
+        code |= curtois_build.main(["--instances", args.curtois_instances])
     if "curtois" in args.only:
         from benchmarks.curtois import run as curtois
 

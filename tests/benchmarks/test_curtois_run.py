@@ -88,3 +88,21 @@ def test_main_reports_a_bad_instance_range_without_a_traceback(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--instances", "30", "--out", str(tmp_path)]) == 2
     assert "--instances" in capsys.readouterr().err
+
+
+def test_target_lines_count_best_known_rosters_and_the_kept_limit(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from benchmarks.curtois.run import target_lines
+
+    (broken,) = run_all([INSTANCE1], 1.0, lying_solver, tmp_path)  # hard violations
+    (none,) = run_all([INSTANCE1], 1.0, no_roster, tmp_path)
+    reached = replace(broken, hard_violations=0, gap_percent=0.0, objective=607)
+    slow = replace(reached, instance="Instance20", seconds=70.0, best_known=4769)
+    lines = target_lines([reached, broken, none, slow], 60.0)
+    assert lines == [
+        "best known on 1 of 3 of Instances 1-12 (target 10 of 12): not met",
+        "valid roster on 2 of 4 instances within 60 s: not met",
+        "wall time within the limit + 5 % on 3 of 4: not met",
+    ]
+    assert target_lines([slow], 60.0)[0].startswith("valid roster on 1 of 1")
