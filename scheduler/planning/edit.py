@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, col, delete, func, select
 
@@ -96,7 +96,8 @@ TAG_PRIORITIES: dict[str, int] = PrioritySpec().model_dump()
 def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
                 problems: dict[str, str]) -> list[Slot]:
     """The new slots of rows `ajout{i}_…` (date, debut, fin, places, priorite, libelle,
-    site); a row left blank is skipped."""
+    site, type); a row left blank is skipped. Without a type, a new slot takes the kind of the
+    site's slots with the same hours, so forbidden successions and kind caps see it."""
     added: list[Slot] = []
     taken = {s.id for s in problem.slots}
     # The scenario's default country: periods do not store theirs (only FR is loaded today).
@@ -136,6 +137,10 @@ def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
                                        f"{day.strftime('%d/%m/%Y')} à {start:%H:%M}.")
             continue
         taken.add(slot_id)
+        kind = form.get(row + "type", "").strip() or _same_hours_kind(problem, site, start, end)
+        if kind and kind not in slot_kinds(problem):
+            problems[row + "type"] = f"{label} : un des types de créneau de la période."
+            continue
         tags = {"weekend"} if day.weekday() >= 5 else set()
         if day in holidays:
             tags.add("holiday")
@@ -149,8 +154,23 @@ def _read_added(period: TensionPeriod, problem: Problem, form: dict[str, str],
                            default=max([1, *(TAG_PRIORITIES.get(t, 1) for t in tags)]))
         added.append(Slot(id=slot_id, site=site, start=start.astimezone(UTC),
                           end=end.astimezone(UTC), seats=seats, priority=priority,
-                          tags=frozenset(tags), label=label_text))
+                          tags=frozenset(tags), label=label_text, kind=kind))
     return added
+
+
+def slot_kinds(problem: Problem) -> list[str]:
+    """The period's slot kinds (its templates' `kind`: "jour", "nuit"…), sorted."""
+    return sorted({s.kind for s in problem.slots if s.kind})
+
+
+def _same_hours_kind(problem: Problem, site: str, start: datetime, end: datetime) -> str:
+    """The kind of the period's slots at `site` with the same local hours, when they agree
+    (a new 20:00–08:00 slot is a night like the others), else none."""
+    tz = problem.tz
+    hours = (start.astimezone(tz).time(), end.astimezone(tz).time())
+    kinds = {s.kind for s in problem.slots if s.site == site and s.kind
+             and (s.start.astimezone(tz).time(), s.end.astimezone(tz).time()) == hours}
+    return kinds.pop() if len(kinds) == 1 else ""
 
 
 def _clock(text: str) -> str:
@@ -260,5 +280,5 @@ def apply_edit(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Non
         session.add(SlotRow(id=new.id, period_id=period.id, site_id=new.site,
                             start=new.start, end=new.end, seats=new.seats,
                             priority=new.priority, tags=sorted(new.tags), label=new.label,
-                            position=k))
+                            kind=new.kind, position=k))
     session.flush()

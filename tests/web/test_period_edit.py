@@ -205,3 +205,44 @@ def test_a_bad_new_slot_is_named_and_changes_nothing(client: TestClient, engine:
     assert response.status_code == 422
     assert needle in html.unescape(response.text)
     assert dump(engine) == before
+
+
+def _set_kind(engine: Engine, slot_id: str, kind: str) -> None:
+    with Session(engine) as session:
+        row = session.exec(select(SlotRow).where(SlotRow.period_id == PERIOD,
+                                                 SlotRow.id == slot_id)).one()
+        row.kind = kind
+        session.add(row)
+        session.commit()
+
+
+def test_an_added_slot_takes_the_kind_chosen_or_that_of_the_slots_at_its_hours(
+        client: TestClient, engine: Engine) -> None:
+    """With kinds in the period (forbidden successions and kind caps use them), the form offers
+    them; a new slot left without one takes the kind of the site's slots with the same hours."""
+    _set_kind(engine, EVENING, "soir")
+    _set_kind(engine, SATURDAY, "jour")
+    page = html.unescape(client.get(EDIT).text)
+    assert 'name="ajout1_type"' in page and '<option value="soir">soir</option>' in page
+    # A Tuesday afternoon at the Saturday afternoon's hours; a morning said to be an evening.
+    asked = {"ajout1_date": "2027-07-06", "ajout1_debut": "14:00", "ajout1_fin": "20:00",
+             "ajout2_date": "2027-07-07", "ajout2_debut": "09:00", "ajout2_fin": "12:00",
+             "ajout2_type": "soir",
+             "ajout3_date": "2027-07-08", "ajout3_debut": "09:00", "ajout3_fin": "12:00",
+             "confirme": "oui"}
+    assert _post(client, asked).status_code == 303
+    assert _slot(engine, "chiv-20270706-1400").kind == "jour"
+    assert _slot(engine, "chiv-20270707-0900").kind == "soir"
+    assert _slot(engine, "chiv-20270708-0900").kind == ""
+
+
+def test_an_added_slot_of_a_kind_the_period_lacks_is_refused(client: TestClient,
+                                                              engine: Engine) -> None:
+    _set_kind(engine, EVENING, "soir")
+    before = dump(engine)
+    response = _post(client, {"ajout1_date": "2027-07-06", "ajout1_debut": "09:00",
+                              "ajout1_fin": "12:00", "ajout1_type": "nuit", "confirme": "oui"})
+    assert response.status_code == 422
+    assert "Nouveau créneau, ligne 1 : un des types de créneau de la période." in \
+        html.unescape(response.text)
+    assert dump(engine) == before

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from scheduler.domain.problem import Problem
 from scheduler.engine.explain_fr import slot_fr
 from scheduler.models import TensionPeriod
-from scheduler.planning.edit import ADD_ROWS, apply_edit, impact, read_edit
+from scheduler.planning.edit import ADD_ROWS, apply_edit, impact, read_edit, slot_kinds
 from scheduler.storage.problems import problem_from_db
 from scheduler.web.deps import FieldsDep, SessionDep
 from scheduler.web.pages.scope import PeriodPageDep
@@ -32,7 +32,8 @@ def _form(request: Request, problem: Problem, period: TensionPeriod,
     return page(request, "period_edit.html", status_code=status_code,
                 title=f"Modifier — {period.name}", period=period, slots=slots,
                 deadline=deadline, problems=problems, values=values,
-                sites=problem.sites, add_rows=range(1, ADD_ROWS + 1))
+                sites=problem.sites, kinds=slot_kinds(problem),
+                add_rows=range(1, ADD_ROWS + 1))
 
 
 @router.get("/periodes/{period_id}/modifier", response_class=HTMLResponse)
