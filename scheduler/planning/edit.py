@@ -217,6 +217,7 @@ def impact(session: Session, period: TensionPeriod, edit: PeriodEdit) -> Impact:
         start, end = new.start.astimezone(problem.tz), new.end.astimezone(problem.tz)
         lines.append(f"Nouveau créneau : {french.weekday_date(start.date())}, "
                      f"{french.slot_hours(start, end)}, {plural(new.seats, 'place', 'places')}"
+                     f"{f', type {new.kind}' if new.kind else ''}"
                      " ; il s'affiche dans les formulaires des médecins, qui n'y ont pas encore "
                      "répondu.")
     for slot_id, (seats, priority) in sorted(edit.slots.items()):

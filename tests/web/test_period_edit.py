@@ -230,6 +230,9 @@ def test_an_added_slot_takes_the_kind_chosen_or_that_of_the_slots_at_its_hours(
              "ajout2_type": "soir",
              "ajout3_date": "2027-07-08", "ajout3_debut": "09:00", "ajout3_fin": "12:00",
              "confirme": "oui"}
+    preview = html.unescape(_post(client, {**asked, "confirme": ""}).text)
+    assert "Nouveau créneau : mardi 6 juillet, 14:00–20:00, 1 place, type jour ;" in preview
+    assert "Nouveau créneau : jeudi 8 juillet, 09:00–12:00, 1 place ;" in preview
     assert _post(client, asked).status_code == 303
     assert _slot(engine, "chiv-20270706-1400").kind == "jour"
     assert _slot(engine, "chiv-20270707-0900").kind == "soir"
