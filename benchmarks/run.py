@@ -6,6 +6,9 @@ Sections (all by default; pick some with --only):
 - stress: the seeded regional stress scenario (10 sites, 92 days, 1,000 doctors) — time until
   coverage is proven optimal and peak memory, solved in a child process so its memory is its
   own (target: ≤ 60 s, ≤ 2 GB);
+- build: the engine's model for each Curtois instance, in a process of its own — variables,
+  constraints, build seconds per variable and peak memory (`benchmarks.curtois.build`; target:
+  linear, Instance 24 in seconds);
 - curtois: the public Curtois benchmark through `benchmarks.curtois.run` (objective re-evaluated
   from each roster CSV, bound, best known, gap);
 - feeds: feed throughput against a constant endpoint of the same app (`bench_feeds`);

@@ -25,6 +25,9 @@ from typing import Any
 from benchmarks.curtois.run import BENCHMARK_DIR, instance_numbers
 from scheduler.domain.errors import InputError
 
+#: The clone's root, where `python -m benchmarks…` finds the package.
+REPO = BENCHMARK_DIR.parent.parent
+
 
 def measure(path: Path) -> dict[str, Any]:
     """One instance, in this process: sizes, seconds (mapping, build with the objective) and
@@ -52,7 +55,10 @@ def measure(path: Path) -> dict[str, Any]:
 
 def measure_in_child(path: Path) -> dict[str, Any]:
     child = subprocess.run([sys.executable, "-m", "benchmarks.curtois.build", "--child",
-                            str(path)], capture_output=True, text=True, check=True)
+                            str(path)], capture_output=True, text=True, check=False,
+                           cwd=REPO)
+    if child.returncode != 0:
+        raise RuntimeError(f"measuring {path.name} failed:\n{child.stderr}")
     result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
     return result
 

@@ -217,8 +217,8 @@ def target_lines(results: Sequence[Result], time_limit: float) -> list[str]:
         lines.append(f"best known on {len(reached)} of {len(first)} of Instances 1-12 "
                      f"(target {BEST_KNOWN_TARGET} of 12): "
                      f"{verdict(len(reached) >= BEST_KNOWN_TARGET)}")
-    lines.append(f"valid roster on {len(with_roster)} of {len(results)} instances within "
-                 f"{time_limit:g} s: {verdict(len(with_roster) == len(results))}")
+    lines.append(f"valid roster on {len(with_roster)} of {len(results)} instances "
+                 f"(limit {time_limit:g} s): {verdict(len(with_roster) == len(results))}")
     lines.append(f"wall time within the limit + 5 % on {len(kept)} of {len(results)}: "
                  f"{verdict(len(kept) == len(results))}")
     return lines

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -29,25 +29,38 @@ from scheduler.engine.objectives import Objective
 MIN_SHARE = 0.02
 
 
-def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
-              options: SolveOptions, *, budget: float, wall_budget: float
-              ) -> set[tuple[str, str]] | None:
-    """A rota keeping every hard rule, as (doctor id, slot id) pairs, or None when a doctor's
-    own rules admit no rota within their share of the budget (the caller then searches the
-    whole model without it).
+@dataclass(frozen=True)
+class Built:
+    """What building spent, and the rota when every doctor got one."""
 
-    `objective` is the first stage's (`coverage`, or `weighted` for benchmarks); `budget` is
-    CP-SAT work (deterministic seconds in deterministic mode, else wall seconds) and
-    `wall_budget` wall seconds, both shared out evenly over the doctors still to place.
+    #: (doctor id, slot id) pairs keeping every hard rule; None when a doctor got no rota.
+    rota: set[tuple[str, str]] | None
+    #: CP-SAT work used: deterministic seconds in deterministic mode, else wall seconds.
+    work: float
+    wall: float
+
+
+def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
+              options: SolveOptions, *, budget: float, wall_budget: float) -> Built:
+    """A rota keeping every hard rule, built doctor by doctor, or none when a doctor's own
+    rules admit no rota with the seats the doctors before them left, within the budget (the
+    caller then searches the whole model without it).
+
+    Doctors with a minimum rule go first (in problem order, then the others): they need seats,
+    the others only take what is left. `objective` is the first stage's (`coverage`, or
+    `weighted` for benchmarks); `budget` is CP-SAT work (deterministic seconds in deterministic
+    mode, else wall seconds) and `wall_budget` wall seconds, both shared out evenly over the
+    doctors still to place.
     """
     started = time.monotonic()
     taken: Counter[str] = Counter(p.slot for p in problem.pinned)
     rota: set[tuple[str, str]] = set()
     work_used = 0.0
-    for index, doctor in enumerate(problem.doctors):
+    doctors = sorted(problem.doctors, key=lambda d: not has_minimum(d))
+    for index, doctor in enumerate(doctors):
         if options.cancellation is not None:
             options.cancellation.check()
-        left = len(problem.doctors) - index
+        left = len(doctors) - index
         own_pins = Counter(p.slot for p in problem.pinned if p.doctor == doctor.id)
         alone = _doctor_alone(problem, doctor, taken - own_pins)
         m = RotaModel.build(alone)
@@ -73,10 +86,17 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
             if status == cp_model.INFEASIBLE:
                 break
         if chosen is None:
-            return None
+            return Built(None, work_used, time.monotonic() - started)
         rota.update((doctor.id, sid) for sid in chosen)
         taken.update(sid for sid in chosen if sid not in own_pins)
-    return rota
+    return Built(rota, work_used, time.monotonic() - started)
+
+
+def has_minimum(doctor: Doctor) -> bool:
+    """Whether the doctor has a minimum rule a rota can break (one day in a row is no rule):
+    then the empty rota is not theirs."""
+    return doctor.min_hours is not None or (doctor.min_consecutive_days or 0) > 1 \
+        or (doctor.min_days_off or 0) > 1
 
 
 def _doctor_alone(problem: Problem, doctor: Doctor, taken: Counter[str]) -> Problem:

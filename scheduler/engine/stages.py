@@ -21,7 +21,7 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
 from scheduler.domain.rules import RuleKind
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.construct import construct
+from scheduler.engine.construct import construct, has_minimum
 from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
 from scheduler.engine.explain import explain_uncovered, pinned_conflicts
 from scheduler.engine.neighbourhoods import improve
@@ -123,29 +123,13 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             run.balance(budget)
         else:
             first_rota = index == 0 and rota.values is None and _has_minimums(problem)
-            phase = run.phase(budget, FIRST_ROTA_SHARE if first_rota and options.deterministic
-                              else 1.0)
-            run.search(phase, small_portfolio=weighted_mode,
-                       give_up_after=phase.wall * FIRST_ROTA_SHARE
-                       if first_rota and not options.deterministic else None)
-            if first_rota and run.status == cp_model.UNKNOWN:
-                # Minimum rules make the empty rota no fallback, and the whole model found
-                # none early: build one doctor by doctor, then search from it.
-                wall_left = deadline - time.monotonic()
-                built = construct(problem, make_objective, options,
-                                  budget=(budget.work - run.used) * CONSTRUCT_SHARE,
-                                  wall_budget=wall_left * CONSTRUCT_SHARE)
-                if built is None:
-                    return Rota(status=SolveStatus.UNKNOWN,
-                                solve_seconds=time.monotonic() - started, seed=options.seed)
-                rota.solution = built
-                _hint(m, rota.solution, None)
-            elif first_rota and run.status != cp_model.INFEASIBLE and not run.proven:
-                # (Deterministic: the first share found a rota; the rest of the stage goes on.)
-                _hint(m, rota.solution, rota.values)
-            if first_rota and run.status != cp_model.INFEASIBLE and not run.proven \
-                    and (run.status == cp_model.UNKNOWN or options.deterministic):
+            if not first_rota:
                 run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
+            elif not _first_rota(problem, m, run, budget, make_objective, options, deadline,
+                                 small_portfolio=weighted_mode):
+                # Minimum rules make the empty rota no fallback: without a rota, say so.
+                return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
+                            seed=options.seed)
         if run.status == cp_model.INFEASIBLE:
             # Only the first stage can be infeasible (later ones have its rota as a solution),
             # and the empty rota keeps every rule but the minimum ones.
@@ -209,6 +193,9 @@ class _Incumbent:
 
     solution: set[tuple[str, str]]
     values: list[int] | None = None
+    #: `solution` was built doctor by doctor (`construct.py`): a rota, though CP-SAT's
+    #: variables are unknown.
+    built: bool = False
 
     def take(self, m: RotaModel, values: list[int]) -> None:
         self.values = values
@@ -246,18 +233,23 @@ class _StageRun:
 
     def search(self, budget: _Budget, *, small_portfolio: bool = False,
                lp_upfront: bool = False, bound_only: bool = False,
-               give_up_after: float | None = None) -> None:
+               give_up_after: float | None = None) -> bool:
         """CP-SAT on the whole model (from the incumbent as hint when there is one); stopped
-        after `give_up_after` wall seconds if it has found no rota by then."""
+        after `give_up_after` wall seconds if it has found no rota by then (True: it was)."""
         solver = make_solver(self.options, budget.work, budget.wall, self.linearization,
                          small_portfolio=small_portfolio, lp_upfront=lp_upfront,
                          bound_only=bound_only)
         relay = ProgressRelay(self.objective, self.started, self.options.progress,
                               floor=self.bound)
-        timer = None
+        timer, cut = None, threading.Event()
+
+        def give_up() -> None:
+            if not relay.found:
+                cut.set()
+                solver.stop_search()
+
         if give_up_after is not None:
-            timer = threading.Timer(give_up_after,
-                                    lambda: None if relay.found else solver.stop_search())
+            timer = threading.Timer(give_up_after, give_up)
             timer.daemon = True
             timer.start()
         try:
@@ -275,7 +267,9 @@ class _StageRun:
         elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             values = list(solver.response_proto.solution)
             if self.rota.values is None:
-                self.rota.take(self.m, values)
+                # (A rota built doctor by doctor stays unless CP-SAT's is no worse.)
+                if not self.rota.built or self._value(values) <= self._value_of_rota():
+                    self.rota.take(self.m, values)
             else:
                 # The bound search keeps the rota unless it finds a strictly better one (a rota
                 # of equal value found only when the clock allowed would break reproducibility).
@@ -283,6 +277,7 @@ class _StageRun:
                 if value < current or (value == current and not bound_only):
                     self.rota.take(self.m, values)
             self.status = status
+        return cut.is_set()
 
     def balance(self, budget: _Budget) -> None:
         """A balance stage: CP-SAT for a good rota and the LP bound, then the neighbourhood
@@ -353,8 +348,37 @@ class _StageRun:
 
 def _has_minimums(problem: Problem) -> bool:
     """Whether a doctor has a minimum rule a rota can break (one day in a row is no rule)."""
-    return any(d.min_hours is not None or (d.min_consecutive_days or 0) > 1
-               or (d.min_days_off or 0) > 1 for d in problem.doctors)
+    return any(has_minimum(d) for d in problem.doctors)
+
+
+def _first_rota(problem: Problem, m: RotaModel, run: _StageRun, budget: _Budget,
+                make_objective: Callable[[RotaModel], Objective], options: SolveOptions,
+                deadline: float, *, small_portfolio: bool) -> bool:
+    """The first stage of a problem whose empty rota breaks a minimum rule: the whole model
+    for `FIRST_ROTA_SHARE` of the stage; without a rota by then, one built doctor by doctor
+    (`construct.py`, its work charged to the stage); then the whole model's search goes on
+    (from the rota when there is one). False when no rota came of it, True when one did or the
+    problem is proven infeasible (`run.status`)."""
+    deterministic = options.deterministic
+    phase = run.phase(budget, FIRST_ROTA_SHARE if deterministic else 1.0)
+    cut = run.search(phase, small_portfolio=small_portfolio,
+                     give_up_after=None if deterministic else phase.wall * FIRST_ROTA_SHARE)
+    if run.status == cp_model.INFEASIBLE or run.proven:
+        return True  # (the caller reports an infeasible problem)
+    if run.rota.values is None:
+        built = construct(problem, make_objective, options,
+                          budget=max(0.0, budget.work - run.used) * CONSTRUCT_SHARE,
+                          wall_budget=max(0.0, deadline - time.monotonic()) * CONSTRUCT_SHARE)
+        run.used += built.work
+        run.wall += built.wall
+        if built.rota is not None:
+            run.rota.solution, run.rota.built = built.rota, True
+            _hint(m, run.rota.solution, None)
+    else:
+        _hint(m, run.rota.solution, run.rota.values)
+    if deterministic or cut or run.rota.values is None:
+        run.search(run.phase(budget, 1.0), small_portfolio=small_portfolio)
+    return run.rota.values is not None or run.rota.built
 
 
 def _hint(m: RotaModel, solution: set[tuple[str, str]], values: list[int] | None) -> None:

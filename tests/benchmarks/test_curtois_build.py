@@ -19,9 +19,12 @@ def test_each_instance_is_measured_with_its_model_sizes_and_peak_memory(
     # Instance 1: 8 employees, 14 days, one shift type: one variable per employee and day
     # they may work, plus the model's own (uncovered, over-cover, works…).
     assert rows[0]["slots"] == 14 and rows[0]["employees"] == 8
-    assert rows[0]["variables"] > 8 * 14 - 8
+    # Instance 1's model, counted by hand: 162 variables (one per employee × day they may
+    # work, plus the uncovered, over-cover and "works" variables).
+    assert rows[0]["variables"] == 162
     assert rows[1]["variables"] > rows[0]["variables"]
-    assert all(r["peak_memory_mb"] > 0 and r["build_seconds"] >= 0 for r in rows)
+    # The child's own peak: a Python process with OR-Tools loaded holds tens of MB.
+    assert all(r["peak_memory_mb"] > 20 for r in rows)
     assert "build seconds per variable" in capsys.readouterr().out
 
 

@@ -102,7 +102,7 @@ def test_target_lines_count_best_known_rosters_and_the_kept_limit(tmp_path: Path
     lines = target_lines([reached, broken, none, slow], 60.0)
     assert lines == [
         "best known on 1 of 3 of Instances 1-12 (target 10 of 12): not met",
-        "valid roster on 2 of 4 instances within 60 s: not met",
+        "valid roster on 2 of 4 instances (limit 60 s): not met",
         "wall time within the limit + 5 % on 3 of 4: not met",
     ]
     assert target_lines([slow], 60.0)[0].startswith("valid roster on 1 of 1")

@@ -56,3 +56,16 @@ def test_pinned_shift_gives_no_complaint() -> None:
     p = problem(slots, [doctor("busy", ids), doctor("idle", ids)],
                 pinned=[("busy", i) for i in ids])
     assert RotaChecker(p).justified_complaints([("busy", i) for i in ids]) == []
+
+
+def test_spacing_is_checked_past_a_slot_far_enough_from_the_first() -> None:
+    """A long slot overlapping one that starts after a short one: the scan from each slot stops
+    only once the gap reaches the widest required one, never before a clash."""
+    long = slot("long", "2026-07-06 08:00", hours=12)
+    short = slot("short", "2026-07-06 09:00", hours=1)
+    late = slot("late", "2026-07-06 19:00", hours=2)
+    p = problem([long, short, late], [doctor("x", ["long", "short", "late"])])
+    broken = RotaChecker(p).violations([("x", "long"), ("x", "late")])
+    assert [v.rule for v in broken] == [Rule.NO_OVERLAP]
+    assert [v.rule for v in RotaChecker(p).violations([("x", "short"), ("x", "late")])] == [
+        Rule.MINIMUM_REST]

@@ -18,7 +18,7 @@ from benchmarks.curtois.run import BENCHMARK_DIR
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import SolveStatus
 from scheduler.engine.checker import RotaChecker
-from scheduler.engine.construct import construct
+from scheduler.engine.construct import Built, construct
 from scheduler.engine.objectives import coverage, weighted
 from scheduler.solver import SolveOptions, solve
 from tests.support.factories import doctor, problem, slot
@@ -29,7 +29,7 @@ WEEK = [slot(f"d{6 + i}", f"2026-07-{6 + i:02d} 08:00", hours=8, seats=2) for i 
 ALL = [s.id for s in WEEK]
 
 
-def build(p: Problem, **kw: float) -> set[tuple[str, str]] | None:
+def build(p: Problem, **kw: float) -> Built:
     return construct(p, coverage, OPTIONS, budget=kw.get("budget", 2.0),
                      wall_budget=kw.get("wall_budget", 5.0))
 
@@ -37,7 +37,7 @@ def build(p: Problem, **kw: float) -> set[tuple[str, str]] | None:
 def test_each_doctor_keeps_their_minimum_hours_and_every_other_rule() -> None:
     p = problem(WEEK, [doctor("x", ALL, min_hours=24, max_consecutive_days=3),
                        doctor("y", ALL, min_hours=16, min_days_off=2)])
-    rota = build(p)
+    rota = build(p).rota
     assert rota is not None
     assert RotaChecker(p).violations(sorted(rota)) == []
     hours = Counter(d for d, _ in rota)
@@ -48,7 +48,7 @@ def test_a_doctor_only_gets_the_seats_the_doctors_before_them_left() -> None:
     one_seat = [replace(s, seats=1) for s in WEEK[:2]]
     ids = [s.id for s in one_seat]
     p = problem(one_seat, [doctor("x", ids), doctor("y", ids), doctor("z", ids)])
-    rota = build(p)
+    rota = build(p).rota
     assert rota is not None
     assert Counter(s for _, s in rota) == {"d6": 1, "d7": 1}
     assert RotaChecker(p).violations(sorted(rota)) == []
@@ -58,14 +58,14 @@ def test_pins_stay_and_count_against_the_seats() -> None:
     one_seat = [replace(s, seats=1) for s in WEEK[:2]]
     ids = [s.id for s in one_seat]
     p = problem(one_seat, [doctor("x", ids), doctor("y", ids)], pinned=[("y", "d6")])
-    rota = build(p)
+    rota = build(p).rota
     assert rota is not None and ("y", "d6") in rota and ("x", "d6") not in rota
 
 
 def test_no_rota_when_a_doctors_own_rules_admit_none() -> None:
     # 40 hours asked of a doctor offering 16.
     p = problem(WEEK, [doctor("x", ALL[:2], min_hours=40)])
-    assert build(p) is None
+    assert build(p).rota is None
 
 
 def test_the_solve_falls_back_on_the_built_rota_when_the_whole_model_finds_none(
@@ -74,15 +74,25 @@ def test_the_solve_falls_back_on_the_built_rota_when_the_whole_model_finds_none(
     # then the search improves it; both are judged by the checker.
     calls: list[int] = []
 
-    def counted(*args: object, **kw: float) -> set[tuple[str, str]] | None:
-        calls.append(1)
+    searches: list[int] = []
+    search = stages._StageRun.search
+
+    def counted(*args: object, **kw: float) -> Built:
+        calls.append(len(searches))
         return construct(*args, **kw)  # type: ignore[arg-type]
+
+    def counted_search(self: stages._StageRun, *args: object, **kw: object) -> bool:
+        searches.append(1)
+        return search(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "search", counted_search)
 
     monkeypatch.setattr(stages, "FIRST_ROTA_SHARE", 0.0)
     monkeypatch.setattr(stages, "construct", counted)
     p = problem(WEEK, [doctor("x", ALL, min_hours=24), doctor("y", ALL, min_hours=16)])
     rota = solve(p, OPTIONS)
-    assert calls == [1]
+    # Built after the whole model's first try, and searched from after.
+    assert calls == [1] and len(searches) >= 2
     assert rota.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
     pairs = [(a.doctor, a.slot) for a in rota.assignments]
     assert RotaChecker(p).violations(pairs) == []
@@ -93,8 +103,40 @@ def test_a_curtois_instance_built_doctor_by_doctor_breaks_no_rule_of_the_evaluat
     instance = parse_instance(BENCHMARK_DIR / "instances" / "Instance2.txt")
     p = problem_from_instance(instance)
     rota = construct(p, weighted, SolveOptions(time_limit_seconds=20), budget=20,
-                     wall_budget=20)
+                     wall_budget=20).rota
     assert rota is not None
     evaluation = evaluate(instance, roster_from_pairs(sorted(rota), p))
     assert evaluation.violations == ()
     assert RotaChecker(p).violations(sorted(rota)) == []
+
+
+# Five 8-hour day slots, one seat each: `a` has no rule and could take them all; `b` needs 16 h.
+GREEDY = [replace(s, seats=1) for s in WEEK]
+
+
+def test_doctors_with_a_minimum_rule_are_placed_first() -> None:
+    p = problem(GREEDY, [doctor("a", ALL), doctor("b", ALL, min_hours=16)])
+    built = build(p)
+    assert built.rota is not None
+    assert sum(1 for d, _ in built.rota if d == "b") >= 2
+    assert RotaChecker(p).violations(sorted(built.rota)) == []
+
+
+def test_the_solve_searches_on_when_no_rota_can_be_built(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(*args: object, **kw: object) -> Built:
+        return Built(None, 0.0, 0.0)
+
+    monkeypatch.setattr(stages, "FIRST_ROTA_SHARE", 0.0)
+    monkeypatch.setattr(stages, "construct", fails)
+    p = problem(GREEDY, [doctor("a", ALL), doctor("b", ALL, min_hours=16)])
+    rota = solve(p, OPTIONS)
+    assert rota.status is SolveStatus.OPTIMAL
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(p).violations(pairs) == [] and len(pairs) == 5
+
+
+def test_building_is_reproducible() -> None:
+    p = problem(WEEK, [doctor("x", ALL, min_hours=24), doctor("y", ALL, min_hours=16),
+                       doctor("z", ALL, min_days_off=2)])
+    assert build(p).rota == build(p).rota

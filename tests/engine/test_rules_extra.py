@@ -137,6 +137,26 @@ def test_checker_flags_a_forbidden_succession() -> None:
     assert rules_broken(p, [("x", "d")]) == set()
 
 
+# One shift a day, three kinds each day (the Curtois shape): today's kinds that forbid the same
+# kinds tomorrow share one clique inequality in the model.
+THREE_KINDS = [kinded(slot(f"{k}{day}", f"2026-07-0{day} {hour}", hours=4), k)
+               for day in (6, 7) for k, hour in (("A", "06:00"), ("B", "12:00"), ("C", "18:00"))]
+SUCCESSIONS = (("B", "A"), ("C", "A"), ("C", "B"))  # a forward rotation: A → B → C
+
+
+@pytest.mark.parametrize(("today", "tomorrow", "allowed"), [
+    ("A", "A", True), ("A", "B", True), ("A", "C", True), ("B", "A", False), ("B", "B", True),
+    ("B", "C", True), ("C", "A", False), ("C", "B", False), ("C", "C", True)])
+def test_grouped_successions_allow_exactly_the_rotations_the_rule_allows(
+        today: str, tomorrow: str, allowed: bool) -> None:
+    pair = [f"{today}6", f"{tomorrow}7"]
+    p = with_rules(problem(THREE_KINDS, [doctor("x", pair)], min_rest_hours=0),
+                   forbidden_successions=SUCCESSIONS, max_shifts_per_day=1)
+    assert uncovered(solved(p)) == 4 + (0 if allowed else 1)
+    assert (Rule.FORBIDDEN_SUCCESSION in rules_broken(p, [("x", s) for s in pair])) \
+        is not allowed
+
+
 # -- minimum consecutive days and days off --------------------------------------------------
 
 def one_doctor(slots: list[Slot], **caps: object) -> Problem:
