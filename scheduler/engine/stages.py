@@ -5,6 +5,9 @@ stage minimises one objective with every earlier objective held at the value it 
 starts from the previous stage's rota as a hint, so a later stage can never cost an earlier one.
 A problem in the weighted mode (`Problem.objective_mode`, used for staffing benchmarks) is solved
 in one stage instead, minimising the weighted sum of coverage, over-cover and lost wishes.
+
+Long on purpose: the stage loop, its phases (`_StageRun`) and the first rota of a problem with
+minimum rules share the incumbent and the budgets; split, each part would pass them all around.
 """
 
 from __future__ import annotations
