@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain.problem import Doctor, DoctorSlot, Problem, Slot
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.cpsat import SolveOptions, stoppable
+from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
 from scheduler.engine.objectives import Objective
 
 #: Each doctor's share of the budget is at least this many seconds (or deterministic seconds).
@@ -74,9 +74,13 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
                 m.model.clear_objective()  # type: ignore[no-untyped-call]
             wall_left = wall_budget - (time.monotonic() - started)
             work_left = budget - work_used
-            solver = _solver(options,
-                             work=max(MIN_SHARE, work_left / left if goal == "best" else work_left),
-                             wall=max(MIN_SHARE, wall_left / left if goal == "best" else wall_left))
+            share = left if goal == "best" else 1
+            # Linearisation level 2: a doctor's minimum hours against their days off and run
+            # rules is a counting problem CP-SAT's search does not solve without the LP
+            # (Curtois Instance 20: no rota for one employee in 10 s at level 1, optimal in
+            # 0.2 s at level 2).
+            solver = make_solver(options, max(MIN_SHARE, work_left / share),
+                                 max(MIN_SHARE, wall_left / share), 2, one_worker=True)
             with stoppable(options, solver):
                 status = solver.solve(m.model)
             work_used += solver.deterministic_time if options.deterministic else solver.wall_time
@@ -121,18 +125,3 @@ def _doctor_alone(problem: Problem, doctor: Doctor, taken: Counter[str]) -> Prob
 
 def _own(pairs: Iterable[DoctorSlot], doctor: Doctor) -> tuple[DoctorSlot, ...]:
     return tuple(p for p in pairs if p.doctor == doctor.id)
-
-
-def _solver(options: SolveOptions, *, work: float, wall: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.random_seed = options.seed
-    params.num_workers = 1
-    # The LP relaxation: a doctor's minimum hours against their days off and run rules is a
-    # counting problem, which CP-SAT's search without it does not solve (Curtois Instance 20:
-    # no rota for one employee in 10 s at level 1, optimal in 0.2 s at level 2).
-    params.linearization_level = 2
-    params.max_time_in_seconds = wall
-    if options.deterministic:
-        params.max_deterministic_time = work
-    return solver

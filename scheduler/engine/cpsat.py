@@ -127,11 +127,12 @@ class ProgressRelay(cp_model.CpSolverSolutionCallback):
 
 def make_solver(options: SolveOptions, budget: float, wall_budget: float, linearization: int,
             *, small_portfolio: bool = False, lp_upfront: bool = False,
-            bound_only: bool = False) -> cp_model.CpSolver:
+            bound_only: bool = False, one_worker: bool = False) -> cp_model.CpSolver:
     """A CP-SAT solver for one phase of a stage: `budget` of work (deterministic seconds, or
     wall seconds when not deterministic), `wall_budget` seconds at most, the linearisation
     level; the small portfolio for weighted solves, every constraint in the LP from the start,
-    or the LP-bound tree search (proves bounds, finds no rotas)."""
+    or the LP-bound tree search (proves bounds, finds no rotas); `one_worker` for many small
+    solves in a row (one doctor's model each, `construct.py`)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.random_seed = options.seed
@@ -148,7 +149,7 @@ def make_solver(options: SolveOptions, budget: float, wall_budget: float, linear
         # overrun it); a stage cut this way is no longer reproducible run to run.
         params.max_time_in_seconds = wall_budget
     else:
-        params.num_workers = options.workers
+        params.num_workers = 1 if one_worker else options.workers
         params.max_time_in_seconds = wall_budget
         workers = options.workers or os.cpu_count() or 1
         if small_portfolio and workers <= len(SMALL_PORTFOLIO):
