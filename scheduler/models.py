@@ -224,6 +224,10 @@ class DoctorPeriodBase(SQLModel):
     min_consecutive_days: int | None = None
     min_days_off: int | None = None
     max_weekends: int | None = None
+    #: The weekends cap the GP gave in their form (None: none given). It only tightens: the
+    #: solver takes the lower of it and `max_weekends` (the period's rule, or the one a
+    #: scenario set for this doctor), so a GP cannot loosen the manager's rule.
+    answered_max_weekends: int | None = None
     #: slot id -> weight (`scheduler.domain.problem.Doctor.wishes`).
     wishes: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
     comment: str = ""

@@ -31,6 +31,7 @@ from scheduler.models import Availability, DateAway, DoctorPeriod, SlotRow, Tens
 #: offering no slot says that).
 MAX_SHIFTS = int(Doctor.BOUNDS["max_shifts"].high)
 MAX_SHIFTS_PER_WEEK = int(Doctor.BOUNDS["max_shifts_per_week"].high)
+MAX_WEEKENDS = int(Doctor.BOUNDS["max_weekends"].high)
 MAX_AWAY_RANGES = 20
 MAX_COMMENT_CHARS = COMMENT_MAX
 #: Periods whose answers are still being collected.
@@ -45,6 +46,10 @@ class Answers:
     away: tuple[tuple[date, date], ...] = ()
     max_shifts: int | None = None
     max_shifts_per_week: int | None = None
+    #: At most this many weekends worked (a Saturday or a Sunday worked counts once), as the
+    #: GP gave it; the period's own rule still applies when lower
+    #: (`models.DoctorPeriodBase.answered_max_weekends`).
+    max_weekends: int | None = None
     comment: str = ""
     #: The stored revision these answers were read or saved as (None: not from storage);
     #: not part of what the GP says, so not compared.
@@ -118,6 +123,7 @@ def answer_problems(
     ]
     out += _cap_problems("max_shifts", answers.max_shifts, MAX_SHIFTS)
     out += _cap_problems("max_shifts_per_week", answers.max_shifts_per_week, MAX_SHIFTS_PER_WEEK)
+    out += _cap_problems("max_weekends", answers.max_weekends, MAX_WEEKENDS)
     if len(answers.away) > MAX_AWAY_RANGES:
         out.append(AnswerProblem("away", f"at most {MAX_AWAY_RANGES} date ranges",
                                  f"Au plus {MAX_AWAY_RANGES} périodes d'absence."))
@@ -181,6 +187,7 @@ def stored_answers(session: Session, doctor_id: str, period_id: str) -> Answers 
         away=tuple((a.first, a.last) for a in away),
         max_shifts=caps.max_shifts,
         max_shifts_per_week=caps.max_shifts_per_week,
+        max_weekends=caps.answered_max_weekends,
         comment=caps.comment,
         revision=caps.revision,
     )
@@ -218,7 +225,8 @@ def save_answers(
             .where(col(DoctorPeriod.doctor_id) == doctor_id,
                    col(DoctorPeriod.period_id) == period_id)
             .values(answered_at=now, max_shifts=answers.max_shifts,
-                    max_shifts_per_week=answers.max_shifts_per_week, comment=answers.comment,
+                    max_shifts_per_week=answers.max_shifts_per_week,
+                    answered_max_weekends=answers.max_weekends, comment=answers.comment,
                     revision=col(DoctorPeriod.revision) + 1)
         )
         if locked.rowcount == 0:
@@ -285,6 +293,7 @@ class Summary:
     preferred: int
     max_shifts: int | None
     max_shifts_per_week: int | None
+    max_weekends: int | None
     away_ranges: int
     #: Slots offered that touch a date away (the solver will not use them).
     offered_while_away: int
@@ -298,6 +307,7 @@ def summarise(answers: Answers, slots: Sequence[SlotRow], timezone: str) -> Summ
         preferred=sum(answers.availability[s.id] == Answer.PREFERRED for s in offered),
         max_shifts=answers.max_shifts,
         max_shifts_per_week=answers.max_shifts_per_week,
+        max_weekends=answers.max_weekends,
         away_ranges=len(answers.away),
         offered_while_away=sum(_touches_away(s, answers.away, tz) for s in offered),
     )

@@ -1,7 +1,8 @@
 """Database → domain: a stored period's `Problem`, exactly as its file described it.
 
 Every field of the problem comes back: the period's rules and objective mode, the sites and
-slots in problem order (kinds, most seats, over-cover costs included), every doctor's caps,
+slots in problem order (kinds, most seats, over-cover costs included), every doctor's caps
+(a weekends cap the GP gave in their form only ever tightens the one stored for them),
 answers, dates away, carried-over hours, per-site and per-kind caps, minimums and wishes, the
 manager's pinned and removed assignments, and, when a rota version is published, its
 assignments as `published` (so that planning again changes as few of them as possible).
@@ -126,11 +127,17 @@ def _doctors(session: Session, period_id: str) -> tuple[Doctor, ...]:
             max_shifts_by_kind=dict(caps.max_shifts_by_kind),
             min_consecutive_days=caps.min_consecutive_days,
             min_days_off=caps.min_days_off,
-            max_weekends=caps.max_weekends,
+            max_weekends=lowest(caps.max_weekends, caps.answered_max_weekends),
             wishes=dict(caps.wishes),
         )
         for doctor, caps in period_doctor_rows(session, period_id)
     )
+
+
+def lowest(*caps: int | None) -> int | None:
+    """The tightest of some caps (None: no cap): `lowest(2, None) == 2`, `lowest() is None`."""
+    given = [cap for cap in caps if cap is not None]
+    return min(given) if given else None
 
 
 def _decisions(session: Session, table: type[PinRow] | type[RemovalRow], period_id: str

@@ -4,6 +4,7 @@ two tabs save at once (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -24,8 +25,12 @@ from scheduler.collection.answers import (
 )
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.problem import Answer, Problem
+from scheduler.domain.rota import Rota
+from scheduler.engine.checker import RotaChecker
 from scheduler.models import Availability, DateAway, DoctorPeriod, DoctorRow, TensionPeriod
+from scheduler.solver import SolveOptions, solve
 from scheduler.storage.periods import period_slots
+from scheduler.storage.problems import problem_from_db
 from tests.support.collection import NOW, PERIOD, load_period
 
 MONDAY = "chiv-20270705-2000"
@@ -55,7 +60,8 @@ def snapshot(session: Session) -> tuple[object, ...]:
     return (
         sorted((a.doctor_id, a.slot_id, a.answer) for a in session.exec(select(Availability))),
         sorted((d.doctor_id, d.first, d.last) for d in session.exec(select(DateAway))),
-        sorted((c.doctor_id, c.max_shifts, c.max_shifts_per_week, c.comment, c.answered_at)
+        sorted((c.doctor_id, c.max_shifts, c.max_shifts_per_week, c.answered_max_weekends,
+                c.max_weekends, c.comment, c.answered_at)
                for c in session.exec(select(DoctorPeriod))),
     )
 
@@ -99,6 +105,7 @@ def test_slot_of_another_period_is_refused_and_nothing_is_written(
 
 @pytest.mark.parametrize(("field", "value"), [
     ("max_shifts", 0), ("max_shifts", 201), ("max_shifts_per_week", 22),
+    ("max_weekends", 0), ("max_weekends", 61),
 ])
 def test_caps_out_of_range_are_refused_naming_the_field(
     session: Session, period: Problem, field: str, value: int
@@ -108,6 +115,69 @@ def test_caps_out_of_range_are_refused_naming_the_field(
         save_answers(session, "dr-anne", PERIOD, answers(**{field: value}), now=NOW)
     assert [p.field for p in caught.value.problems] == [field]
     assert snapshot(session) == before
+
+
+def test_a_weekends_cap_is_kept_as_the_gp_gave_it_beside_the_periods_rule(
+    session: Session, period: Problem
+) -> None:
+    _set_weekend_rule(session, "dr-anne", 2)
+    save_answers(session, "dr-anne", PERIOD, answers(max_weekends=3), now=NOW)
+    stored = stored_answers(session, "dr-anne", PERIOD)
+    assert stored is not None and stored.max_weekends == 3
+    session.expire_all()
+    caps = session.get(DoctorPeriod, ("dr-anne", PERIOD))
+    assert caps is not None and (caps.answered_max_weekends, caps.max_weekends) == (3, 2)
+
+
+@pytest.mark.parametrize(("rule", "answer", "solved_with"), [
+    (2, 1, 1),        # the GP's lower cap applies
+    (2, 3, 2),        # a GP cannot loosen the period's rule
+    (2, None, 2),     # no answer: the rule
+    (None, 2, 2),     # no rule: the answer
+    (None, None, None),
+])
+def test_the_problem_takes_the_lower_of_the_gps_weekends_cap_and_the_rule(
+    session: Session, period: Problem, rule: int | None, answer: int | None,
+    solved_with: int | None
+) -> None:
+    _set_weekend_rule(session, "dr-anne", rule)
+    save_answers(session, "dr-anne", PERIOD, answers(max_weekends=answer), now=NOW)
+    doctors = problem_from_db(session, PERIOD).doctor_by_id()
+    assert doctors["dr-anne"].max_weekends == solved_with
+    assert doctors["dr-bruno"].max_weekends is None  # another doctor's answer is theirs alone
+
+
+def test_a_rota_keeps_the_weekends_cap_a_gp_gave(session: Session, period: Problem) -> None:
+    # Anne offers every slot of both weekends but says one weekend at most; nobody else
+    # offers a weekend, so only her cap keeps her from working both.
+    weekend = {s.id: Answer.AVAILABLE for s in period.slots
+               if s.start.isoweekday() >= 6}
+    save_answers(session, "dr-anne", PERIOD,
+                 answers(availability=weekend, away=(), max_shifts=None,
+                         max_shifts_per_week=None, max_weekends=1), now=NOW)
+    problem = problem_from_db(session, PERIOD)
+    assert len(_weekends_of(problem, solve(problem, SolveOptions(time_limit_seconds=10)))) == 1
+    # The same problem without her cap: she works both weekends (the cap is what held her).
+    uncapped = replace(problem, doctors=tuple(replace(d, max_weekends=None)
+                                              for d in problem.doctors))
+    assert len(_weekends_of(uncapped, solve(uncapped, SolveOptions(time_limit_seconds=10)))) == 2
+
+
+def _weekends_of(problem: Problem, rota: Rota) -> set[tuple[int, int]]:
+    """The weekends Dr Anne works in the rota, checked by the independent checker first."""
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(problem).violations(pairs) == []
+    slots = problem.slot_by_id()
+    return {slots[slot].start.isocalendar()[:2] for doctor, slot in pairs if doctor == "dr-anne"}
+
+
+def _set_weekend_rule(session: Session, doctor_id: str, cap: int | None) -> None:
+    """The weekends cap the manager's scenario gave the doctor (the period's rule)."""
+    caps = session.get(DoctorPeriod, (doctor_id, PERIOD))
+    assert caps is not None
+    caps.max_weekends = cap
+    session.add(caps)
+    session.commit()
 
 
 def test_date_away_ending_before_it_starts_is_refused(session: Session, period: Problem) -> None:
@@ -205,6 +275,7 @@ def test_summary_counts_offers_preferences_and_offers_during_dates_away(
     summary = summarise(offer, period_slots(session, PERIOD), "Europe/Paris")
     assert (summary.offered, summary.preferred, summary.offered_while_away) == (3, 1, 1)
     assert (summary.max_shifts, summary.max_shifts_per_week, summary.away_ranges) == (4, 2, 1)
+    assert summarise(answers(max_weekends=1), [], "Europe/Paris").max_weekends == 1
 
 
 def test_offered_counts_are_per_doctor(session: Session, period: Problem) -> None:

@@ -189,11 +189,12 @@ def test_api_answers_round_trip(api: TestClient, session: Session) -> None:
     secret = link_secret(session, "dr-anne")
     body = {"availability": {"chiv-20270705-2000": "preferred", "chiv-20270710-1400": "available"},
             "away": [{"first": "2027-07-14", "last": "2027-07-14"}],
-            "max_shifts": 2, "max_shifts_per_week": None, "comment": "ok"}
+            "max_shifts": 2, "max_shifts_per_week": None, "max_weekends": 1, "comment": "ok"}
     put = api.put(f"{API}/answers", headers=bearer(secret), json=body)
     assert put.status_code == 200
     got = api.get(f"{API}/answers", headers=bearer(secret)).json()
     assert got["availability"] == body["availability"] and got["away"] == body["away"]
+    assert (got["max_shifts"], got["max_weekends"]) == (2, 1)
     assert (got["offered"], got["preferred"], got["open"]) == (2, 1, True)
     assert got["deadline"] == "2027-06-25T22:00:00Z"
 
@@ -201,11 +202,13 @@ def test_api_answers_round_trip(api: TestClient, session: Session) -> None:
 def test_api_answers_bad_input_is_422_with_every_field(api: TestClient, session: Session) -> None:
     secret = link_secret(session, "dr-anne")
     body = {"availability": {"chiv-20990101-2000": "available"},
-            "away": [{"first": "2027-07-14", "last": "2027-07-12"}], "max_shifts": 500}
+            "away": [{"first": "2027-07-14", "last": "2027-07-12"}], "max_shifts": 500,
+            "max_weekends": 61}
     response = api.put(f"{API}/answers", headers=bearer(secret), json=body)
     assert response.status_code == 422
     fields = [p["field"] for p in response.json()["detail"]]
-    assert fields == ["availability.chiv-20990101-2000", "max_shifts", "away[0].last"]
+    assert fields == ["availability.chiv-20990101-2000", "max_shifts", "max_weekends",
+                      "away[0].last"]
     assert api.get(f"{API}/answers", headers=bearer(secret)).json()["availability"] == {}
 
 

@@ -4,7 +4,7 @@ and the same error page for any link that does not work."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import unescape
 from html.parser import HTMLParser
 
@@ -16,10 +16,21 @@ from scheduler.collection.answers import stored_answers
 from scheduler.collection.invitations import revoke
 from scheduler.domain.enums import TokenKind
 from scheduler.domain.problem import Answer, Problem
+from scheduler.models import DoctorPeriod
+from scheduler.scenario.expand import expand
+from scheduler.scenario.spec import parse_scenario
 from scheduler.storage import tokens
+from scheduler.storage.loader import load_scenario_into
 from scheduler.web.csrf import FIELD
 from scheduler.web.pages.form import FORM_MARK
-from tests.support.collection import NOW, PERIOD, link_secret, load_period, set_clock
+from tests.support.collection import (
+    NOW,
+    PERIOD,
+    link_secret,
+    load_period,
+    scenario_data,
+    set_clock,
+)
 from tests.support.web import form_revision
 
 #: The hidden field every copy of the GP form carries.
@@ -266,3 +277,69 @@ def test_every_field_of_the_form_has_a_label(client: TestClient, anne: str) -> N
     parser.feed(client.get(anne).text)
     unlabelled = [name for ident, name in parser.pending if ident not in parser.label_for]
     assert parser.pending and unlabelled == []
+
+
+# Weekends worked -------------------------------------------------------------------------
+
+def test_a_gp_caps_their_weekends_and_the_summary_says_so(client: TestClient, anne: str,
+                                                          session: Session) -> None:
+    page = text(client.get(anne).text)
+    assert "Week-ends travaillés, au plus" in page
+    assert "Un samedi ou un dimanche travaillé compte pour un week-end ; la période en compte 2." \
+        in page
+    response = save(client, anne, **{f"slot:{SUNDAY_MORNING}": "available"}, max_weekends="1")
+    confirmation = client.get(response.headers["location"])  # type: ignore[attr-defined]
+    assert "1 créneau proposé, au plus 1 week-end." in text(confirmation.text)
+    assert 'name="max_weekends" value="1"' in text(confirmation.text)
+    stored = stored_answers(session, "dr-anne", PERIOD)
+    assert stored is not None and stored.max_weekends == 1
+
+
+def test_the_form_names_the_periods_weekend_rule(client: TestClient, anne: str,
+                                                 session: Session) -> None:
+    caps = session.get(DoctorPeriod, ("dr-anne", PERIOD))
+    assert caps is not None
+    caps.max_weekends = 2
+    session.add(caps)
+    session.commit()
+    assert ("L'équipe en prévoit au plus 2 par médecin : vous pouvez indiquer moins."
+            in text(client.get(anne).text))
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("61", "Indiquez un nombre entre 1 et 60, ou laissez vide."),
+    ("0", "Indiquez un nombre entre 1 et 60, ou laissez vide."),
+    ("deux", "Indiquez un nombre entier, ou laissez vide."),
+])
+def test_a_bad_weekends_cap_is_named_in_french_and_nothing_is_written(
+    client: TestClient, anne: str, session: Session, typed: str, message: str
+) -> None:
+    response = save(client, anne, **{f"slot:{MONDAY}": "available"}, max_weekends=typed)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    html = text(response.text)  # type: ignore[attr-defined]
+    assert f'id="max_weekends-erreur">{message}' in html
+    assert f"Nombre de week-ends : {message}" in html  # the list at the top links to it
+    stored = stored_answers(session, "dr-anne", PERIOD)
+    assert stored is not None and stored.availability == {} and stored.max_weekends is None
+
+
+def test_without_weekend_slots_the_question_is_not_asked_and_an_answer_is_kept(
+    client: TestClient, session: Session, period: Problem
+) -> None:
+    data = scenario_data(date(2027, 8, 2), date(2027, 7, 25), period_id="semaine-test")
+    data["slot_templates"] = [t for t in data["slot_templates"] if t["id"] == "soir"]
+    scenario = parse_scenario(data, "semaine")
+    load_scenario_into(session, scenario, expand(scenario, "semaine"), "semaine", now=NOW)
+    path = f"/g/{link_secret(session, 'dr-anne', period_id='semaine-test')}"
+    caps = session.get(DoctorPeriod, ("dr-anne", "semaine-test"))
+    assert caps is not None
+    caps.answered_max_weekends = 1  # given before the period lost its weekends
+    session.add(caps)
+    session.commit()
+    html = client.get(path).text
+    assert "Week-ends travaillés" not in html
+    assert '<input type="hidden" name="max_weekends" value="1">' in html
+    hidden = dict(re.findall(r'<input type="hidden" name="(max_weekends)" value="(\d*)">', html))
+    assert save(client, path, **hidden).status_code == 303  # type: ignore[attr-defined]
+    stored = stored_answers(session, "dr-anne", "semaine-test")
+    assert stored is not None and stored.max_weekends == 1

@@ -43,6 +43,10 @@ class AnswersIn(BaseModel):
     away: list[DateRange] = Field([], max_length=MAX_AWAY_RANGES)
     max_shifts: int | None = Field(None, ge=0, le=2**31 - 1)
     max_shifts_per_week: int | None = Field(None, ge=0, le=2**31 - 1)
+    max_weekends: int | None = Field(
+        None, ge=0, le=2**31 - 1,
+        description="at most this many weekends worked (a Saturday or a Sunday worked counts "
+                    "once); the period's own rule still applies when lower")
     comment: Comment = ""
 
 
@@ -88,6 +92,7 @@ def _answers_out(link: DoctorLink, answers: Answers, answered_at: datetime | Non
         availability=dict(answers.availability),
         away=[DateRange(first=f, last=last) for f, last in answers.away],
         max_shifts=answers.max_shifts, max_shifts_per_week=answers.max_shifts_per_week,
+        max_weekends=answers.max_weekends,
         comment=answers.comment, offered=len(answers.availability), preferred=preferred,
         revision=revision,
     )
@@ -108,7 +113,7 @@ def replace_answers(link: DoctorLinkDep, body: AnswersPut, session: SessionDep,
     answers = Answers(
         availability=body.availability, away=tuple((r.first, r.last) for r in body.away),
         max_shifts=body.max_shifts, max_shifts_per_week=body.max_shifts_per_week,
-        comment=body.comment,
+        max_weekends=body.max_weekends, comment=body.comment,
     )
     try:
         stored = save_answers(session, link.doctor.id, link.period.id, answers, now=now,

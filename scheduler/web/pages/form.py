@@ -46,6 +46,7 @@ from scheduler.web.pages.form_view import (
     state_from_answers,
     state_from_form,
     summary_fr,
+    weekends_with_slots,
 )
 from scheduler.web.templating import not_found_page, page
 
@@ -195,5 +196,9 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
         summary=summary,
         answered_text=moment(answered_at, period.timezone) if answered_at else "",
         contact=contact, revision=revision, stale=stale, contradictions=contradictions,
+        weekends=weekends_with_slots(slots, period.timezone),
+        # The weekends cap the manager set for this doctor (the period's rule): the GP's own
+        # can only be lower.
+        weekend_rule=caps.max_weekends if caps else None,
     )
     return response

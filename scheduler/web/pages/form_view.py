@@ -136,7 +136,18 @@ def quick_actions(slots: Sequence[SlotRow], timezone: str) -> list[QuickAction]:
     return out
 
 
+def weekends_with_slots(slots: Sequence[SlotRow], timezone: str) -> int:
+    """How many weekends of the period have a slot starting on their Saturday or Sunday (the
+    weekends a cap on weekends worked can count; the engine's `add_max_weekends` rule)."""
+    tz = ZoneInfo(timezone)
+    days = (s.start.astimezone(tz).date() for s in slots)
+    return len({day.isocalendar()[:2] for day in days if day.isoweekday() >= 6})
+
+
 # Form state: what the page shows, as text, valid or not ------------------------------------
+
+#: The caps a GP may give, by form field (each is also `Answers`' attribute).
+CAP_FIELDS = ("max_shifts", "max_shifts_per_week", "max_weekends")
 
 @dataclass(frozen=True, kw_only=True)
 class FormState:
@@ -144,6 +155,7 @@ class FormState:
     away: list[tuple[str, str]] = field(default_factory=list)
     max_shifts: str = ""
     max_shifts_per_week: str = ""
+    max_weekends: str = ""
     comment: str = ""
 
 
@@ -153,6 +165,7 @@ def state_from_answers(answers: Answers) -> FormState:
         away=[(first.isoformat(), last.isoformat()) for first, last in answers.away],
         max_shifts=_text(answers.max_shifts),
         max_shifts_per_week=_text(answers.max_shifts_per_week),
+        max_weekends=_text(answers.max_weekends),
         comment=answers.comment,
     )
 
@@ -165,7 +178,7 @@ def state_from_form(form: Iterable[tuple[str, str]]) -> FormState:
     """Read a posted form; unknown fields are ignored, unknown slots kept (to be refused)."""
     choices: dict[str, str] = {}
     away: dict[int, dict[str, str]] = {}
-    simple = {"max_shifts": "", "max_shifts_per_week": "", "comment": ""}
+    simple = {name: "" for name in (*CAP_FIELDS, "comment")}
     for key, value in form:
         if key.startswith(SLOT_FIELD):
             choices[key.removeprefix(SLOT_FIELD)] = value
@@ -177,6 +190,7 @@ def state_from_form(form: Iterable[tuple[str, str]]) -> FormState:
     return FormState(choices=choices, away=[r for r in rows if r != ("", "")],
                      max_shifts=simple["max_shifts"],
                      max_shifts_per_week=simple["max_shifts_per_week"],
+                     max_weekends=simple["max_weekends"],
                      comment=simple["comment"].replace("\r\n", "\n"))
 
 
@@ -226,10 +240,11 @@ def parse_state(state: FormState) -> ParsedForm:
             away.append((first, last))
             away_rows.append(row)
     caps = {name: _cap(getattr(state, name), name, errors)
-            for name in ("max_shifts", "max_shifts_per_week")}
+            for name in CAP_FIELDS}
     answers = Answers(availability=availability, away=tuple(away),
                       max_shifts=caps["max_shifts"],
-                      max_shifts_per_week=caps["max_shifts_per_week"], comment=state.comment)
+                      max_shifts_per_week=caps["max_shifts_per_week"],
+                      max_weekends=caps["max_weekends"], comment=state.comment)
     return ParsedForm(answers=answers, errors=errors, away_rows=away_rows)
 
 
@@ -273,7 +288,8 @@ def form_errors(problems: Sequence[AnswerProblem], parsed: ParsedForm) -> dict[s
 # Summary ---------------------------------------------------------------------------------
 
 def summary_fr(summary: Summary) -> str:
-    """«12 créneaux proposés (dont 3 préférés), au plus 4 gardes, au plus 2 par semaine»."""
+    """«12 créneaux proposés (dont 3 préférés), au plus 4 gardes, au plus 2 par semaine, au
+    plus 1 week-end»."""
     if summary.offered == 0:
         text = "Aucun créneau proposé"
     else:
@@ -285,6 +301,8 @@ def summary_fr(summary: Summary) -> str:
             caps.append(f"au plus {french.plural(summary.max_shifts, 'garde')}")
         if summary.max_shifts_per_week is not None:
             caps.append(f"au plus {summary.max_shifts_per_week} par semaine")
+        if summary.max_weekends is not None:
+            caps.append(f"au plus {french.plural(summary.max_weekends, 'week-end')}")
         text += ", " + (", ".join(caps) if caps else "sans limite du nombre de gardes")
     if summary.away_ranges:
         text += " ; " + french.plural(summary.away_ranges, "période d'absence",
@@ -302,6 +320,7 @@ CHOICE_LABELS = ((NONE, "Non"), (Answer.AVAILABLE.value, "Dispo"),
                  (Answer.PREFERRED.value, "Préféré"))
 _FIELD_LABELS = {"max_shifts": "Nombre de gardes sur la période",
                  "max_shifts_per_week": "Nombre de gardes par semaine",
+                 "max_weekends": "Nombre de week-ends",
                  "comment": "Commentaire", "away": "Dates d'absence"}
 _FIELD_ANCHORS = {"away": "absences"}
 
