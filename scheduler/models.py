@@ -159,6 +159,8 @@ class TensionPeriod(TensionPeriodBase, table=True):
     #: doctor joining the period later (an invitation) starts with them.
     max_weekends: int | None = None
     min_days_off: int | None = None
+    #: The scenario's per-kind caps for every doctor (`rules.max_shifts_by_kind`), likewise.
+    max_shifts_by_kind: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
 
 
 class TensionPeriodPublic(TensionPeriodBase):

@@ -147,12 +147,13 @@ def _join_period(session: Session, period_id: str, doctor_ids: list[str]) -> Non
     # The period's rules for every doctor apply to them too.
     max_weekends = period.max_weekends if period is not None else None
     min_days_off = period.min_days_off if period is not None else None
+    by_kind = dict(period.max_shifts_by_kind) if period is not None else {}
     for doctor_id in doctor_ids:
         if doctor_id not in taking_part:
             position += 1
             session.add(DoctorPeriod(doctor_id=doctor_id, period_id=period_id,
                                      position=position, max_weekends=max_weekends,
-                                     min_days_off=min_days_off))
+                                     min_days_off=min_days_off, max_shifts_by_kind=by_kind))
             taking_part.add(doctor_id)
     session.flush()
 

@@ -286,6 +286,8 @@ class _Expansion:
             else self.scenario.rules.max_weekends,
             min_days_off=caps.min_days_off if caps.min_days_off is not None
             else self.scenario.rules.min_days_off,
+            max_shifts_by_kind={**self.scenario.rules.max_shifts_by_kind,
+                                **caps.max_shifts_by_kind},
         )
 
     def _matching(self, rule: AvailabilityRule, where: str) -> list[_Draft]:
@@ -340,6 +342,7 @@ def expand(scenario: Scenario, source: str = "") -> Problem:
         rules=Rules(
             min_rest_hours=scenario.rules.min_rest_hours,
             travel_buffer_minutes=scenario.rules.travel_buffer_minutes,
+            max_shifts_per_day=scenario.rules.max_shifts_per_day,
             forbidden_successions=tuple(
                 (a, b) for a, b in scenario.rules.forbidden_successions),
         ),

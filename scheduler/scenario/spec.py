@@ -91,6 +91,11 @@ class RulesSpec(Strict):
     max_weekends: int | None = within(CAPS["max_weekends"], None)
     #: Days off in a row between two stretches of work, at least.
     min_days_off: int | None = within(CAPS["min_days_off"], None)
+    #: At most this many shifts a doctor starts on one local date (1: one shift a day).
+    max_shifts_per_day: int | None = within(Rules.BOUNDS["max_shifts_per_day"], None)
+    #: At most N shifts of a slot kind over the period ({night: 4}: four nights at most).
+    max_shifts_by_kind: dict[Id, Annotated[int, within(CAPS["max_shifts_by_kind"])]] = Field(
+        {}, max_length=100)
 
 
 class DateFactor(Strict):
@@ -163,7 +168,8 @@ class SlotTemplate(Strict):
     priority: int = within(PRIORITY, 1)
     tags: list[Id] = []
     label: Label = ""
-    #: The shift type its slots have (`rules.forbidden_successions`): "night", "day"...
+    #: The shift type its slots have (`rules.forbidden_successions`,
+    #: `rules.max_shifts_by_kind`): "night", "day"...
     kind: Label = ""
     first: Day | None = None
     last: Day | None = None
@@ -219,6 +225,10 @@ class CapsSpec(Strict):
     min_days_off: int | None = within(CAPS["min_days_off"], None)
     #: Per-site caps in a multi-site period: site id -> at most N shifts there.
     max_shifts_per_site: dict[Identifier, Annotated[int, within(CAPS["max_shifts_per_site"])]] = {}
+    #: Per-kind caps (kind -> shifts), each replacing the period's `rules.max_shifts_by_kind`
+    #: for that kind.
+    max_shifts_by_kind: dict[Id, Annotated[int, within(CAPS["max_shifts_by_kind"])]] = Field(
+        {}, max_length=100)
 
 
 class AvailabilityRule(Strict):
@@ -340,6 +350,15 @@ def reference_problems(s: Scenario) -> list[tuple[str, str]]:
         for kind in pair:
             if kind not in kinds:
                 out.append((f"rules.forbidden_successions[{i}]",
+                            f"unknown slot kind {kind!r} (no template has it)"))
+    for kind in s.rules.max_shifts_by_kind:
+        if kind not in kinds:
+            out.append((f"rules.max_shifts_by_kind.{kind}",
+                        f"unknown slot kind {kind!r} (no template has it)"))
+    for i, d in enumerate(s.doctors):
+        for kind in d.caps.max_shifts_by_kind:
+            if kind not in kinds:
+                out.append((f"doctors[{i}].caps.max_shifts_by_kind.{kind}",
                             f"unknown slot kind {kind!r} (no template has it)"))
     for name in ("pinned", "removed"):
         for i, p in enumerate(getattr(s, name)):

@@ -84,6 +84,7 @@ class _Records:
     #: The scenario's rules for every doctor, kept on the period for doctors who join later.
     max_weekends: int | None = None
     min_days_off: int | None = None
+    max_shifts_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 def load_scenario_into(
@@ -113,6 +114,7 @@ def load_scenario_into(
         comments={d.id: d.comment for d in scenario.doctors},
         doctor_specs=list(scenario.doctors),
         max_weekends=scenario.rules.max_weekends, min_days_off=scenario.rules.min_days_off,
+        max_shifts_by_kind=dict(scenario.rules.max_shifts_by_kind),
     )
     sites = {s.id: s.model_dump(exclude={"gap_model"}) for s in scenario.sites}
     return _load(session, problem, records, sites, source_digest, source, now)
@@ -248,6 +250,7 @@ def _write(session: Session, problem: Problem, records: _Records,
         forbidden_successions=[list(pair) for pair in rules.forbidden_successions],
         objective_mode=problem.objective_mode, source_digest=source_digest,
         max_weekends=records.max_weekends, min_days_off=records.min_days_off,
+        max_shifts_by_kind=records.max_shifts_by_kind,
     )
     session.add(period)
     session.flush()  # without relationships, the flush does not order parents before children

@@ -1,9 +1,11 @@
-"""Three working-time rules a manager sets in a scenario (issue 15; until now only the
+"""Five working-time rules a manager sets in a scenario (issue 15; until now only the
 Curtois benchmark could): no day shift straight after a night (`rules.forbidden_successions`
 over the templates' `kind`), at most N weekends worked and at least N days off in a row
-(`rules.max_weekends`, `rules.min_days_off`, per doctor in `caps`). For each: a rota breaking
-it and one keeping it, judged by the checker (no model); the solver's rota keeps all three;
-the period stored in the database carries them."""
+(`rules.max_weekends`, `rules.min_days_off`, per doctor in `caps`), at most N shifts a day
+(`rules.max_shifts_per_day`) and at most N shifts of a kind (`rules.max_shifts_by_kind`, per
+doctor in `caps`, kind by kind). For each: a rota breaking it and one keeping it, judged by
+the checker (no model); the solver's rota keeps all five; the period stored in the database
+carries them."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def _data(**rules: Any) -> dict[str, Any]:
         "doctors": [
             {"id": "dr-a", "name": "Dr A", "availability": everything},
             {"id": "dr-b", "name": "Dr B", "availability": everything,
-             "caps": {"max_weekends": 2, "min_days_off": 1}},
+             "caps": {"max_weekends": 2, "min_days_off": 1, "max_shifts_by_kind": {"night": 3}}},
         ],
     }
 
@@ -100,9 +102,31 @@ def test_at_least_n_days_off_in_a_row_between_stretches_of_work() -> None:
     assert _broken(problem, [("dr-a", DAYS[0], "day"), ("dr-a", DAYS[3], "day")]) == set()
 
 
-def test_the_solvers_rota_keeps_the_three_rules() -> None:
+def test_at_most_n_shifts_a_day() -> None:
+    problem = _problem(max_shifts_per_day=1)
+    assert problem.rules.max_shifts_per_day == 1
+    # Monday afternoon then Monday night (no rest rule here): two shifts started that day.
+    assert Rule.SHIFTS_PER_DAY in _broken(
+        problem, [("dr-a", DAYS[0], "day"), ("dr-a", DAYS[0], "night")])
+    assert _broken(problem, [("dr-a", DAYS[0], "day"), ("dr-a", DAYS[1], "night")]) == set()
+    assert _broken(_problem(max_shifts_per_day=2),
+                   [("dr-a", DAYS[0], "day"), ("dr-a", DAYS[0], "night")]) == set()
+
+
+def test_at_most_n_shifts_of_a_kind_unless_a_doctors_caps_say_otherwise() -> None:
+    problem = _problem(max_shifts_by_kind={"night": 2, "day": 5})
+    doctors = problem.doctor_by_id()
+    assert doctors["dr-a"].max_shifts_by_kind == {"night": 2, "day": 5}
+    assert doctors["dr-b"].max_shifts_by_kind == {"night": 3, "day": 5}  # night: their own
+    three_nights = [("dr-a", DAYS[i], "night") for i in (0, 3, 6)]
+    assert Rule.KIND_CAP in _broken(problem, three_nights)
+    assert _broken(problem, [*three_nights[:2], ("dr-a", DAYS[8], "day")]) == set()
+    assert _broken(problem, [("dr-b", day, kind) for _, day, kind in three_nights]) == set()
+
+
+def test_the_solvers_rota_keeps_the_five_rules() -> None:
     problem = _problem(forbidden_successions=[["night", "day"]], max_weekends=1,
-                       min_days_off=2)
+                       min_days_off=2, max_shifts_per_day=1, max_shifts_by_kind={"night": 2})
     rota = solve(problem, SolveOptions(time_limit_seconds=10))
     pairs = [(a.doctor, a.slot) for a in rota.assignments]
     assert pairs  # the doctors do work
@@ -116,10 +140,20 @@ def test_a_succession_naming_a_kind_no_template_has_is_refused() -> None:
                                   "kind 'evening' (no template has it)")
 
 
+def test_a_kind_cap_naming_a_kind_no_template_has_is_refused() -> None:
+    data = _data(max_shifts_by_kind={"evening": 2})
+    data["doctors"][0]["caps"] = {"max_shifts_by_kind": {"soir": 1}}
+    with pytest.raises(InputError) as refused:
+        parse_scenario(data, "regles.yaml")
+    assert [p.field for p in refused.value.problems] == [
+        "rules.max_shifts_by_kind.evening", "doctors[0].caps.max_shifts_by_kind.soir"]
+
+
 def test_the_stored_period_carries_the_rules_even_for_a_doctor_invited_later(
         engine: Engine) -> None:
     scenario = parse_scenario(_data(forbidden_successions=[["night", "day"]], max_weekends=1,
-                                    min_days_off=2), "regles.yaml")
+                                    min_days_off=2, max_shifts_per_day=1,
+                                    max_shifts_by_kind={"night": 2}), "regles.yaml")
     problem = expand(scenario, "regles.yaml")
     with Session(engine) as session:
         load_scenario_into(session, scenario, problem, "regles", now=NOW)
@@ -129,3 +163,4 @@ def test_the_stored_period_carries_the_rules_even_for_a_doctor_invited_later(
         invite(session, "regles", ["dr-c"], now=NOW, base_url="http://127.0.0.1:8000")
         newcomer = problem_from_db(session, "regles").doctor_by_id()["dr-c"]
     assert (newcomer.max_weekends, newcomer.min_days_off) == (1, 2)
+    assert newcomer.max_shifts_by_kind == {"night": 2}
