@@ -3,6 +3,9 @@
 This module is the schema (pydantic models, also exported as JSON Schema in
 `scenarios/scenario.schema.json`) and the parser. `scenario.expand` turns a parsed scenario into
 the solver's `Problem`; `storage.loader` stores it.
+
+Long on purpose: the whole file format in one place, each field beside its bound and its
+meaning, and the checks across records (unknown ids and kinds) beside the fields they read.
 """
 
 from __future__ import annotations
@@ -346,20 +349,13 @@ def reference_problems(s: Scenario) -> list[tuple[str, str]]:
                 if sid not in sites:
                     out.append((f"doctors[{i}].availability[{j}].sites", f"unknown site {sid!r}"))
     kinds = {t.kind for t in s.slot_templates if t.kind}
-    for i, pair in enumerate(s.rules.forbidden_successions):
-        for kind in pair:
-            if kind not in kinds:
-                out.append((f"rules.forbidden_successions[{i}]",
-                            f"unknown slot kind {kind!r} (no template has it)"))
-    for kind in s.rules.max_shifts_by_kind:
-        if kind not in kinds:
-            out.append((f"rules.max_shifts_by_kind.{kind}",
-                        f"unknown slot kind {kind!r} (no template has it)"))
-    for i, d in enumerate(s.doctors):
-        for kind in d.caps.max_shifts_by_kind:
-            if kind not in kinds:
-                out.append((f"doctors[{i}].caps.max_shifts_by_kind.{kind}",
-                            f"unknown slot kind {kind!r} (no template has it)"))
+    named = [(f"rules.forbidden_successions[{i}]", kind)
+             for i, pair in enumerate(s.rules.forbidden_successions) for kind in pair]
+    named += [(f"rules.max_shifts_by_kind.{kind}", kind) for kind in s.rules.max_shifts_by_kind]
+    named += [(f"doctors[{i}].caps.max_shifts_by_kind.{kind}", kind)
+              for i, d in enumerate(s.doctors) for kind in d.caps.max_shifts_by_kind]
+    out += [(where, f"unknown slot kind {kind!r} (no template has it)")
+            for where, kind in named if kind not in kinds]
     for name in ("pinned", "removed"):
         for i, p in enumerate(getattr(s, name)):
             if p.doctor not in doctors:
