@@ -221,9 +221,7 @@ class DoctorPeriodBase(SQLModel):
     max_hours: float | None = None
     carry_over_hours: float = 0.0
     max_shifts_per_site: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
-    min_hours: float | None = None
     max_shifts_by_kind: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
-    min_consecutive_days: int | None = None
     min_days_off: int | None = None
     max_weekends: int | None = None
     #: The weekends cap the GP gave in their form (None: none given). It only tightens: the

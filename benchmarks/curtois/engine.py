@@ -1,14 +1,16 @@
-"""The Curtois benchmark solved by the rota engine itself: each instance becomes the engine's own
-`Problem` (one slot per day and shift type, one doctor per employee), the engine solves it in
-its weighted mode, and its rota is turned back into a benchmark roster.
+"""The Curtois benchmark solved by the rota engine itself: each instance becomes the engine's
+`BenchmarkProblem` (a `Problem`, one slot per day and shift type, one doctor per employee, with
+the employees' minimums no tension period has), the engine solves it in its weighted mode, and
+its rota is turned back into a benchmark roster.
 
 The mapping, rule by rule (benchmarks/curtois/README.md):
 - cover row (day, shift, requirement, under, over) → slot of kind `shift` with seats =
   requirement, priority = under weight, up to every employee on it, each extra at the over
   weight (soft over-cover);
 - one shift per day → `Rules.max_shifts_per_day = 1`; shift rotation → forbidden successions;
-- per-type maxima → `max_shifts_by_kind`; total minutes → `min_hours` / `max_hours`;
-- consecutive shifts → `min_consecutive_days` / `max_consecutive_days`; consecutive days off →
+- per-type maxima → `max_shifts_by_kind`; total minutes → `Minimums.min_hours` / `max_hours`;
+- consecutive shifts → `Minimums.min_consecutive_days` / `max_consecutive_days`; consecutive
+  days off →
   `min_days_off`; weekends → `max_weekends`; fixed days off → dates away;
 - shift-on / shift-off requests → wishes with a positive / negative weight.
 
@@ -26,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from benchmarks.curtois.instance import Instance, Staff
 from benchmarks.curtois.roster import Assignment, SolverOutput
+from scheduler.domain.benchmark import BenchmarkProblem, Minimums
 from scheduler.domain.problem import Answer, Doctor, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import SolveStatus
 from scheduler.solver import SolveOptions, solve
@@ -42,11 +45,11 @@ def slot_id(day: int, shift: str) -> str:
     return f"d{day}-{shift}"
 
 
-def problem_from_instance(instance: Instance) -> Problem:
+def problem_from_instance(instance: Instance) -> BenchmarkProblem:
     """The instance as the engine's own problem, in the weighted objective mode."""
     slots = tuple(_slot(instance, row.day, row.shift, row.requirement, row.under_weight,
                         row.over_weight) for row in instance.cover)
-    return Problem(
+    return BenchmarkProblem(
         period=Period(id=instance.name, start=FIRST_DAY,
                       end=FIRST_DAY + timedelta(days=instance.horizon - 1), timezone="UTC"),
         rules=Rules(min_rest_hours=0, max_shifts_per_day=1,
@@ -56,6 +59,9 @@ def problem_from_instance(instance: Instance) -> Problem:
         slots=slots,
         doctors=tuple(_doctor(instance, staff, slots) for staff in instance.staff),
         objective_mode="weighted",
+        minimums={staff.id: Minimums(min_hours=staff.min_total_minutes / 60,
+                                     min_consecutive_days=staff.min_consecutive_shifts)
+                  for staff in instance.staff},
     )
 
 
@@ -79,10 +85,8 @@ def _doctor(instance: Instance, staff: Staff, slots: tuple[Slot, ...]) -> Doctor
         availability={s.id: Answer.AVAILABLE for s in slots if staff.max_shifts[s.kind] > 0},
         away=_date_ranges(off),
         max_hours=staff.max_total_minutes / 60,
-        min_hours=staff.min_total_minutes / 60,
         max_shifts_by_kind=dict(staff.max_shifts),
         max_consecutive_days=staff.max_consecutive_shifts,
-        min_consecutive_days=staff.min_consecutive_shifts,
         min_days_off=staff.min_consecutive_days_off,
         max_weekends=staff.max_weekends,
         wishes=_wishes(instance, staff.id),

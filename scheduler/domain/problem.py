@@ -184,14 +184,10 @@ class Doctor:
     carry_over_hours: float = 0.0
     #: Per-site caps a doctor sets when a period spans several sites (site id -> shifts).
     max_shifts_per_site: Mapping[str, int] = field(default_factory=dict)
-    #: At least this many hours in the period (real elapsed time); None = no minimum.
-    min_hours: float | None = None
     #: At most N shifts of one slot kind (kind -> shifts) over the period.
     max_shifts_by_kind: Mapping[str, int] = field(default_factory=dict)
-    #: Every run of working days lasts at least this many days, except a run touching the
-    #: first or last date of the period (it may continue outside it).
-    min_consecutive_days: int | None = None
-    #: Every run of days off lasts at least this many days, with the same exemption.
+    #: Every run of days off lasts at least this many days, except a run touching the first
+    #: or last date of the period (it may continue outside it).
     min_days_off: int | None = None
     #: At most this many weekends worked (a Saturday or a Sunday worked counts once).
     max_weekends: int | None = None
@@ -208,9 +204,7 @@ class Doctor:
         "max_hours": Bound(0, 2000),
         "carry_over_hours": Bound(0, 5000),
         "max_shifts_per_site": Bound(0, 200),
-        "min_hours": Bound(0, 2000),
         "max_shifts_by_kind": Bound(0, 400),
-        "min_consecutive_days": Bound(1, 62),
         "min_days_off": Bound(1, 62),
         "max_weekends": Bound(0, 60),
         "wishes": Bound(-1000, 1000),

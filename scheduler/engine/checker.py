@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, Problem, Slot
 from scheduler.domain.rules import Rule
 
@@ -82,7 +83,7 @@ class RotaChecker:
             out += self.doctor_violations(self.doctors[doctor_id], slots)
         # A doctor with no shift at all can still fall short of a minimum.
         for doctor in self.problem.doctors:
-            if doctor.id not in by_doctor and doctor.min_hours:
+            if doctor.id not in by_doctor and minimums_of(self.problem, doctor.id).min_hours:
                 out += self.doctor_violations(doctor, [])
         out += self._seats(known)
         out += self._pinned(set(known))
@@ -169,9 +170,10 @@ class RotaChecker:
         out = []
         rules = self.problem.rules
         total = sum(hours(s) for s in slots)
-        if doctor.min_hours is not None and total < doctor.min_hours - 1e-9:
+        least = minimums_of(self.problem, doctor.id)
+        if least.min_hours is not None and total < least.min_hours - 1e-9:
             out.append(self._v(Rule.MINIMUM_HOURS, doctor, slots,
-                               f"{total:g} h < {doctor.min_hours:g} h"))
+                               f"{total:g} h < {least.min_hours:g} h"))
         kinds = Counter(s.kind for s in slots)
         for kind, cap in sorted(doctor.max_shifts_by_kind.items()):
             if kinds[kind] > cap:
@@ -216,7 +218,8 @@ class RotaChecker:
             else:
                 runs.append((day in worked, i, 1))
         for working, first, length in runs[1:-1]:  # runs touching an edge are exempt
-            minimum = doctor.min_consecutive_days if working else doctor.min_days_off
+            minimum = (minimums_of(self.problem, doctor.id).min_consecutive_days if working
+                       else doctor.min_days_off)
             if minimum is not None and length < minimum:
                 rule = Rule.MINIMUM_CONSECUTIVE_DAYS if working else Rule.MINIMUM_DAYS_OFF
                 what = "working days" if working else "days off"

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 from ortools.sat.python import cp_model
 
+from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, Problem, Slot
 from scheduler.domain.rules import Rule
 from scheduler.engine.eligibility import ELIGIBILITY_RULES, eligible_pairs, in_conflict
@@ -285,9 +286,10 @@ def add_removed(m: RotaModel) -> None:
 def add_min_hours(m: RotaModel) -> None:
     """At least H hours in the period (real elapsed time)."""
     for doctor in m.problem.doctors:
-        if doctor.min_hours is None:
+        min_hours = minimums_of(m.problem, doctor.id).min_hours
+        if min_hours is None:
             continue
-        floor = math.ceil(doctor.min_hours * 60 - 1e-6)
+        floor = math.ceil(min_hours * 60 - 1e-6)
         m.model.add(_minutes_worked(m, doctor) >= floor)
 
 
@@ -362,8 +364,9 @@ def add_forbidden_successions(m: RotaModel) -> None:
 def add_min_consecutive_days(m: RotaModel) -> None:
     """Runs of working days last at least K days, unless they touch the period's edges."""
     for doctor in m.problem.doctors:
-        if doctor.min_consecutive_days is not None:
-            _forbid_short_inner_runs(m, doctor, doctor.min_consecutive_days, working=True)
+        least = minimums_of(m.problem, doctor.id).min_consecutive_days
+        if least is not None:
+            _forbid_short_inner_runs(m, doctor, least, working=True)
 
 
 @enforces(Rule.MINIMUM_DAYS_OFF)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, DoctorSlot, Problem, Slot
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
@@ -56,7 +57,7 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
     taken: Counter[str] = Counter(p.slot for p in problem.pinned)
     rota: set[tuple[str, str]] = set()
     work_used = 0.0
-    doctors = sorted(problem.doctors, key=lambda d: not has_minimum(d))
+    doctors = sorted(problem.doctors, key=lambda d: not has_minimum(problem, d))
     for index, doctor in enumerate(doctors):
         if options.cancellation is not None:
             options.cancellation.check()
@@ -96,10 +97,11 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
     return Built(rota, work_used, time.monotonic() - started)
 
 
-def has_minimum(doctor: Doctor) -> bool:
+def has_minimum(problem: Problem, doctor: Doctor) -> bool:
     """Whether the doctor has a minimum rule a rota can break (one day in a row is no rule):
     then the empty rota is not theirs."""
-    return doctor.min_hours is not None or (doctor.min_consecutive_days or 0) > 1 \
+    least = minimums_of(problem, doctor.id)
+    return least.min_hours is not None or (least.min_consecutive_days or 0) > 1 \
         or (doctor.min_days_off or 0) > 1
 
 

@@ -351,7 +351,7 @@ class _StageRun:
 
 def _has_minimums(problem: Problem) -> bool:
     """Whether a doctor has a minimum rule a rota can break (one day in a row is no rule)."""
-    return any(has_minimum(d) for d in problem.doctors)
+    return any(has_minimum(problem, d) for d in problem.doctors)
 
 
 def _first_rota(problem: Problem, m: RotaModel, run: _StageRun, budget: _Budget,

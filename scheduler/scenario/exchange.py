@@ -123,9 +123,7 @@ class DoctorIn(_Strict):
     away: list[tuple[Day, Day]] = []
     carry_over_hours: Hours = within(CAPS["carry_over_hours"], 0.0)
     max_shifts_per_site: dict[Id, Annotated[Count, within(CAPS["max_shifts_per_site"])]] = {}
-    min_hours: Hours | None = within(CAPS["min_hours"], None)
     max_shifts_by_kind: dict[Label, Annotated[Count, within(CAPS["max_shifts_by_kind"])]] = {}
-    min_consecutive_days: Count | None = within(CAPS["min_consecutive_days"], None)
     min_days_off: Count | None = within(CAPS["min_days_off"], None)
     max_weekends: Count | None = within(CAPS["max_weekends"], None)
     wishes: dict[Id, Annotated[Count, within(CAPS["wishes"])]] = {}
@@ -264,9 +262,8 @@ def problem_to_data(problem: Problem) -> dict[str, Any]:
                          "over_cover_cost": slot.over_cover_cost or None}))
     for out, d in zip(data["doctors"], problem.doctors, strict=True):
         out.update(_set({
-            "min_hours": d.min_hours,
             "max_shifts_by_kind": dict(sorted(d.max_shifts_by_kind.items())),
-            "min_consecutive_days": d.min_consecutive_days, "min_days_off": d.min_days_off,
+            "min_days_off": d.min_days_off,
             "max_weekends": d.max_weekends, "wishes": dict(sorted(d.wishes.items()))}))
     if problem.objective_mode != "lexicographic":
         data["objective_mode"] = problem.objective_mode

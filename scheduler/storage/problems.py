@@ -3,8 +3,8 @@
 Every field of the problem comes back: the period's rules and objective mode, the sites and
 slots in problem order (kinds, most seats, over-cover costs included), every doctor's caps
 (a weekends cap the GP gave in their form only ever tightens the one stored for them),
-answers, dates away, carried-over hours, per-site and per-kind caps, minimums and wishes, the
-manager's pinned and removed assignments, and, when a rota version is published, its
+answers, dates away, carried-over hours, per-site and per-kind caps, weekends, days off and
+wishes, the manager's pinned and removed assignments, and, when a rota version is published, its
 assignments as `published` (so that planning again changes as few of them as possible).
 The domain types check their own bounds as they are built.
 """
@@ -123,9 +123,7 @@ def _doctors(session: Session, period_id: str) -> tuple[Doctor, ...]:
             away=tuple((a.first, a.last) for a in away.get(doctor.id, [])),
             carry_over_hours=caps.carry_over_hours,
             max_shifts_per_site=dict(caps.max_shifts_per_site),
-            min_hours=caps.min_hours,
             max_shifts_by_kind=dict(caps.max_shifts_by_kind),
-            min_consecutive_days=caps.min_consecutive_days,
             min_days_off=caps.min_days_off,
             max_weekends=lowest(caps.max_weekends, caps.answered_max_weekends),
             wishes=dict(caps.wishes),

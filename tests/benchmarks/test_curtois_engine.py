@@ -79,12 +79,14 @@ def test_importer_maps_the_period_slots_and_rules() -> None:
 def test_importer_maps_each_employee_onto_a_doctor() -> None:
     inst = instance(3)
     staff = inst.staff[0]
-    d = problem_from_instance(inst).doctor_by_id()[staff.id]
-    assert (d.max_hours, d.min_hours) == (staff.max_total_minutes / 60,
-                                          staff.min_total_minutes / 60)
-    assert (d.max_consecutive_days, d.min_consecutive_days, d.min_days_off, d.max_weekends) == (
-        staff.max_consecutive_shifts, staff.min_consecutive_shifts,
-        staff.min_consecutive_days_off, staff.max_weekends)
+    p = problem_from_instance(inst)
+    d = p.doctor_by_id()[staff.id]
+    least = p.minimums[staff.id]
+    assert (d.max_hours, least.min_hours) == (staff.max_total_minutes / 60,
+                                              staff.min_total_minutes / 60)
+    assert (d.max_consecutive_days, least.min_consecutive_days, d.min_days_off,
+            d.max_weekends) == (staff.max_consecutive_shifts, staff.min_consecutive_shifts,
+                                staff.min_consecutive_days_off, staff.max_weekends)
     assert dict(d.max_shifts_by_kind) == dict(staff.max_shifts)
     away = {day for day in range(inst.horizon) if d.is_away_on(date(2024, 1, 1 + day))}
     assert away == set(inst.days_off[staff.id])

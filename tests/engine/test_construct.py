@@ -15,6 +15,7 @@ from benchmarks.curtois.engine import problem_from_instance, roster_from_pairs
 from benchmarks.curtois.evaluate import evaluate
 from benchmarks.curtois.parse import parse_instance
 from benchmarks.curtois.run import BENCHMARK_DIR
+from scheduler.domain.benchmark import Minimums
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import SolveStatus
 from scheduler.engine.checker import RotaChecker
@@ -27,6 +28,8 @@ OPTIONS = SolveOptions(time_limit_seconds=5)
 # Mon 6 .. Fri 10 July 2026, one 8-hour day slot a day, two seats each.
 WEEK = [slot(f"d{6 + i}", f"2026-07-{6 + i:02d} 08:00", hours=8, seats=2) for i in range(5)]
 ALL = [s.id for s in WEEK]
+#: x must work 24 hours, y 16.
+X24_Y16 = {"x": Minimums(min_hours=24), "y": Minimums(min_hours=16)}
 
 
 def build(p: Problem, **kw: float) -> Built:
@@ -35,8 +38,9 @@ def build(p: Problem, **kw: float) -> Built:
 
 
 def test_each_doctor_keeps_their_minimum_hours_and_every_other_rule() -> None:
-    p = problem(WEEK, [doctor("x", ALL, min_hours=24, max_consecutive_days=3),
-                       doctor("y", ALL, min_hours=16, min_days_off=2)])
+    p = problem(WEEK, [doctor("x", ALL, max_consecutive_days=3),
+                       doctor("y", ALL, min_days_off=2)],
+                minimums={"x": Minimums(min_hours=24), "y": Minimums(min_hours=16)})
     rota = build(p).rota
     assert rota is not None
     assert RotaChecker(p).violations(sorted(rota)) == []
@@ -64,7 +68,7 @@ def test_pins_stay_and_count_against_the_seats() -> None:
 
 def test_no_rota_when_a_doctors_own_rules_admit_none() -> None:
     # 40 hours asked of a doctor offering 16.
-    p = problem(WEEK, [doctor("x", ALL[:2], min_hours=40)])
+    p = problem(WEEK, [doctor("x", ALL[:2])], minimums={"x": Minimums(min_hours=40)})
     assert build(p).rota is None
 
 
@@ -89,7 +93,7 @@ def test_the_solve_falls_back_on_the_built_rota_when_the_whole_model_finds_none(
 
     monkeypatch.setattr(stages, "FIRST_ROTA_SHARE", 0.0)
     monkeypatch.setattr(stages, "construct", counted)
-    p = problem(WEEK, [doctor("x", ALL, min_hours=24), doctor("y", ALL, min_hours=16)])
+    p = problem(WEEK, [doctor("x", ALL), doctor("y", ALL)], minimums=X24_Y16)
     rota = solve(p, OPTIONS)
     # Built after the whole model's first try, and searched from after.
     assert calls == [1] and len(searches) >= 2
@@ -115,7 +119,8 @@ GREEDY = [replace(s, seats=1) for s in WEEK]
 
 
 def test_doctors_with_a_minimum_rule_are_placed_first() -> None:
-    p = problem(GREEDY, [doctor("a", ALL), doctor("b", ALL, min_hours=16)])
+    p = problem(GREEDY, [doctor("a", ALL), doctor("b", ALL)],
+                minimums={"b": Minimums(min_hours=16)})
     built = build(p)
     assert built.rota is not None
     assert sum(1 for d, _ in built.rota if d == "b") >= 2
@@ -129,7 +134,8 @@ def test_the_solve_searches_on_when_no_rota_can_be_built(
 
     monkeypatch.setattr(stages, "FIRST_ROTA_SHARE", 0.0)
     monkeypatch.setattr(stages, "construct", fails)
-    p = problem(GREEDY, [doctor("a", ALL), doctor("b", ALL, min_hours=16)])
+    p = problem(GREEDY, [doctor("a", ALL), doctor("b", ALL)],
+                minimums={"b": Minimums(min_hours=16)})
     rota = solve(p, OPTIONS)
     assert rota.status is SolveStatus.OPTIMAL
     pairs = [(a.doctor, a.slot) for a in rota.assignments]
@@ -137,6 +143,6 @@ def test_the_solve_searches_on_when_no_rota_can_be_built(
 
 
 def test_building_is_reproducible() -> None:
-    p = problem(WEEK, [doctor("x", ALL, min_hours=24), doctor("y", ALL, min_hours=16),
-                       doctor("z", ALL, min_days_off=2)])
+    p = problem(WEEK, [doctor("x", ALL), doctor("y", ALL), doctor("z", ALL, min_days_off=2)],
+                minimums=X24_Y16)
     assert build(p).rota == build(p).rota

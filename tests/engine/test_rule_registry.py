@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 from ortools.sat.python import cp_model
 
+from scheduler.domain.benchmark import Minimums
 from scheduler.domain.problem import DoctorSlot, Problem, Rules
 from scheduler.domain.rules import Rule, RuleKind, rules_of
 from scheduler.engine.checker import RotaChecker
@@ -102,10 +103,12 @@ def cases() -> dict[Rule, Case]:
         Rule.WEEKENDS: Case(
             problem(weekends, [doctor("x", ["sat1", "sat2"], max_weekends=1)]),
             [("x", "sat1"), ("x", "sat2")], [("x", "sat2")]),
-        Rule.MINIMUM_HOURS: Case(problem([EVE, TUE], [doctor("x", ["eve", "tue"], min_hours=8)]),
+        Rule.MINIMUM_HOURS: Case(problem([EVE, TUE], [doctor("x", ["eve", "tue"])],
+                                         minimums={"x": Minimums(min_hours=8)}),
                                  [("x", "eve")], [("x", "eve"), ("x", "tue")]),
         Rule.MINIMUM_CONSECUTIVE_DAYS: Case(
-            problem(days, [doctor("x", [s.id for s in days], min_consecutive_days=2)]),
+            problem(days, [doctor("x", [s.id for s in days])],
+                    minimums={"x": Minimums(min_consecutive_days=2)}),
             [("x", "d5")], [("x", "d5"), ("x", "d6")]),
         Rule.MINIMUM_DAYS_OFF: Case(
             problem(days, [doctor("x", [s.id for s in days], min_days_off=2)]),

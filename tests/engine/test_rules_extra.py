@@ -12,6 +12,8 @@ from dataclasses import replace
 
 import pytest
 
+from scheduler.domain.benchmark import Minimums
+from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Doctor, Problem, Rules, Slot
 from scheduler.domain.rota import Rota, SolveStatus
 from scheduler.domain.rules import Rule
@@ -44,10 +46,12 @@ DAYS = [slot(f"d{6 + i}", f"2026-07-{6 + i:02d} 20:00") for i in range(7)]
 # -- minimum hours --------------------------------------------------------------------------
 
 TWO = [slot("a", "2026-07-06 08:00"), slot("b", "2026-07-07 08:00")]
+#: y must work 8 hours.
+Y8 = {"y": Minimums(min_hours=8)}
 
 
 def test_minimum_hours_make_a_doctor_work_both_shifts_despite_fairness() -> None:
-    p = problem(TWO, [doctor("x", ["a", "b"]), doctor("y", ["a", "b"], min_hours=8)])
+    p = problem(TWO, [doctor("x", ["a", "b"]), doctor("y", ["a", "b"])], minimums=Y8)
     assert worked(solved(p), "y") == ["a", "b"]
 
 
@@ -57,7 +61,7 @@ def test_minimum_hours_clean_fairness_shares_the_shifts() -> None:
 
 
 def test_checker_flags_a_doctor_below_minimum_hours() -> None:
-    p = problem(TWO, [doctor("y", ["a", "b"], min_hours=8)])
+    p = problem(TWO, [doctor("y", ["a", "b"])], minimums=Y8)
     assert Rule.MINIMUM_HOURS in rules_broken(p, [("y", "a")])
     assert rules_broken(p, [("y", "a"), ("y", "b")]) == set()
 
@@ -65,13 +69,14 @@ def test_checker_flags_a_doctor_below_minimum_hours() -> None:
 def test_unreachable_minimum_hours_make_the_problem_infeasible_not_an_empty_rota() -> None:
     # Two 4-hour slots offered, 12 hours required: no rota keeps the rule, and the empty rota
     # (the usual fallback) breaks it too.
-    rota = solve(problem(TWO, [doctor("y", ["a", "b"], min_hours=12)]), FAST)
+    rota = solve(problem(TWO, [doctor("y", ["a", "b"])],
+                         minimums={"y": Minimums(min_hours=12)}), FAST)
     assert rota.status is SolveStatus.INFEASIBLE and rota.assignments == []
     assert [c.rule for c in rota.conflicts] == [None]
 
 
 def test_minimum_hours_alone_do_not_make_a_pin_a_conflict() -> None:
-    p = replace(problem(TWO, [doctor("y", ["a", "b"], min_hours=8)], pinned=[("y", "a")]))
+    p = problem(TWO, [doctor("y", ["a", "b"])], pinned=[("y", "a")], minimums=Y8)
     assert worked(solved(p), "y") == ["a", "b"]
 
 
@@ -159,21 +164,22 @@ def test_grouped_successions_allow_exactly_the_rotations_the_rule_allows(
 
 # -- minimum consecutive days and days off --------------------------------------------------
 
-def one_doctor(slots: list[Slot], **caps: object) -> Problem:
-    return problem(slots, [doctor("x", [s.id for s in slots], **caps)])
+def one_doctor(slots: list[Slot], least: Minimums | None = None, **caps: object) -> Problem:
+    return problem(slots, [doctor("x", [s.id for s in slots], **caps)],
+                   minimums=None if least is None else {"x": least})
 
 
 def test_minimum_consecutive_days_forbid_a_lone_working_day() -> None:
-    assert uncovered(solved(one_doctor(DAYS[2:3], min_consecutive_days=2))) == 1
+    assert uncovered(solved(one_doctor(DAYS[2:3], Minimums(min_consecutive_days=2)))) == 1
 
 
 def test_minimum_consecutive_days_clean_a_two_day_run() -> None:
-    assert uncovered(solved(one_doctor(DAYS[2:4], min_consecutive_days=2))) == 0
+    assert uncovered(solved(one_doctor(DAYS[2:4], Minimums(min_consecutive_days=2)))) == 0
 
 
 def test_minimum_consecutive_days_exempt_a_run_touching_the_period_start() -> None:
     first = slot("first", "2026-07-01 08:00")  # the period starts on 1 July
-    assert uncovered(solved(one_doctor([first], min_consecutive_days=3))) == 0
+    assert uncovered(solved(one_doctor([first], Minimums(min_consecutive_days=3)))) == 0
 
 
 def test_minimum_days_off_forbid_a_lone_day_off_between_shifts() -> None:
@@ -189,7 +195,7 @@ def test_minimum_days_off_clean_when_one_day_is_enough() -> None:
 
 def test_checker_flags_short_inner_runs_and_exempts_the_edges() -> None:
     edge = slot("first", "2026-07-01 08:00")
-    p = one_doctor([edge, *DAYS], min_consecutive_days=2, min_days_off=2)
+    p = one_doctor([edge, *DAYS], Minimums(min_consecutive_days=2), min_days_off=2)
     assert rules_broken(p, [("x", "d8")]) == {Rule.MINIMUM_CONSECUTIVE_DAYS}
     assert rules_broken(p, [("x", "d6"), ("x", "d7"), ("x", "d9"), ("x", "d10")]) == {
         Rule.MINIMUM_DAYS_OFF}
@@ -218,7 +224,8 @@ def test_checker_flags_too_many_weekends() -> None:
 
 def test_over_cover_is_allowed_up_to_max_seats_but_avoided() -> None:
     flexible = replace(DAYS[0], max_seats=3, over_cover_cost=1)
-    p = problem([flexible], [doctor(d, ["d6"], min_hours=4) for d in "xyz"])
+    p = problem([flexible], [doctor(d, ["d6"]) for d in "xyz"],
+                minimums=dict.fromkeys("xyz", Minimums(min_hours=4)))
     rota = solved(p)  # the minimum hours force all three on it: two beyond its one seat
     assert len(rota.assignments) == 3
     assert [s.name for s in rota.stages][:2] == ["coverage", "over_cover"]
@@ -269,8 +276,8 @@ def test_lexicographic_mode_covers_the_seat_whatever_the_wishes() -> None:
 
 def full_problem() -> Problem:
     slots = [replace(NIGHTS[0], max_seats=2, over_cover_cost=1), NIGHTS[1]]
-    x: Doctor = doctor("x", ["d6", "d7"], min_hours=4.5, max_shifts_by_kind={"night": 0},
-                       min_consecutive_days=2, min_days_off=2, max_weekends=0,
+    x: Doctor = doctor("x", ["d6", "d7"], max_shifts_by_kind={"night": 0}, min_days_off=2,
+                       max_weekends=0,
                        wishes={"d6": 2, "d7": -1})
     p = replace(problem(slots, [x]), objective_mode="weighted")
     return replace(p, rules=Rules(min_rest_hours=0, max_shifts_per_day=1,
@@ -287,7 +294,20 @@ def test_problem_json_omits_the_new_fields_when_unset() -> None:
     assert "objective_mode" not in data
     assert set(data["rules"]) == {"min_rest_hours", "travel_buffer_minutes"}
     assert not {"kind", "max_seats", "over_cover_cost"} & set(data["slots"][0])
-    assert not {"min_hours", "wishes", "max_weekends"} & set(data["doctors"][0])
+    assert not {"wishes", "max_weekends", "min_days_off"} & set(data["doctors"][0])
+
+
+def test_problem_json_carries_no_benchmark_minimum() -> None:
+    # Minimum hours and consecutive working days are rules of benchmarks, not of a tension
+    # period: problem.json neither writes nor reads them.
+    benchmark = problem(TWO, [doctor("y", ["a", "b"])],
+                        minimums={"y": Minimums(min_hours=8, min_consecutive_days=2)})
+    data = problem_to_data(benchmark)
+    assert not {"min_hours", "min_consecutive_days", "minimums"} & set(data["doctors"][0])
+    assert "minimums" not in data
+    data["doctors"][0]["min_hours"] = 8
+    with pytest.raises(InputError, match=r"doctors\[0\]\.min_hours"):
+        problem_from_data(data)
 
 
 def test_problem_json_keeps_a_zero_cap() -> None:
@@ -296,7 +316,6 @@ def test_problem_json_keeps_a_zero_cap() -> None:
 
 
 def test_problem_json_rejects_max_seats_below_seats_naming_the_field() -> None:
-    from scheduler.domain.errors import InputError
     data = problem_to_data(full_problem())
     data["slots"][0]["max_seats"] = 0
     data["slots"][0]["seats"] = 1
@@ -305,7 +324,6 @@ def test_problem_json_rejects_max_seats_below_seats_naming_the_field() -> None:
 
 
 def test_problem_json_rejects_a_wish_on_an_unknown_slot() -> None:
-    from scheduler.domain.errors import InputError
     data = problem_to_data(full_problem())
     data["doctors"][0]["wishes"]["ghost"] = 1
     with pytest.raises(InputError, match=r"doctors\[0\]\.wishes\.ghost"):

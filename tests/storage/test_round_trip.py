@@ -115,9 +115,8 @@ def doctor_of(draw: st.DrawFn, doctor_id: str, sites: list[str], slots: list[str
         carry_over_hours=draw(bounded(Doctor, "carry_over_hours", real=True)),
         max_shifts_per_site=draw(st.dictionaries(st.sampled_from(sites),
                                                  bounded(Doctor, "max_shifts_per_site"))),
-        min_hours=caps("min_hours", real=True),
         max_shifts_by_kind=draw(st.dictionaries(KINDS, bounded(Doctor, "max_shifts_by_kind"))),
-        min_consecutive_days=caps("min_consecutive_days"), min_days_off=caps("min_days_off"),
+        min_days_off=caps("min_days_off"),
         max_weekends=caps("max_weekends"),
         wishes=draw(st.dictionaries(st.sampled_from(slots), bounded(Doctor, "wishes"))),
     )
@@ -164,8 +163,7 @@ def test_every_problem_field_is_generated() -> None:
     assert names(Doctor) - {"id"} == {
         "name", "skills", "max_shifts", "max_shifts_per_week", "max_consecutive_days",
         "max_hours", "availability", "away", "carry_over_hours", "max_shifts_per_site",
-        "min_hours", "max_shifts_by_kind", "min_consecutive_days", "min_days_off",
-        "max_weekends", "wishes"}
+        "max_shifts_by_kind", "min_days_off", "max_weekends", "wishes"}
     assert names(Slot) - {"id"} == {
         "site", "start", "end", "seats", "skills", "priority", "tags", "label", "kind",
         "max_seats", "over_cover_cost"}

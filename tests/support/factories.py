@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler.domain.benchmark import BenchmarkProblem, Minimums
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Rota
 from scheduler.engine.checker import RotaChecker
@@ -43,8 +45,16 @@ def problem(
     min_rest_hours: float = 11,
     travel_buffer_minutes: int = 0,
     pinned: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    minimums: dict[str, Minimums] | None = None,
 ) -> Problem:
+    """A problem over July–August 2026; with `minimums` (doctor id -> their minimums), a
+    benchmark's problem."""
     sites = sorted({s.site for s in slots}) or ["chiv"]
+    if minimums is not None:
+        plain = problem(slots, doctors, min_rest_hours=min_rest_hours,
+                        travel_buffer_minutes=travel_buffer_minutes, pinned=pinned)
+        return BenchmarkProblem(**{f.name: getattr(plain, f.name) for f in fields(plain)},
+                                minimums=minimums)
     return Problem(
         period=Period(id="test", start=date(2026, 7, 1), end=date(2026, 8, 31)),
         rules=Rules(min_rest_hours=min_rest_hours, travel_buffer_minutes=travel_buffer_minutes),
