@@ -10,8 +10,7 @@ The mapping, rule by rule (benchmarks/curtois/README.md):
 - one shift per day → `Rules.max_shifts_per_day = 1`; shift rotation → forbidden successions;
 - per-type maxima → `max_shifts_by_kind`; total minutes → `Minimums.min_hours` / `max_hours`;
 - consecutive shifts → `Minimums.min_consecutive_days` / `max_consecutive_days`; consecutive
-  days off →
-  `min_days_off`; weekends → `max_weekends`; fixed days off → dates away;
+  days off → `min_days_off`; weekends → `max_weekends`; fixed days off → dates away;
 - shift-on / shift-off requests → wishes with a positive / negative weight.
 
 Slots get synthetic times: day d's shifts all start at 00:00 UTC on period start + d and last

@@ -113,9 +113,12 @@ def local_midnight(day: date, timezone: str) -> datetime:
 # Checking ----------------------------------------------------------------------------------
 
 def answer_problems(
-    period: TensionPeriod, slot_ids: set[str], answers: Answers
+    period: TensionPeriod, slot_ids: set[str], answers: Answers, *,
+    weekend_rule: int | None = None,
 ) -> list[AnswerProblem]:
-    """Everything wrong with `answers` for `period` whose slots are `slot_ids`."""
+    """Everything wrong with `answers` for `period` whose slots are `slot_ids`, for a doctor
+    whose weekends cap is `weekend_rule` (the period's rule, or the one set for them; None:
+    none): a GP may only give a lower one."""
     out = [
         AnswerProblem(f"availability.{slot_id}", f"slot {slot_id!r} is not in this period",
                       "Ce créneau ne fait pas partie de la période.")
@@ -123,7 +126,8 @@ def answer_problems(
     ]
     out += _cap_problems("max_shifts", answers.max_shifts, MAX_SHIFTS)
     out += _cap_problems("max_shifts_per_week", answers.max_shifts_per_week, MAX_SHIFTS_PER_WEEK)
-    out += _cap_problems("max_weekends", answers.max_weekends, MAX_WEEKENDS)
+    out += _cap_problems("max_weekends", answers.max_weekends, MAX_WEEKENDS) or \
+        _weekend_rule_problems(answers.max_weekends, weekend_rule)
     if len(answers.away) > MAX_AWAY_RANGES:
         out.append(AnswerProblem("away", f"at most {MAX_AWAY_RANGES} date ranges",
                                  f"Au plus {MAX_AWAY_RANGES} périodes d'absence."))
@@ -146,6 +150,17 @@ def _cap_problems(name: str, value: int | None, highest: int) -> list[AnswerProb
         return []
     return [AnswerProblem(name, f"must be between 1 and {highest} (or empty for no cap)",
                           f"Indiquez un nombre entre 1 et {highest}, ou laissez vide.")]
+
+
+def _weekend_rule_problems(value: int | None, rule: int | None) -> list[AnswerProblem]:
+    if value is None or rule is None or value <= rule:
+        return []
+    if rule == 0:
+        return [AnswerProblem("max_weekends", "no weekend is planned for this doctor",
+                              "L'équipe ne vous prévoit aucun week-end : laissez vide.")]
+    return [AnswerProblem("max_weekends", f"at most {rule}: the period's rule for this doctor",
+                          f"L'équipe en prévoit au plus {rule} pour vous : indiquez {rule} "
+                          "ou moins, ou laissez vide.")]
 
 
 def _away_problems(period: TensionPeriod, i: int, first: date, last: date) -> list[AnswerProblem]:
@@ -248,7 +263,9 @@ def save_answers(
         if not answers_open(period, now):
             raise AnswersClosed(period_id)
         slot_order = period_slot_order(session, period_id)
-        problems = answer_problems(period, set(slot_order), answers)
+        rule = session.exec(select(DoctorPeriod.max_weekends).where(
+            DoctorPeriod.doctor_id == doctor_id, DoctorPeriod.period_id == period_id)).one()
+        problems = answer_problems(period, set(slot_order), answers, weekend_rule=rule)
         if problems:
             raise AnswersRejected(problems)
         _replace(session, doctor_id, period_id, answers)

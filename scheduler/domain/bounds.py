@@ -1,9 +1,9 @@
 """Inclusive ranges for the numbers of the domain, defined once, on the type that owns them.
 
-Each domain type (`Rules`, `Slot`, `Doctor` in `problem.py`) lists its bounds in a `BOUNDS`
-class attribute and checks them when built; the scenario schema and `problem.json`
-(`scenario.fields.within`), the tables (through the domain types) and the GP form take their
-limits from there, so a bound never lives in two places.
+Each domain type (`Rules`, `Slot`, `Doctor` in `problem.py`, a benchmark's `Minimums` in
+`benchmark.py`) lists its bounds in a `BOUNDS` class attribute and checks them when built; the
+scenario schema and `problem.json` (`scenario.fields.within`), the tables (through the domain
+types) and the GP form take their limits from there, so a bound never lives in two places.
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ from pydantic import (
     Field,
     Strict,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
+from scheduler.domain.benchmark import NO_MINIMUMS, BenchmarkProblem
 from scheduler.domain.errors import InputError, InputProblem
 from scheduler.domain.problem import Answer, Doctor, DoctorSlot, Period, Problem, Rules, Site, Slot
 from scheduler.domain.rota import Assignment, Rota, RotaDiff, SolveStatus
@@ -127,6 +129,18 @@ class DoctorIn(_Strict):
     min_days_off: Count | None = within(CAPS["min_days_off"], None)
     max_weekends: Count | None = within(CAPS["max_weekends"], None)
     wishes: dict[Id, Annotated[Count, within(CAPS["wishes"])]] = {}
+    #: Rules of staff-scheduling benchmarks that no tension period has
+    #: (`scheduler.domain.benchmark`): read only to say so.
+    min_hours: None = None
+    min_consecutive_days: None = None
+
+    @field_validator("min_hours", "min_consecutive_days", mode="before")
+    @classmethod
+    def _no_benchmark_minimum(cls, value: object) -> None:
+        if value is not None:
+            raise ValueError("a rule of staff-scheduling benchmarks, which no tension period "
+                             "has: problem.json does not carry it")
+        return None
 
     @model_validator(mode="after")
     def _ranges(self) -> DoctorIn:
@@ -229,7 +243,7 @@ def problem_from_data(data: Any, source: str = "") -> Problem:
         doctors=tuple(
             Doctor(
                 **{
-                    **d.model_dump(),
+                    **d.model_dump(exclude={"min_hours", "min_consecutive_days"}),
                     "skills": frozenset(d.skills),
                     "availability": {k: Answer(v) for k, v in d.availability.items()},
                     "away": tuple(d.away),
@@ -250,6 +264,11 @@ def _pins(pins: list[PinIn]) -> tuple[DoctorSlot, ...]:
 
 
 def problem_to_data(problem: Problem) -> dict[str, Any]:
+    """The problem as problem.json's data. Raises ValueError for a benchmark's problem with
+    minimums (`BenchmarkProblem`): the format has no place for them."""
+    if isinstance(problem, BenchmarkProblem) and any(
+            least != NO_MINIMUMS for least in problem.minimums.values()):
+        raise ValueError("problem.json cannot carry a benchmark's minimum hours or runs")
     data = _core_problem_data(problem)
     # Fields added for the staffing benchmark appear only when set, so that existing
     # problem.json files are written byte for byte as before.

@@ -121,17 +121,33 @@ def test_a_weekends_cap_is_kept_as_the_gp_gave_it_beside_the_periods_rule(
     session: Session, period: Problem
 ) -> None:
     _set_weekend_rule(session, "dr-anne", 2)
-    save_answers(session, "dr-anne", PERIOD, answers(max_weekends=3), now=NOW)
+    save_answers(session, "dr-anne", PERIOD, answers(max_weekends=1), now=NOW)
     stored = stored_answers(session, "dr-anne", PERIOD)
-    assert stored is not None and stored.max_weekends == 3
+    assert stored is not None and stored.max_weekends == 1
     session.expire_all()
     caps = session.get(DoctorPeriod, ("dr-anne", PERIOD))
-    assert caps is not None and (caps.answered_max_weekends, caps.max_weekends) == (3, 2)
+    assert caps is not None and (caps.answered_max_weekends, caps.max_weekends) == (1, 2)
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    (2, "L'équipe en prévoit au plus 2 pour vous : indiquez 2 ou moins, ou laissez vide."),
+    (0, "L'équipe ne vous prévoit aucun week-end : laissez vide."),
+])
+def test_a_weekends_cap_above_the_periods_rule_is_refused(
+    session: Session, period: Problem, rule: int, message: str
+) -> None:
+    _set_weekend_rule(session, "dr-anne", rule)
+    before = snapshot(session)
+    with pytest.raises(AnswersRejected) as caught:
+        save_answers(session, "dr-anne", PERIOD, answers(max_weekends=3), now=NOW)
+    [problem] = caught.value.answer_problems
+    assert (problem.field, problem.message_fr) == ("max_weekends", message)
+    assert snapshot(session) == before
 
 
 @pytest.mark.parametrize(("rule", "answer", "solved_with"), [
     (2, 1, 1),        # the GP's lower cap applies
-    (2, 3, 2),        # a GP cannot loosen the period's rule
+    (2, 2, 2),
     (2, None, 2),     # no answer: the rule
     (None, 2, 2),     # no rule: the answer
     (None, None, None),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.collection.answers import Answers, answer_problems
+from scheduler.domain.benchmark import Minimums
 from scheduler.domain.bounds import Bound
 from scheduler.domain.errors import InputError
 from scheduler.domain.problem import Doctor, Period, Rules, Slot
@@ -38,10 +39,15 @@ def test_doctor_refuses_each_value_beyond_its_bound(name: str) -> None:
         Doctor(id="x", **{name: value})
 
 
-@pytest.mark.parametrize(("owner", "name"), [(Rules, n) for n in Rules.BOUNDS])
-def test_rules_refuse_each_value_beyond_its_bound(owner: type[Rules], name: str) -> None:
-    with pytest.raises(ValueError, match=name):
-        owner(**{name: owner.BOUNDS[name].high + 1})  # type: ignore[arg-type]
+@pytest.mark.parametrize(("owner", "name"), [(Rules, n) for n in Rules.BOUNDS]
+                         + [(Minimums, n) for n in Minimums.BOUNDS])
+def test_rules_refuse_each_value_beyond_its_bound(owner: type[Rules | Minimums], name: str
+                                                  ) -> None:
+    bound = owner.BOUNDS[name]
+    for value in (bound.high + 1, bound.low - 1):
+        with pytest.raises(ValueError, match=name):
+            owner(**{name: value})  # type: ignore[arg-type]
+    owner(**{name: bound.high})  # type: ignore[arg-type]
 
 
 def test_slot_checks_order_seats_and_time_zones() -> None:

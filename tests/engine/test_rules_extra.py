@@ -299,15 +299,19 @@ def test_problem_json_omits_the_new_fields_when_unset() -> None:
 
 def test_problem_json_carries_no_benchmark_minimum() -> None:
     # Minimum hours and consecutive working days are rules of benchmarks, not of a tension
-    # period: problem.json neither writes nor reads them.
+    # period: problem.json neither writes nor reads them, and says so.
     benchmark = problem(TWO, [doctor("y", ["a", "b"])],
                         minimums={"y": Minimums(min_hours=8, min_consecutive_days=2)})
-    data = problem_to_data(benchmark)
-    assert not {"min_hours", "min_consecutive_days", "minimums"} & set(data["doctors"][0])
-    assert "minimums" not in data
-    data["doctors"][0]["min_hours"] = 8
-    with pytest.raises(InputError, match=r"doctors\[0\]\.min_hours"):
-        problem_from_data(data)
+    with pytest.raises(ValueError, match="benchmark's minimum"):
+        problem_to_data(benchmark)
+    data = problem_to_data(problem(TWO, [doctor("y", ["a", "b"])]))
+    for name in ("min_hours", "min_consecutive_days"):
+        with pytest.raises(InputError, match=rf"doctors\[0\]\.{name}: a rule of "
+                                             "staff-scheduling benchmarks"):
+            problem_from_data({**data, "doctors": [{**data["doctors"][0], name: 8}]})
+    # An old file with the key left empty still reads.
+    assert problem_from_data({**data, "doctors": [{**data["doctors"][0], "min_hours": None}]}) \
+        == problem(TWO, [doctor("y", ["a", "b"])])
 
 
 def test_problem_json_keeps_a_zero_cap() -> None:

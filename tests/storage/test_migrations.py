@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -185,5 +187,30 @@ def test_the_alembic_command_downgrades_a_database_holding_a_period(tmp_path: Pa
         with Session(engine) as session:
             assert problem_from_db(session, "tiny-2026-07") == expand(
                 parse_scenario(read_document(TINY)))
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_past_0013_names_the_periods_losing_benchmark_minimums(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    migrate(db_url, "0012")
+    engine = make_engine(db_url)
+    scenario = parse_scenario(read_document(TINY), str(TINY))
+    try:
+        with Session(engine) as session:
+            load_scenario_into(session, scenario, expand(scenario, str(TINY)), "tiny",
+                               now=datetime(2026, 6, 1, tzinfo=UTC))
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE doctor_period SET min_hours = 12 WHERE position = 0"))
+    finally:
+        engine.dispose()
+    with caplog.at_level(logging.WARNING, logger="alembic.runtime.migration"):
+        migrate(db_url)
+    assert f"periods {scenario.period.id} lose theirs" in caplog.text
+    engine = make_engine(db_url)
+    try:
+        assert "min_hours" not in {c["name"] for c in inspect(engine).get_columns("doctor_period")}
+        with Session(engine) as session:
+            assert problem_from_db(session, scenario.period.id).doctors  # still whole
     finally:
         engine.dispose()

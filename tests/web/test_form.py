@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime
 from html import unescape
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,8 +22,10 @@ from scheduler.scenario.expand import expand
 from scheduler.scenario.spec import parse_scenario
 from scheduler.storage import tokens
 from scheduler.storage.loader import load_scenario_into
+from scheduler.storage.periods import period_slots
 from scheduler.web.csrf import FIELD
 from scheduler.web.pages.form import FORM_MARK
+from scheduler.web.pages.form_view import weekends_with_slots
 from tests.support.collection import (
     NOW,
     PERIOD,
@@ -41,6 +44,7 @@ SUNDAY_MORNING = "chiv-20270711-0800"
 SUNDAYS_OF_JULY = {"chiv-20270711-0800", "chiv-20270711-2000", "chiv-20270718-0800",
                    "chiv-20270718-2000"}
 AFTER_DEADLINE = datetime(2027, 6, 26, 8, 0, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
@@ -302,8 +306,25 @@ def test_the_form_names_the_periods_weekend_rule(client: TestClient, anne: str,
     caps.max_weekends = 2
     session.add(caps)
     session.commit()
-    assert ("L'équipe en prévoit au plus 2 par médecin : vous pouvez indiquer moins."
+    assert ("L'équipe en prévoit au plus 2 pour vous : vous pouvez indiquer moins."
             in text(client.get(anne).text))
+    response = save(client, anne, max_weekends="3")
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert ('id="max_weekends-erreur">L\'équipe en prévoit au plus 2 pour vous : indiquez 2 '
+            "ou moins" in text(response.text))  # type: ignore[attr-defined]
+
+
+def test_no_weekend_question_when_the_rule_allows_none(client: TestClient, anne: str,
+                                                      session: Session) -> None:
+    caps = session.get(DoctorPeriod, ("dr-anne", PERIOD))
+    assert caps is not None
+    caps.max_weekends, caps.answered_max_weekends = 0, 2  # given before the rule became 0
+    session.add(caps)
+    session.commit()
+    html = client.get(anne).text
+    assert "Week-ends travaillés" not in html
+    assert '<input type="hidden" name="max_weekends" value="">' in html
+    assert save(client, anne, max_weekends="").status_code == 303  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("typed", "message"), [
@@ -343,3 +364,14 @@ def test_without_weekend_slots_the_question_is_not_asked_and_an_answer_is_kept(
     assert save(client, path, **hidden).status_code == 303  # type: ignore[attr-defined]
     stored = stored_answers(session, "dr-anne", "semaine-test")
     assert stored is not None and stored.max_weekends == 1
+
+
+def test_cancelled_slots_do_not_count_as_weekends_to_work(session: Session,
+                                                          period: Problem) -> None:
+    slots = period_slots(session, PERIOD)
+    assert weekends_with_slots(slots, "Europe/Paris") == 2
+    second_weekend = {s.id for s in slots if s.start.astimezone(PARIS).day in (17, 18)}
+    assert second_weekend
+    cancelled = [s.model_copy(update={"seats": 0}) if s.id in second_weekend else s
+                 for s in slots]
+    assert weekends_with_slots(cancelled, "Europe/Paris") == 1

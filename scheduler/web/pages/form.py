@@ -102,7 +102,10 @@ def form_post(request: Request, token: str, session: SessionDep, settings: Setti
         return _render(request, session, link, state, **render)
     parsed = parse_state(state)
     slot_ids = set(period_slot_order(session, link.period.id))
-    errors = form_errors(answer_problems(link.period, slot_ids, parsed.answers), parsed)
+    caps = session.get(DoctorPeriod, (link.doctor.id, link.period.id))
+    errors = form_errors(answer_problems(link.period, slot_ids, parsed.answers,
+                                         weekend_rule=caps.max_weekends if caps else None),
+                         parsed)
     if errors:
         return _render(request, session, link, state, errors=errors, status_code=422, **render)
     try:
@@ -198,7 +201,7 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
         contact=contact, revision=revision, stale=stale, contradictions=contradictions,
         weekends=weekends_with_slots(slots, period.timezone),
         # The weekends cap the manager set for this doctor (the period's rule): the GP's own
-        # can only be lower.
+        # can only be lower (with none allowed, nothing to ask).
         weekend_rule=caps.max_weekends if caps else None,
     )
     return response

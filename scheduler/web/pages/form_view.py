@@ -137,10 +137,11 @@ def quick_actions(slots: Sequence[SlotRow], timezone: str) -> list[QuickAction]:
 
 
 def weekends_with_slots(slots: Sequence[SlotRow], timezone: str) -> int:
-    """How many weekends of the period have a slot starting on their Saturday or Sunday (the
-    weekends a cap on weekends worked can count; the engine's `add_max_weekends` rule)."""
+    """How many weekends of the period have a slot (not cancelled) starting on their Saturday
+    or Sunday (the weekends a cap on weekends worked can count; the engine's
+    `add_max_weekends` rule)."""
     tz = ZoneInfo(timezone)
-    days = (s.start.astimezone(tz).date() for s in slots)
+    days = (s.start.astimezone(tz).date() for s in slots if s.seats > 0)  # not cancelled
     return len({day.isocalendar()[:2] for day in days if day.isoweekday() >= 6})
 
 
