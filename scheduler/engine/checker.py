@@ -64,6 +64,10 @@ class RotaChecker:
         self.tz = problem.tz
         self.slots = {s.id: s for s in problem.slots}
         self.doctors = {d.id: d for d in problem.doctors}
+        period = problem.period
+        #: Every date of the period, in order (for the runs of working days and days off).
+        self.days = [period.start + timedelta(days=i)
+                     for i in range((period.end - period.start).days + 1)]
 
     # -- hard rules -------------------------------------------------------------------------
 
@@ -206,10 +210,11 @@ class RotaChecker:
     def _runs(self, doctor: Doctor, slots: Sequence[Slot], worked: set[date]
               ) -> list[Violation]:
         """Short runs of working days or of days off strictly inside the period."""
-        out = []
-        period = self.problem.period
-        days = [period.start + timedelta(days=i)
-                for i in range((period.end - period.start).days + 1)]
+        out: list[Violation] = []
+        least_working = minimums_of(self.problem, doctor.id).min_consecutive_days
+        if least_working is None and doctor.min_days_off is None:
+            return out
+        days = self.days
         runs: list[tuple[bool, int, int]] = []  # (working, first index, length)
         for i, day in enumerate(days):
             if runs and runs[-1][0] == (day in worked):
@@ -218,8 +223,7 @@ class RotaChecker:
             else:
                 runs.append((day in worked, i, 1))
         for working, first, length in runs[1:-1]:  # runs touching an edge are exempt
-            minimum = (minimums_of(self.problem, doctor.id).min_consecutive_days if working
-                       else doctor.min_days_off)
+            minimum = least_working if working else doctor.min_days_off
             if minimum is not None and length < minimum:
                 rule = Rule.MINIMUM_CONSECUTIVE_DAYS if working else Rule.MINIMUM_DAYS_OFF
                 what = "working days" if working else "days off"
