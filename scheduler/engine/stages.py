@@ -27,6 +27,7 @@ from scheduler.engine.constraints import RotaModel
 from scheduler.engine.construct import construct, has_minimum
 from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
 from scheduler.engine.explain import explain_uncovered, pinned_conflicts
+from scheduler.engine.greedy import greedy_rota
 from scheduler.engine.neighbourhoods import improve
 from scheduler.engine.objectives import (
     Objective,
@@ -78,12 +79,19 @@ WALL_SLACK = 2.0
 #: limit may be exceeded by (issue 15: a 60 s solve of the regional stress scenario took
 #: 67.4 s of wall time, its fairness stage running past its share).
 SEARCH_END = 0.95
+#: Hand-overs (`polish.py`) stop by this share of the time limit: the uncovered seats' reasons
+#: and the reports fit in the rest and the 5 % slack.
+HAND_OVER_END = 0.98
 #: With minimum rules (no empty rota to fall back on), the share of a first stage's time the
 #: whole model has to find a rota before one is built doctor by doctor (`construct.py`), and
 #: the share of the time left that building may take (Curtois Instance 20: none in 60 s on the
 #: whole model; built in ~30 s).
 FIRST_ROTA_SHARE = 0.1
 CONSTRUCT_SHARE = 0.75
+#: From this many doctor × slot variables, a problem without minimum rules starts from a greedy
+#: rota (`greedy.py`): the 5,000-doctor region (214,000) had none from CP-SAT in 60 s; the
+#: 1,000-doctor one (43,000) and CHIV are below, their rotas unchanged.
+GREEDY_FROM_VARIABLES = 100_000
 
 
 
@@ -122,10 +130,22 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             _hint(m, rota.solution, rota.values)
         m.model.minimize(objective.expr)
         run = _StageRun(m, objective, rota, options, linearization, started, deadline)
-        if objective.loads is not None and rota.values is not None:
+        if index > 0 and time.monotonic() >= deadline:
+            # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes
+            # seconds past any limit): the stage keeps the rota as it is, unproven.
+            pass
+        elif isinstance(objective.expr, int):
+            # Nothing to decide (stability with no published rota, no unpopular slot...): the
+            # objective is that number; CP-SAT's presolve of a 5,000-doctor region took 8 s.
+            run.bound, run.proven = objective.expr, True
+        elif objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
             first_rota = index == 0 and rota.values is None and _has_minimums(problem)
+            if index == 0 and not first_rota and len(m.x) >= GREEDY_FROM_VARIABLES:
+                # Too large for CP-SAT to find a rota soon: start from a greedy one.
+                rota.solution, rota.built = greedy_rota(problem), True
+                _hint(m, rota.solution, None)
             if not first_rota:
                 run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
             elif not _first_rota(problem, m, run, budget, make_objective, options, deadline,
@@ -144,7 +164,10 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         # stands.
         spent += run.used
         value = objective.evaluate(frozenset(rota.solution))
-        objectives.append(_Stage(objective, run.bound, run.proven or value <= run.bound,
+        # Every objective is a sum of non-negative terms: 0 bounds it when CP-SAT proved less
+        # (a skipped stage's -inf, a search stopped before its LP).
+        bound = max(run.bound, 0.0)
+        objectives.append(_Stage(objective, bound, run.proven or value <= bound,
                                  time.monotonic() - stage_started))
         # Later stages may not worsen this one.
         m.model.add(objective.expr <= value)
@@ -156,7 +179,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     moves = 0
     solution = rota.solution
     if not weighted_mode and not _has_minimums(problem):
-        solution, moves = hand_over_complaints(problem, solution)
+        solution, moves = hand_over_complaints(
+            problem, solution, deadline=started + options.time_limit_seconds * HAND_OVER_END)
     reports = _reports(objectives, frozenset(solution), moved=moves > 0)
     status = SolveStatus.OPTIMAL if all(r.proven for r in reports) else SolveStatus.FEASIBLE
     pins = {(p.doctor, p.slot) for p in problem.pinned}

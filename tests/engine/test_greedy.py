@@ -1,0 +1,106 @@
+"""The greedy first rota of large problems (`engine/greedy.py`), and what keeps a large solve
+within its time limit: stages skipped once the search time is spent, hand-overs stopped at
+their deadline. Every rota is judged by the independent checker."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+import scheduler.engine.stages as stages
+from benchmarks.synthetic import StressShape, synthetic_problem
+from scheduler.domain.problem import DoctorSlot, Problem
+from scheduler.engine.checker import RotaChecker
+from scheduler.engine.constraints import RotaModel
+from scheduler.engine.greedy import greedy_rota
+from scheduler.engine.objectives import coverage
+from scheduler.engine.polish import hand_over_complaints
+from scheduler.solver import SolveOptions, solve
+from tests.support.factories import doctor, problem, slot
+
+REGION = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=2))
+OPTIONS = SolveOptions(time_limit_seconds=5)
+
+
+def test_the_greedy_rota_keeps_every_rule_and_covers_most_seats() -> None:
+    rota = greedy_rota(REGION)
+    assert RotaChecker(REGION).violations(sorted(rota)) == []
+    assert len(rota) >= 0.9 * REGION.total_seats
+
+
+def test_the_greedy_rota_keeps_pins_and_never_makes_a_removed_assignment() -> None:
+    first = greedy_rota(REGION)
+    pinned = sorted(first)[0]
+    others = [d.id for d in REGION.doctors if REGION.slots[0].id in d.availability]
+    removed = sorted(p for p in first if p[1] == sorted(first)[1][1])[0]
+    p = replace(REGION, pinned=(DoctorSlot(doctor=pinned[0], slot=pinned[1]),),
+                removed=(DoctorSlot(doctor=removed[0], slot=removed[1]),))
+    rota = greedy_rota(p)
+    assert pinned in rota and removed not in rota
+    assert RotaChecker(p).violations(sorted(rota)) == []
+    assert others  # (the region's first slot was offered)
+
+
+def test_each_seat_goes_to_the_least_loaded_doctor_who_may_take_it() -> None:
+    days = [slot(f"d{i}", f"2026-07-{6 + i:02d} 20:00", hours=4) for i in range(4)]
+    ids = [s.id for s in days]
+    p = problem(days, [doctor("x", ids), doctor("y", ids), doctor("z", ids[3:])])
+    rota = greedy_rota(p)
+    assert Counter(d for d, _ in rota) == {"x": 2, "y": 1, "z": 1}
+    assert RotaChecker(p).violations(sorted(rota)) == []
+
+
+def test_a_solve_starts_from_the_greedy_rota_only_from_the_size_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def counted(problem: Problem) -> set[tuple[str, str]]:
+        calls.append(1)
+        return greedy_rota(problem)
+
+    monkeypatch.setattr(stages, "greedy_rota", counted)
+    solve(REGION, OPTIONS)
+    assert calls == []  # below GREEDY_FROM_VARIABLES: CP-SAT alone, as before
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    rota = solve(REGION, OPTIONS)
+    assert calls == [1]
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(REGION).violations(pairs) == []
+    m = RotaModel.build(REGION)
+    assert coverage(m).evaluate(frozenset(pairs)) <= coverage(m).evaluate(
+        frozenset(greedy_rota(REGION)))
+
+
+def test_stages_are_skipped_once_the_search_time_is_spent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stages, "SEARCH_END", 0.0)  # the search must end at once
+    searched: list[str] = []
+    search = stages._StageRun.search
+
+    def counted(self: stages._StageRun, *args: object, **kw: object) -> bool:
+        searched.append(self.objective.name)
+        return search(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "search", counted)
+    started = time.monotonic()
+    rota = solve(REGION, SolveOptions(time_limit_seconds=20))
+    assert time.monotonic() - started < 20  # the first stage alone ran, not the others
+    assert rota.stages[0].name == "coverage"
+    assert set(searched) == {"coverage"}  # the first stage always runs; no other searched
+    for stage in rota.stages[1:]:
+        assert stage.bound == 0.0  # no search: the bound every objective has, not -inf
+        assert stage.proven is (stage.value == 0)
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(REGION).violations(pairs) == []
+
+
+def test_hand_overs_stop_at_their_deadline() -> None:
+    # x holds both evenings, y none: one hand-over is due, but the deadline has passed.
+    days = [slot("a", "2026-07-06 20:00", hours=4), slot("b", "2026-07-07 20:00", hours=4)]
+    p = problem(days, [doctor("x", ["a", "b"]), doctor("y", ["a", "b"])])
+    given = {("x", "a"), ("x", "b")}
+    assert hand_over_complaints(p, given)[1] == 1
+    assert hand_over_complaints(p, given, deadline=time.monotonic()) == (given, 0)
