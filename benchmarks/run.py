@@ -113,7 +113,7 @@ def _stress_child(time_limit: float, scale: int) -> None:
                   "seed": shape.seed},
         "slots": len(problem.slots), "seats": problem.total_seats,
         "answers": sum(len(d.availability) for d in problem.doctors),
-        "seats_covered": len(rota.assignments),
+        "seats_covered": problem.total_seats - sum(u.seats for u in rota.uncovered),
         "time_limit": time_limit, "wall_seconds": round(solved - generated, 2),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         # Generation, model build and the coverage stage: when coverage is known optimal.

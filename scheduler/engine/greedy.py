@@ -5,10 +5,11 @@ On a 5,000-doctor region (50 sites, 92 days, 214,000 doctor × slot variables) C
 deterministic worker spends ~20 s presolving the coverage stage and finds its first rota after
 ~50 s: a 60 s solve ended with the empty rota. This builds one in a few seconds: the slots in
 priority order (then by start), each seat to the doctor who offered it with the least load so
-far (hours worked plus carried-over hours; a "preferred" answer first among equals), when the
-independent checker (`checker.RotaChecker.doctor_violations`) says one more shift breaks none
-of their rules. Pins are placed first and removed assignments never made. It is a start for the
-whole model's search, which improves it; the stages keep it only if CP-SAT finds nothing as good.
+far (hours worked plus carried-over hours; the published holder first when re-planning, a
+"preferred" answer first among equals), when the independent checker
+(`checker.RotaChecker.doctor_violations`) says one more shift breaks none of their rules. Pins
+are placed first and removed assignments never made. It is a start for the whole model's
+search, which improves it; the stages keep it only if CP-SAT finds nothing as good.
 
 Only for problems without minimum rules: with them a partial rota may break a doctor's minimum
 (`construct.py` builds those).
@@ -31,6 +32,7 @@ def greedy_rota(problem: Problem) -> Pairs:
     slots = problem.slot_by_id()
     doctors = problem.doctor_by_id()
     removed = {(p.doctor, p.slot) for p in problem.removed}
+    published = {(p.doctor, p.slot) for p in problem.published}
     rank = {d.id: i for i, d in enumerate(problem.doctors)}
     worked: dict[str, list[Slot]] = defaultdict(list)
     minutes = Counter({d.id: round(d.carry_over_hours * 60) for d in problem.doctors})
@@ -56,8 +58,8 @@ def greedy_rota(problem: Problem) -> Pairs:
         candidates = sorted(
             (d for d in offered[slot.id]
              if (d.id, slot.id) not in removed and (d.id, slot.id) not in rota),
-            key=lambda d: (minutes[d.id], d.availability[slot.id] is not Answer.PREFERRED,
-                           rank[d.id]))
+            key=lambda d: ((d.id, slot.id) not in published, minutes[d.id],
+                           d.availability[slot.id] is not Answer.PREFERRED, rank[d.id]))
         for doctor in candidates:
             if not checker.doctor_violations(doctor, [*worked[doctor.id], slot]):
                 place(doctor, slot)

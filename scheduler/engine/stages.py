@@ -82,6 +82,9 @@ SEARCH_END = 0.95
 #: Hand-overs (`polish.py`) stop by this share of the time limit: the uncovered seats' reasons
 #: and the reports fit in the rest and the 5 % slack.
 HAND_OVER_END = 0.98
+#: ...but they have at least this many seconds whatever the clock says: on CHIV they take
+#: milliseconds, and a loaded machine reaching the deadline must not cost its certificate.
+HAND_OVER_FLOOR = 1.0
 #: With minimum rules (no empty rota to fall back on), the share of a first stage's time the
 #: whole model has to find a rota before one is built doctor by doctor (`construct.py`), and
 #: the share of the time left that building may take (Curtois Instance 20: none in 60 s on the
@@ -89,8 +92,9 @@ HAND_OVER_END = 0.98
 FIRST_ROTA_SHARE = 0.1
 CONSTRUCT_SHARE = 0.75
 #: From this many doctor × slot variables, a problem without minimum rules starts from a greedy
-#: rota (`greedy.py`): the 5,000-doctor region (214,000) had none from CP-SAT in 60 s; the
-#: 1,000-doctor one (43,000) and CHIV are below, their rotas unchanged.
+#: rota (`greedy.py`; not in the weighted mode, whose wishes and over-cover it ignores): the
+#: 5,000-doctor region (214,000) had none from CP-SAT in 60 s; the 1,000-doctor one (43,000)
+#: and CHIV are below, their rotas unchanged.
 GREEDY_FROM_VARIABLES = 100_000
 
 
@@ -130,19 +134,20 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             _hint(m, rota.solution, rota.values)
         m.model.minimize(objective.expr)
         run = _StageRun(m, objective, rota, options, linearization, started, deadline)
-        if index > 0 and time.monotonic() >= deadline:
-            # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes
-            # seconds past any limit): the stage keeps the rota as it is, unproven.
-            pass
-        elif isinstance(objective.expr, int):
+        if isinstance(objective.expr, int):
             # Nothing to decide (stability with no published rota, no unpopular slot...): the
             # objective is that number; CP-SAT's presolve of a 5,000-doctor region took 8 s.
             run.bound, run.proven = objective.expr, True
+        elif index > 0 and time.monotonic() >= deadline:
+            # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes
+            # seconds past any limit): the stage keeps the rota as it is, unproven.
+            pass
         elif objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
             first_rota = index == 0 and rota.values is None and _has_minimums(problem)
-            if index == 0 and not first_rota and len(m.x) >= GREEDY_FROM_VARIABLES:
+            if index == 0 and not first_rota and not weighted_mode \
+                    and len(m.x) >= GREEDY_FROM_VARIABLES:
                 # Too large for CP-SAT to find a rota soon: start from a greedy one.
                 rota.solution, rota.built = greedy_rota(problem), True
                 _hint(m, rota.solution, None)
@@ -179,8 +184,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     moves = 0
     solution = rota.solution
     if not weighted_mode and not _has_minimums(problem):
-        solution, moves = hand_over_complaints(
-            problem, solution, deadline=started + options.time_limit_seconds * HAND_OVER_END)
+        solution, moves = hand_over_complaints(problem, solution, deadline=max(
+            started + options.time_limit_seconds * HAND_OVER_END,
+            time.monotonic() + HAND_OVER_FLOOR))
     reports = _reports(objectives, frozenset(solution), moved=moves > 0)
     status = SolveStatus.OPTIMAL if all(r.proven for r in reports) else SolveStatus.FEASIBLE
     pins = {(p.doctor, p.slot) for p in problem.pinned}

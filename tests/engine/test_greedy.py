@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from ortools.sat.python import cp_model
 
 import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
@@ -29,19 +30,34 @@ def test_the_greedy_rota_keeps_every_rule_and_covers_most_seats() -> None:
     rota = greedy_rota(REGION)
     assert RotaChecker(REGION).violations(sorted(rota)) == []
     assert len(rota) >= 0.9 * REGION.total_seats
+    # Judged by the model as well as by the checker the greedy consulted: fixed to the rota,
+    # every constraint of the CP-SAT model holds.
+    m = RotaModel.build(REGION)
+    for key, var in m.x.items():
+        m.model.add(var == int(key in rota))
+    assert cp_model.CpSolver().solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def test_the_greedy_rota_keeps_pins_and_never_makes_a_removed_assignment() -> None:
     first = greedy_rota(REGION)
-    pinned = sorted(first)[0]
-    others = [d.id for d in REGION.doctors if REGION.slots[0].id in d.availability]
-    removed = sorted(p for p in first if p[1] == sorted(first)[1][1])[0]
+    checker = RotaChecker(REGION)
+    slots = REGION.slot_by_id()
+    # A pair the greedy did not choose, valid on its own: pinned, it must be there.
+    pinned = next((d.id, s) for d in REGION.doctors for s in sorted(d.availability)
+                  if (d.id, s) not in first and not checker.doctor_violations(d, [slots[s]]))
+    removed = sorted(first)[0]
     p = replace(REGION, pinned=(DoctorSlot(doctor=pinned[0], slot=pinned[1]),),
                 removed=(DoctorSlot(doctor=removed[0], slot=removed[1]),))
     rota = greedy_rota(p)
     assert pinned in rota and removed not in rota
     assert RotaChecker(p).violations(sorted(rota)) == []
-    assert others  # (the region's first slot was offered)
+
+
+def test_the_published_holder_keeps_a_seat_among_equals() -> None:
+    evening = [slot("a", "2026-07-06 20:00", hours=4)]
+    p = problem(evening, [doctor("x", ["a"]), doctor("y", ["a"])])
+    assert greedy_rota(p) == {("x", "a")}
+    assert greedy_rota(replace(p, published=(DoctorSlot(doctor="y", slot="a"),))) == {("y", "a")}
 
 
 def test_each_seat_goes_to_the_least_loaded_doctor_who_may_take_it() -> None:
@@ -74,17 +90,43 @@ def test_a_solve_starts_from_the_greedy_rota_only_from_the_size_set(
         frozenset(greedy_rota(REGION)))
 
 
+def test_the_greedy_rota_stays_when_the_search_finds_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    search = stages._StageRun.search
+
+    def nothing_on_coverage(self: stages._StageRun, *args: object, **kw: object) -> bool:
+        if self.objective.name == "coverage":
+            return False  # as on a 5,000-doctor region: no rota from CP-SAT in time
+        return search(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "search", nothing_on_coverage)
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    rota = solve(REGION, OPTIONS)
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(REGION).violations(pairs) == []
+    m = RotaModel.build(REGION)
+    assert rota.stages[0].value == coverage(m).evaluate(frozenset(greedy_rota(REGION)))
+    assert len(pairs) >= 0.9 * REGION.total_seats
+    assert solve(REGION, OPTIONS).assignments == rota.assignments  # reproducible
+
+
+def test_a_stage_with_nothing_to_decide_is_not_searched(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    searched = _count_searches(monkeypatch)
+    days = [slot(f"d{i}", f"2026-07-{6 + i:02d} 20:00", hours=4) for i in range(3)]
+    p = problem(days, [doctor("x", [s.id for s in days]), doctor("y", [s.id for s in days])])
+    rota = solve(p, OPTIONS)
+    # Nothing published, no unpopular slot: both objectives are the number 0.
+    assert "stability" not in searched and "fairness_unpopular" not in searched
+    reports = {s.name: s for s in rota.stages}
+    for name in ("stability", "fairness_unpopular"):
+        assert (reports[name].value, reports[name].bound, reports[name].proven) == (0, 0, True)
+
+
 def test_stages_are_skipped_once_the_search_time_is_spent(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages, "SEARCH_END", 0.0)  # the search must end at once
-    searched: list[str] = []
-    search = stages._StageRun.search
-
-    def counted(self: stages._StageRun, *args: object, **kw: object) -> bool:
-        searched.append(self.objective.name)
-        return search(self, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stages._StageRun, "search", counted)
+    searched = _count_searches(monkeypatch)
     started = time.monotonic()
     rota = solve(REGION, SolveOptions(time_limit_seconds=20))
     assert time.monotonic() - started < 20  # the first stage alone ran, not the others
@@ -104,3 +146,16 @@ def test_hand_overs_stop_at_their_deadline() -> None:
     given = {("x", "a"), ("x", "b")}
     assert hand_over_complaints(p, given)[1] == 1
     assert hand_over_complaints(p, given, deadline=time.monotonic()) == (given, 0)
+
+
+def _count_searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the stages CP-SAT searches from now on, in order."""
+    searched: list[str] = []
+    search = stages._StageRun.search
+
+    def counted(self: stages._StageRun, *args: object, **kw: object) -> bool:
+        searched.append(self.objective.name)
+        return search(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "search", counted)
+    return searched
