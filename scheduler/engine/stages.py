@@ -134,9 +134,11 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             _hint(m, rota.solution, rota.values)
         m.model.minimize(objective.expr)
         run = _StageRun(m, objective, rota, options, linearization, started, deadline)
-        if isinstance(objective.expr, int):
+        first_rota = index == 0 and rota.values is None and _has_minimums(problem)
+        if isinstance(objective.expr, int) and not first_rota:
             # Nothing to decide (stability with no published rota, no unpopular slot...): the
             # objective is that number; CP-SAT's presolve of a 5,000-doctor region took 8 s.
+            # (Not for a first rota under minimum rules: whether one exists is still open.)
             run.bound, run.proven = objective.expr, True
         elif index > 0 and time.monotonic() >= deadline:
             # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes
@@ -145,7 +147,6 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         elif objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
-            first_rota = index == 0 and rota.values is None and _has_minimums(problem)
             if index == 0 and not first_rota and not weighted_mode \
                     and len(m.x) >= GREEDY_FROM_VARIABLES:
                 # Too large for CP-SAT to find a rota soon: start from a greedy one.

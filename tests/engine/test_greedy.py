@@ -13,7 +13,9 @@ from ortools.sat.python import cp_model
 
 import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
+from scheduler.domain.benchmark import Minimums
 from scheduler.domain.problem import DoctorSlot, Problem
+from scheduler.domain.rota import SolveStatus
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.greedy import greedy_rota
@@ -159,3 +161,11 @@ def _count_searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(stages._StageRun, "search", counted)
     return searched
+
+
+def test_minimum_rules_are_still_judged_when_the_first_objective_is_constant() -> None:
+    # No slot at all, so coverage is the number 0, but 8 hours are owed: no rota keeps the
+    # minimum, which the solve must say rather than report the empty rota as optimal.
+    p = problem([], [doctor("x", [])], minimums={"x": Minimums(min_hours=8)})
+    rota = solve(p, OPTIONS)
+    assert rota.status is SolveStatus.INFEASIBLE and rota.assignments == []
