@@ -48,10 +48,7 @@ def greedy_rota(problem: Problem) -> Pairs:
     for pin in problem.pinned:
         if pin.doctor in doctors and pin.slot in slots and (pin.doctor, pin.slot) not in rota:
             place(doctors[pin.doctor], slots[pin.slot])
-    offered: dict[str, list[Doctor]] = defaultdict(list)
-    for doctor in problem.doctors:
-        for slot_id in doctor.availability:
-            offered[slot_id].append(doctor)
+    offered = checker.offers
     for slot in sorted(problem.slots, key=lambda s: (-s.priority, s.start_utc, s.id)):
         if taken[slot.id] >= slot.seats:
             continue

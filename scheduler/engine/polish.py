@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.domain.problem import Problem, Slot
 from scheduler.engine.checker import RotaChecker, hours
 
 #: Safety net for huge instances; each move strictly lowers the sum of squares anyway.
@@ -30,10 +30,7 @@ class _Rota:
         self.shifts: dict[str, list[Slot]] = defaultdict(list)
         for doctor_id, slot_id in sorted(self.pairs):
             self.shifts[doctor_id].append(self.slots[slot_id])
-        self.offers: dict[str, list[Doctor]] = defaultdict(list)
-        for doctor in problem.doctors:
-            for slot_id in doctor.availability:
-                self.offers[slot_id].append(doctor)
+        self.offers = self.checker.offers
 
     def hand_over(self, slot: Slot, holder: str, claimant: str) -> None:
         self.pairs.remove((holder, slot.id))
