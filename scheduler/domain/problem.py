@@ -35,6 +35,16 @@ ObjectiveMode = Literal["lexicographic", "weighted"]
 UNPOPULAR_TAGS = frozenset({"night", "weekend", "holiday"})
 
 
+def weekend_of(day: date) -> tuple[int, int] | None:
+    """The weekend a local date belongs to, as its ISO (year, week), or None on a weekday: a
+    Saturday and the Sunday after it are one weekend (the `max_weekends` rule counts them once).
+    """
+    if day.isoweekday() < 6:
+        return None
+    iso = day.isocalendar()
+    return iso.year, iso.week
+
+
 @dataclass(frozen=True, kw_only=True)
 class Period:
     """A tension period: its dates (inclusive) and the time zone its slots are read in."""

@@ -15,7 +15,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.benchmark import minimums_of
-from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.domain.problem import Doctor, Problem, Slot, weekend_of
 from scheduler.domain.rules import Rule
 
 UTC = ZoneInfo("UTC")
@@ -213,7 +213,7 @@ class RotaChecker:
                                            f"{b.kind!r} the day after {a.kind!r}"))
         out += self._runs(doctor, slots, set(on_day))
         if doctor.max_weekends is not None:
-            weekends = {d.isocalendar()[:2] for d in on_day if d.isoweekday() >= 6}
+            weekends = {weekend_of(d) for d in on_day} - {None}
             if len(weekends) > doctor.max_weekends:
                 out.append(self._v(Rule.WEEKENDS, doctor, slots,
                                    f"{len(weekends)} weekends worked > {doctor.max_weekends}"))

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from ortools.sat.python import cp_model
 
 from scheduler.domain.benchmark import minimums_of
-from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.domain.problem import Doctor, Problem, Slot, weekend_of
 from scheduler.domain.rules import Rule
 from scheduler.engine.eligibility import ELIGIBILITY_RULES, eligible_pairs, in_conflict
 
@@ -411,10 +411,9 @@ def add_max_weekends(m: RotaModel) -> None:
             continue
         weekends: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
         for day in days:
-            w = m.works(doctor, day) if day.weekday() >= 5 else None
-            if w is not None:
-                iso = day.isocalendar()
-                weekends[iso.year, iso.week].append(w)
+            key = weekend_of(day)
+            if key is not None and (w := m.works(doctor, day)) is not None:
+                weekends[key].append(w)
         if len(weekends) <= doctor.max_weekends:
             continue
         worked = []

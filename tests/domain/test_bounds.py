@@ -87,3 +87,4 @@ def test_the_form_takes_its_highest_cap_from_the_domain() -> None:
     assert answer_problems(period, set(), Answers(max_shifts_per_week=high)) == []
     [problem_] = answer_problems(period, set(), Answers(max_shifts_per_week=high + 1))
     assert problem_.field == "max_shifts_per_week"
+

@@ -180,6 +180,12 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
     is_open = answers_open(period, now)
     weeks = build_grid(period.start, period.end, slots, period.timezone, sites)
     errors = errors or {}
+    # The weekends cap the manager set for this doctor (the period's rule): the GP's own can
+    # only be lower. Not asked when there is no weekend to work (none in the slots, or none
+    # allowed); a cap given before is then carried over, unless the rule is now lower (it
+    # would be refused where the GP cannot see it).
+    weekends = weekends_with_slots(slots, period.timezone)
+    rule = caps.max_weekends if caps else None
     response = page(
         request, "form.html", status_code=status_code,
         title=f"Vos disponibilités — {period.name}",
@@ -199,9 +205,8 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
         summary=summary,
         answered_text=moment(answered_at, period.timezone) if answered_at else "",
         contact=contact, revision=revision, stale=stale, contradictions=contradictions,
-        weekends=weekends_with_slots(slots, period.timezone),
-        # The weekends cap the manager set for this doctor (the period's rule): the GP's own
-        # can only be lower (with none allowed, nothing to ask).
-        weekend_rule=caps.max_weekends if caps else None,
+        weekends=weekends, weekend_rule=rule, ask_weekends=bool(weekends) and rule != 0,
+        kept_weekends=state.max_weekends if rule is None or (
+            state.max_weekends.isdigit() and int(state.max_weekends) <= rule) else "",
     )
     return response

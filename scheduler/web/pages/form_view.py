@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.collection.answers import MAX_AWAY_RANGES, AnswerProblem, Answers, Summary
 from scheduler.domain import french
-from scheduler.domain.problem import Answer
+from scheduler.domain.problem import Answer, weekend_of
 from scheduler.domain.text import check_date
 from scheduler.models import SlotRow
 
@@ -142,7 +142,7 @@ def weekends_with_slots(slots: Sequence[SlotRow], timezone: str) -> int:
     `add_max_weekends` rule)."""
     tz = ZoneInfo(timezone)
     days = (s.start.astimezone(tz).date() for s in slots if s.seats > 0)  # not cancelled
-    return len({day.isocalendar()[:2] for day in days if day.isoweekday() >= 6})
+    return len({weekend_of(day) for day in days} - {None})
 
 
 # Form state: what the page shows, as text, valid or not ------------------------------------
