@@ -19,6 +19,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ortools.sat.python import cp_model
 
@@ -44,9 +45,17 @@ class Objective:
     loads: Callable[[Pairs], dict[str, int]] | None = None
 
 
-def coverage(m: RotaModel) -> Objective:
+class ObjectiveFn(Protocol):
+    """An objective's maker: `search=False` gives its evaluation only (`expr` is 0 and the
+    model is left untouched), for a stage with no search time left: building the fairness
+    chords of a 5,000-doctor region alone takes seconds."""
+
+    def __call__(self, m: RotaModel, *, search: bool = True) -> Objective: ...
+
+
+def coverage(m: RotaModel, *, search: bool = True) -> Objective:
     """Uncovered seats, each weighted by its slot's priority."""
-    expr = sum(slot.priority * m.uncovered[slot.id] for slot in m.problem.slots)
+    expr = sum(slot.priority * m.uncovered[slot.id] for slot in m.problem.slots) if search else 0
 
     def evaluate(pairs: Pairs) -> int:
         taken = Counter(slot for _, slot in pairs)
@@ -55,10 +64,11 @@ def coverage(m: RotaModel) -> Objective:
     return Objective("coverage", expr, evaluate)
 
 
-def over_cover(m: RotaModel) -> Objective:
+def over_cover(m: RotaModel, *, search: bool = True) -> Objective:
     """Doctors beyond `seats` on slots that allow more (`max_seats`), each at its slot's cost."""
     slots = m.problem.slot_by_id()
-    expr = sum(slots[sid].over_cover_cost * over for sid, over in m.over.items())
+    expr = sum(slots[sid].over_cover_cost * over for sid, over in m.over.items()) \
+        if search else 0
 
     def evaluate(pairs: Pairs) -> int:
         taken = Counter(slot for _, slot in pairs)
@@ -68,10 +78,10 @@ def over_cover(m: RotaModel) -> Objective:
     return Objective("over_cover", expr, evaluate)
 
 
-def wishes(m: RotaModel) -> Objective:
+def wishes(m: RotaModel, *, search: bool = True) -> Objective:
     """Lost wishes: the weight of each wished-for slot not worked and each unwanted one worked."""
     terms: list[cp_model.LinearExprT] = []
-    for doctor in m.problem.doctors:
+    for doctor in m.problem.doctors if search else ():
         for slot_id, weight in doctor.wishes.items():
             var = m.x.get((doctor.id, slot_id))
             if var is None:
@@ -89,10 +99,10 @@ def wishes(m: RotaModel) -> Objective:
     return Objective("wishes", sum(terms), evaluate)
 
 
-def weighted(m: RotaModel) -> Objective:
+def weighted(m: RotaModel, *, search: bool = True) -> Objective:
     """The weighted mode's single objective: priority × uncovered seats + over-cover costs +
     lost wishes (the penalty of published staff-scheduling benchmarks)."""
-    parts = (coverage(m), over_cover(m), wishes(m))
+    parts = (coverage(m, search=search), over_cover(m, search=search), wishes(m, search=search))
 
     def evaluate(pairs: Pairs) -> int:
         return sum(part.evaluate(pairs) for part in parts)
@@ -100,22 +110,22 @@ def weighted(m: RotaModel) -> Objective:
     return Objective("weighted", sum(part.expr for part in parts), evaluate)
 
 
-def stability(m: RotaModel) -> Objective:
+def stability(m: RotaModel, *, search: bool = True) -> Objective:
     """Published assignments changed by a re-plan (0 when nothing was published)."""
     changed = [
         1 - m.x[p.doctor, p.slot] if (p.doctor, p.slot) in m.x else 1
-        for p in m.problem.published
+        for p in (m.problem.published if search else ())
     ]
     published = {(p.doctor, p.slot) for p in m.problem.published}
     return Objective("stability", sum(changed), lambda pairs: len(published - pairs))
 
 
-def preferences(m: RotaModel) -> Objective:
+def preferences(m: RotaModel, *, search: bool = True) -> Objective:
     """Assignments on plain "available" answers: fewer means more "preferred" ones used."""
     doctors = m.problem.doctor_by_id()
     plain = [
         v
-        for (doctor_id, slot_id), v in m.x.items()
+        for (doctor_id, slot_id), v in (m.x.items() if search else ())
         if doctors[doctor_id].availability[slot_id] is Answer.AVAILABLE
     ]
 
@@ -125,14 +135,15 @@ def preferences(m: RotaModel) -> Objective:
     return Objective("preferences", sum(plain), evaluate)
 
 
-def fairness(m: RotaModel) -> Objective:
+def fairness(m: RotaModel, *, search: bool = True) -> Objective:
     """Sum of squared loads (hours worked plus carried-over hours)."""
-    return _sum_of_squares(m, "fairness", lambda s: True, with_carry_over=True)
+    return _sum_of_squares(m, "fairness", lambda s: True, with_carry_over=True, search=search)
 
 
-def fairness_unpopular(m: RotaModel) -> Objective:
+def fairness_unpopular(m: RotaModel, *, search: bool = True) -> Objective:
     """Sum of squared hours on unpopular slots (nights, weekends, public holidays)."""
-    return _sum_of_squares(m, "fairness_unpopular", lambda s: s.unpopular, with_carry_over=False)
+    return _sum_of_squares(m, "fairness_unpopular", lambda s: s.unpopular, with_carry_over=False,
+                           search=search)
 
 
 def load_unit_minutes(m: RotaModel) -> int:
@@ -147,11 +158,12 @@ def carry_minutes(doctor: Doctor) -> int:
 
 
 def _sum_of_squares(
-    m: RotaModel, name: str, counts: Callable[[Slot], bool], *, with_carry_over: bool
+    m: RotaModel, name: str, counts: Callable[[Slot], bool], *, with_carry_over: bool,
+    search: bool
 ) -> Objective:
     unit = load_unit_minutes(m)
     terms: list[cp_model.IntVar] = []
-    for doctor in m.problem.doctors:
+    for doctor in m.problem.doctors if search else ():
         pairs = [(s, v) for s, v in m.doctor_vars(doctor) if counts(s)]
         carry = carry_minutes(doctor) // unit if with_carry_over else 0
         if not pairs and not carry:

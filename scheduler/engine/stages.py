@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -31,6 +30,7 @@ from scheduler.engine.greedy import greedy_rota
 from scheduler.engine.neighbourhoods import improve
 from scheduler.engine.objectives import (
     Objective,
+    ObjectiveFn,
     coverage,
     fairness,
     fairness_unpopular,
@@ -47,7 +47,7 @@ from scheduler.engine.polish import hand_over_complaints
 #: a reproducible work budget. Wall time still caps each stage on a slower machine.
 DETERMINISTIC_SECONDS_PER_SECOND = 0.3
 
-Stage = tuple[Callable[[RotaModel], Objective], float, int]
+Stage = tuple[ObjectiveFn, float, int]
 
 #: The stages in priority order: objective, share of the time limit (unused time moves on),
 #: CP-SAT linearisation level. Full linearisation (2) adds the cuts that make the
@@ -123,27 +123,30 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     for index, (make_objective, share, linearization) in enumerate(stages):
         if options.cancellation is not None:
             options.cancellation.check()
-        objective = make_objective(m)
+        # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes seconds
+        # past any limit): the stage keeps the rota as it is, unproven, and its objective is
+        # only evaluated (building the fairness chords there takes seconds more).
+        skipped = index > 0 and time.monotonic() >= deadline
+        objective = make_objective(m, search=not skipped)
         shares_left = sum(weight for _, weight, _ in stages[index:])
         wall_left = deadline - time.monotonic()
         budget = _Budget(work=max(0.05, (limit - spent) * share / shares_left),
                          wall=max(1.0, wall_left * share / shares_left))
         stage_started = time.monotonic()
-        if index > 0:
-            # (Not on the first stage: hinting the empty rota leads CP-SAT's search astray.)
-            _hint(m, rota.solution, rota.values)
-        m.model.minimize(objective.expr)
+        if not skipped:
+            if index > 0:
+                # (Not on the first stage: hinting the empty rota leads CP-SAT astray.)
+                _hint(m, rota.solution, rota.values)
+            m.model.minimize(objective.expr)
         run = _StageRun(m, objective, rota, options, linearization, started, deadline)
         first_rota = index == 0 and rota.values is None and _has_minimums(problem)
-        if isinstance(objective.expr, int) and not first_rota:
+        if skipped:
+            pass
+        elif isinstance(objective.expr, int) and not first_rota:
             # Nothing to decide (stability with no published rota, no unpopular slot...): the
             # objective is that number; CP-SAT's presolve of a 5,000-doctor region took 8 s.
             # (Not for a first rota under minimum rules: whether one exists is still open.)
             run.bound, run.proven = objective.expr, True
-        elif index > 0 and time.monotonic() >= deadline:
-            # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes
-            # seconds past any limit): the stage keeps the rota as it is, unproven.
-            pass
         elif objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
@@ -175,8 +178,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         bound = max(run.bound, 0.0)
         objectives.append(_Stage(objective, bound, run.proven or value <= bound,
                                  time.monotonic() - stage_started))
-        # Later stages may not worsen this one.
-        m.model.add(objective.expr <= value)
+        if not skipped:
+            # Later stages may not worsen this one (after a skipped one, none is searched).
+            m.model.add(objective.expr <= value)
 
     # Complaints left by unproven stages: handing them over is lexicographically better
     # (coverage and stability kept, fairness strictly improved), so it is always done.
@@ -386,7 +390,7 @@ def _has_minimums(problem: Problem) -> bool:
 
 
 def _first_rota(problem: Problem, m: RotaModel, run: _StageRun, budget: _Budget,
-                make_objective: Callable[[RotaModel], Objective], options: SolveOptions,
+                make_objective: ObjectiveFn, options: SolveOptions,
                 deadline: float, *, small_portfolio: bool) -> bool:
     """The first stage of a problem whose empty rota breaks a minimum rule: the whole model
     for `FIRST_ROTA_SHARE` of the stage; without a rota by then, one built doctor by doctor

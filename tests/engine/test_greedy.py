@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from ortools.sat.python import cp_model
 
+import scheduler.engine.objectives as objectives
 import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
 from scheduler.domain.benchmark import Minimums
@@ -129,16 +130,46 @@ def test_stages_are_skipped_once_the_search_time_is_spent(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages, "SEARCH_END", 0.0)  # the search must end at once
     searched = _count_searches(monkeypatch)
+    chords: list[str] = []
+    square = objectives._square
+
+    def counted(model: cp_model.CpModel, load: cp_model.LinearExprT, reachable: list[int],
+                name: str) -> cp_model.IntVar:
+        chords.append(name)
+        return square(model, load, reachable, name)
+
+    monkeypatch.setattr(objectives, "_square", counted)
     started = time.monotonic()
     rota = solve(REGION, SolveOptions(time_limit_seconds=20))
     assert time.monotonic() - started < 20  # the first stage alone ran, not the others
     assert rota.stages[0].name == "coverage"
     assert set(searched) == {"coverage"}  # the first stage always runs; no other searched
+    assert chords == []  # the skipped fairness stages built no chords: only evaluated
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    m = RotaModel.build(REGION)
     for stage in rota.stages[1:]:
         assert stage.bound == 0.0  # no search: the bound every objective has, not -inf
         assert stage.proven is (stage.value == 0)
-    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    reports = {s.name: s.value for s in rota.stages}
+    fair = objectives.fairness(m)
+    assert reports["fairness"] == fair.evaluate(frozenset(pairs)) / fair.scale > 0
     assert RotaChecker(REGION).violations(pairs) == []
+
+
+@pytest.mark.parametrize("make", [objectives.coverage, objectives.stability,
+                                  objectives.fairness, objectives.fairness_unpopular,
+                                  objectives.preferences, objectives.weighted])
+def test_an_objective_for_a_skipped_stage_evaluates_alike_and_leaves_the_model_alone(
+        make: objectives.ObjectiveFn) -> None:
+    m = RotaModel.build(REGION)
+    before = len(m.model.proto.constraints), len(m.model.proto.variables)
+    only = make(m, search=False)
+    assert (len(m.model.proto.constraints), len(m.model.proto.variables)) == before
+    assert only.expr == 0
+    full = make(m)
+    rota = frozenset(greedy_rota(REGION))
+    assert (only.name, only.scale, only.evaluate(rota)) == \
+        (full.name, full.scale, full.evaluate(rota))
 
 
 def test_hand_overs_stop_at_their_deadline() -> None:
