@@ -29,7 +29,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -38,7 +38,7 @@ import numpy.typing as npt
 from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, Problem, Slot, weekend_of
 from scheduler.engine.checker import RotaChecker
-from scheduler.engine.eligibility import eligible
+from scheduler.engine.eligibility import eligible_pairs
 
 Floats = npt.NDArray[np.float64]
 NEVER = -math.inf
@@ -104,6 +104,12 @@ class _Grid:
         needed = np.where(before.sites[:, None] == after.sites[None, :], self.rest, self.travel)
         return ~self.forbidden[before.kinds[:, None], after.kinds[None, :]] & (gap >= needed)
 
+    def may_follow(self, before: _Day, a: int, after: _Day, b: int) -> bool:
+        """`follows(before, after)[a, b]` alone."""
+        needed = self.rest if before.sites[a] == after.sites[b] else self.travel
+        return not self.forbidden[before.kinds[a], after.kinds[b]] \
+            and bool(after.starts[b] - before.ends[a] >= needed)
+
 
 def day_grid_rota(problem: Problem, doctor: Doctor,
                   gain: Mapping[str, int] | None = None) -> list[str] | None:
@@ -121,8 +127,8 @@ def day_grid_rota(problem: Problem, doctor: Doctor,
     removed = {p.slot for p in problem.removed if p.doctor == doctor.id}
     tz = problem.tz
     by_day: dict[date, list[Slot]] = {}
-    for slot in problem.slots:
-        if slot.id not in removed and eligible(doctor, slot, tz):
+    for _, slot in eligible_pairs(replace(problem, doctors=(doctor,))):
+        if slot.id not in removed:
             by_day.setdefault(slot.start.astimezone(tz).date(), []).append(slot)
     grid = _Grid(problem, by_day, gain)
     days = grid.days
@@ -386,17 +392,14 @@ def _repair(problem: Problem, doctor: Doctor, grid: _Grid, worked: list[int],
     low = -math.inf if least is None else least * 60 - 1e-6
     high = math.inf if doctor.max_hours is None else doctor.max_hours * 60 + 1e-6
 
-    def options(n: int) -> npt.NDArray[np.bool_]:
-        """The slots day n of `worked` may take, given the slots of the days beside it."""
+    def may_take(n: int, j: int) -> bool:
+        """Whether day n of `worked` may take its slot j, given the slots of the days beside."""
         day = days[worked[n]]
-        ok = np.ones(len(day.slots), dtype=bool)
-        if n > 0 and worked[n - 1] == worked[n] - 1:
-            before = days[worked[n - 1]]
-            ok &= grid.follows(before, day)[chosen[n - 1]]
-        if n + 1 < len(worked) and worked[n + 1] == worked[n] + 1:
-            after = days[worked[n + 1]]
-            ok &= grid.follows(day, after)[:, chosen[n + 1]]
-        return ok
+        if n > 0 and worked[n - 1] == worked[n] - 1 \
+                and not grid.may_follow(days[worked[n - 1]], chosen[n - 1], day, j):
+            return False
+        return not (n + 1 < len(worked) and worked[n + 1] == worked[n] + 1
+                    and not grid.may_follow(day, j, days[worked[n + 1]], chosen[n + 1]))
 
     def swap(n: int, j: int) -> None:
         nonlocal minutes
@@ -419,8 +422,8 @@ def _repair(problem: Problem, doctor: Doctor, grid: _Grid, worked: list[int],
                     candidates.append((float(day.gains[chosen[n]] - day.gains[j]), n, j))
         for _, n, j in sorted(candidates):
             day = days[worked[n]]
-            if (wrong < 0 or day.kinds[chosen[n]] == wrong) and options(n)[j] \
-                    and fits(day, chosen[n], j):
+            if (wrong < 0 or day.kinds[chosen[n]] == wrong) and fits(day, chosen[n], j) \
+                    and may_take(n, j):
                 swap(n, j)
 
     def under_cap(kind: int) -> bool:

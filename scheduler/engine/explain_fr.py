@@ -74,6 +74,8 @@ def blocker_fr(problem: Problem, b: Blocker) -> str:
         return f"a atteint {CAP_FR.get(b.rule, 'un de ses plafonds')}"
     if b.kind == "rule" and b.rule is not None:
         return f"la règle « {RULE_FR.get(b.rule, str(b.rule))} » l'en empêche"
+    if b.kind == "unchecked":
+        return "non examiné : le temps de calcul était écoulé"
     return ("libre, mais le placer aurait laissé vide un créneau plus prioritaire, ou le "
             "temps de calcul a manqué")
 

@@ -3,6 +3,7 @@ same reason `rota.json` gives in English."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from scheduler.domain.problem import Problem
@@ -57,6 +58,21 @@ def test_free_but_not_taken() -> None:
                        "prioritaire, ou le temps de calcul a manqué.")
     assert en.endswith("free, but taking it would cost a higher-priority slot or the time "
                        "limit ran out)")
+
+
+def test_past_the_deadline_doctors_are_not_examined_and_the_reason_says_so() -> None:
+    away = doctor("a", ["s1"], away=((date(2027, 7, 5), date(2027, 7, 5)),))
+    p = problem([slot("s1", "2027-07-05T20:00")], [away])
+    [reason] = uncovered_reasons(p, [], deadline=time.monotonic() - 1)
+    [english] = explain_uncovered(p, [], deadline=time.monotonic() - 1)
+    assert reason_fr(p, reason) == ("Le seul médecin disponible ne peut pas le prendre — Dr a "
+                                    ": non examiné : le temps de calcul était écoulé.")
+    assert english.reason == ("the only available doctor cannot take it (Dr a: not examined: "
+                              "the time limit ran out)")
+    # Before the deadline, the doctor is examined as without one.
+    assert uncovered_reasons(p, [], deadline=time.monotonic() + 60) == [
+        uncovered_reasons(p, [])[0]]
+    assert reason.blockers[0].kind == "unchecked"
 
 
 def test_pinned_shifts_too_close_name_the_doctor_the_slots_and_the_rule() -> None:
