@@ -27,7 +27,7 @@ from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, DoctorSlot, Problem, Slot
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
-from scheduler.engine.day_grid import day_grid_rota
+from scheduler.engine.day_grid import day_grid_rota, gains
 from scheduler.engine.objectives import Objective
 
 #: Each doctor's share of the budget is at least this many seconds (or deterministic seconds).
@@ -105,7 +105,52 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
             return Built(None, work_used, time.monotonic() - started)
         rota.update((doctor.id, sid) for sid in chosen)
         taken.update(sid for sid in chosen if sid not in own_pins)
+    improve_by_best_replies(problem, rota, taken,
+                            deadline=started + wall_budget)
     return Built(rota, work_used, time.monotonic() - started)
+
+
+#: At most this many rounds of best replies (each doctor once a round).
+REPLY_ROUNDS = 3
+
+
+def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken: Counter[str],
+                            *, deadline: float) -> int:
+    """Rounds of best replies, in place: each doctor in turn takes off their rota and takes the
+    day grid's rota (`day_grid.py`) against the others' instead when it gains more (the
+    first stage's gain of their slots given the others': seats filled, over-cover, wishes), so
+    the rota only improves and keeps every rule (the day grid's rota is checked). Stops after
+    `REPLY_ROUNDS` rounds, a round without change, or at `deadline` (`time.monotonic()`).
+    Returns the number of doctors whose rota changed. `taken` (slot id -> doctors on it) is
+    kept in step."""
+    mine: dict[str, list[str]] = {}
+    for d, s in rota:
+        mine.setdefault(d, []).append(s)
+    pinned = {p.doctor for p in problem.pinned}
+    changed = 0
+    for _ in range(REPLY_ROUNDS):
+        before = changed
+        for doctor in problem.doctors:
+            if time.monotonic() > deadline:
+                return changed
+            if doctor.id in pinned:
+                continue
+            own = mine.get(doctor.id, [])
+            others = taken - Counter(own)
+            alone = _doctor_alone(problem, doctor, others)
+            gain = gains(alone, doctor)
+            reply = day_grid_rota(alone, doctor, gain)
+            if reply is None or sum(gain[s] for s in reply) <= sum(gain[s] for s in own):
+                continue
+            rota.difference_update((doctor.id, s) for s in own)
+            rota.update((doctor.id, s) for s in reply)
+            mine[doctor.id] = reply
+            taken.subtract(own)
+            taken.update(reply)
+            changed += 1
+        if changed == before:
+            break
+    return changed
 
 
 def has_minimum(problem: Problem, doctor: Doctor) -> bool:

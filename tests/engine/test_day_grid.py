@@ -4,6 +4,7 @@ Curtois instances, by the benchmark's own evaluator."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -18,6 +19,7 @@ from benchmarks.curtois.run import BENCHMARK_DIR
 from scheduler.domain.benchmark import Minimums
 from scheduler.domain.problem import Problem, Slot
 from scheduler.engine.checker import RotaChecker
+from scheduler.engine.constraints import RotaModel
 from scheduler.engine.construct import _doctor_alone, construct
 from scheduler.engine.day_grid import day_grid_rota
 from scheduler.engine.objectives import weighted
@@ -113,3 +115,32 @@ def test_building_doctor_by_doctor_takes_the_fast_path(monkeypatch: pytest.Monke
                       wall_budget=10)
     assert built.rota is not None and built.work == 0.0
     assert RotaChecker(p).violations(sorted(built.rota)) == []
+
+
+def test_best_replies_only_improve_the_rota_and_keep_every_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # x goes first and takes the first two day slots (as good as the nights for x alone); y
+    # can only work those and doubles them (over-cover). x's best reply to y: the nights.
+    two = DAYS[:2]
+    slots = [replace(s, max_seats=2, over_cover_cost=1)
+             for s in [*(DAY[d] for d in two), *(NIGHT[d] for d in two)]]
+    p = problem(slots, [doctor("x", [s.id for s in slots], max_hours=16),
+                        doctor("y", [DAY[d].id for d in two], max_hours=16)],
+                min_rest_hours=0, minimums={"x": Minimums(min_hours=16),
+                                            "y": Minimums(min_hours=16)})
+    p = replace(p, period=replace(p.period, start=DAYS[0], end=DAYS[-1]),
+                rules=replace(p.rules, max_shifts_per_day=1))
+    monkeypatch.setattr(construct_module, "REPLY_ROUNDS", 0)
+    first = construct(p, weighted, SolveOptions(time_limit_seconds=10), budget=10,
+                      wall_budget=10).rota
+    assert first == {("x", "day6"), ("x", "day7"), ("y", "day6"), ("y", "day7")}
+    monkeypatch.undo()
+    rota, taken = set(first), Counter(s for _, s in first)
+    changed = construct_module.improve_by_best_replies(p, rota, taken,
+                                                       deadline=time.monotonic() + 30)
+    assert changed == 1
+    assert rota == {("x", "night6"), ("x", "night7"), ("y", "day6"), ("y", "day7")}
+    assert taken == Counter(s for _, s in rota)  # kept in step
+    m = RotaModel.build(p)
+    assert weighted(m).evaluate(frozenset(rota)) < weighted(m).evaluate(frozenset(first))
+    assert RotaChecker(p).violations(sorted(rota)) == []
