@@ -312,36 +312,44 @@ def _new_weekend(day: date, worked_before: bool) -> bool:
 
 def _slots_within_caps(doctor: Doctor, grid: _Grid, worked: list[int], shortest: int
                        ) -> list[int] | None:
-    """Pass 2 with the per-kind caps as penalties (Lagrangian rounds): each round a kind over
-    its cap costs more on every day, and one under its cap less; the best slots within every
-    cap are kept, else the last round's (then `_repair` tries)."""
+    """Pass 2 with the per-kind caps and the maximum hours as penalties (Lagrangian rounds):
+    each round a kind over its cap costs more on every day, and one under its cap less; so do
+    the minutes beyond the shortest slot's while the total is over the maximum hours. The best
+    slots within every cap are kept, else the last round's (then `_repair` tries)."""
     caps = {grid.kind_index[k]: cap for k, cap in doctor.max_shifts_by_kind.items()
             if k in grid.kind_index}
+    high = math.inf if doctor.max_hours is None else doctor.max_hours * 60 + 1e-6
     gains_seen = [float(g) for day in grid.days for g in day.gains]
     spread = max(gains_seen) - min(gains_seen) + 1.0 if gains_seen else 1.0
     penalty = np.zeros(len(grid.kind_index))
+    longer = LONGER_PENALTY  # per shortest slot's length beyond it
     best: tuple[float, list[int]] | None = None
     last: list[int] | None = None
     for _ in range(CAP_ROUNDS):
-        adjusted = [day.gains - penalty[day.kinds] - LONGER_PENALTY * (day.minutes / shortest - 1)
+        adjusted = [day.gains - penalty[day.kinds] - longer * (day.minutes / shortest - 1)
                     for day in grid.days]
         last = _slots(grid, worked, adjusted)
         if last is None:
             return None
-        kinds = Counter(int(grid.days[i].kinds[j]) for i, j in zip(worked, last, strict=True))
+        pairs = list(zip(worked, last, strict=True))
+        kinds = Counter(int(grid.days[i].kinds[j]) for i, j in pairs)
         over = [k for k, cap in caps.items() if kinds[k] > cap]
-        if not over:
-            gain = sum(float(grid.days[i].gains[j]) for i, j in zip(worked, last, strict=True))
+        too_long = sum(float(grid.days[i].minutes[j]) for i, j in pairs) > high
+        if not over and not too_long:
+            gain = sum(float(grid.days[i].gains[j]) for i, j in pairs)
             if best is None or gain > best[0]:
                 best = (gain, last)
-            # Too dear now? Ease the kinds whose cap is not reached.
+            # Too dear now? Ease the kinds whose cap is not reached, and the length.
             eased = [k for k, cap in caps.items() if kinds[k] < cap and penalty[k] > 0]
-            if not eased:
+            if not eased and longer <= LONGER_PENALTY:
                 break
             penalty[eased] /= 2
+            longer = max(LONGER_PENALTY, longer / 2)
             continue
         for k in over:
             penalty[k] = 2 * penalty[k] + spread / 8
+        if too_long:
+            longer = 2 * longer + spread / 8
     return best[1] if best is not None else last
 
 

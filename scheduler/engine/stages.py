@@ -95,6 +95,15 @@ EXPLAIN_END = 1.02
 #: whole model; built in ~30 s).
 FIRST_ROTA_SHARE = 0.1
 CONSTRUCT_SHARE = 0.75
+#: From this many doctor × slot pairs offered, a problem with minimum rules gets its rota built
+#: doctor by doctor before the whole model (Curtois Instance 23: 387,655 variables, built in
+#: 14 s; Instance 24: 1.13 M, 35–47 s). Building takes about `BUILD_SECONDS_PER_PAIR` a pair
+#: (22–49 µs measured); when that is over `MODEL_SHARE` of the time limit, the model is not
+#: built at all, else building doctor by doctor has `CONSTRUCT_FIRST_SHARE` of the search time.
+BUILD_FIRST_FROM_PAIRS = 300_000
+BUILD_SECONDS_PER_PAIR = 40e-6
+MODEL_SHARE = 0.5
+CONSTRUCT_FIRST_SHARE = 0.5
 #: From this many doctor × slot variables, a problem without minimum rules starts from a greedy
 #: rota (`greedy.py`; not in the weighted mode, whose wishes and over-cover it ignores): the
 #: 5,000-doctor region (214,000) had none from CP-SAT in 60 s; the 1,000-doctor one (43,000)
@@ -115,7 +124,6 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     if conflicts:
         return Rota(status=SolveStatus.INFEASIBLE, conflicts=conflicts, seed=options.seed)
 
-    m = RotaModel.build(problem)
     # The empty rota plus the pins is a first solution for free (unless minimum rules).
     rota = _Incumbent(solution={(p.doctor, p.slot) for p in problem.pinned})
     objectives: list[_Stage] = []
@@ -124,13 +132,14 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     deadline = started + options.time_limit_seconds * SEARCH_END
     stages = stages_for(problem)
     weighted_mode = problem.objective_mode == "weighted"
+    m, modelled = _model(problem, options, rota, stages[0][0], deadline)
     for index, (make_objective, share, linearization) in enumerate(stages):
         if options.cancellation is not None:
             options.cancellation.check()
         # No search time left (CP-SAT's presolve alone of a 5,000-doctor region takes seconds
-        # past any limit): the stage keeps the rota as it is, unproven, and its objective is
-        # only evaluated (building the fairness chords there takes seconds more).
-        skipped = index > 0 and time.monotonic() >= deadline
+        # past any limit), or no model: the stage keeps the rota as it is, unproven, and its
+        # objective is only evaluated (building the fairness chords there takes seconds more).
+        skipped = not modelled or ((index > 0 or rota.built) and time.monotonic() >= deadline)
         objective = make_objective(m, search=not skipped)
         shares_left = sum(weight for _, weight, _ in stages[index:])
         wall_left = deadline - time.monotonic()
@@ -138,12 +147,13 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
                          wall=max(1.0, wall_left * share / shares_left))
         stage_started = time.monotonic()
         if not skipped:
-            if index > 0:
+            if index > 0 or rota.built:
                 # (Not on the first stage: hinting the empty rota leads CP-SAT astray.)
                 _hint(m, rota.solution, rota.values)
             m.model.minimize(objective.expr)
         run = _StageRun(m, objective, rota, options, linearization, started, deadline)
-        first_rota = index == 0 and rota.values is None and _has_minimums(problem)
+        first_rota = index == 0 and rota.values is None and not rota.built \
+            and _has_minimums(problem)
         if skipped:
             pass
         elif isinstance(objective.expr, int) and not first_rota:
@@ -388,6 +398,30 @@ class _StageRun:
                 stage=self.objective.name, value=value / self.objective.scale,
                 bound=self.bound / self.objective.scale,
                 elapsed=time.monotonic() - self.started))
+
+
+def _model(problem: Problem, options: SolveOptions, rota: _Incumbent,
+           first_objective: ObjectiveFn, deadline: float) -> tuple[RotaModel, bool]:
+    """The whole model, and whether it was built. Built at once, except with minimum rules
+    from `BUILD_FIRST_FROM_PAIRS` doctor × slot pairs: then a rota is built doctor by doctor
+    first (`construct.py`, into `rota`), within `CONSTRUCT_FIRST_SHARE` of the search time
+    when the model's build (`BUILD_SECONDS_PER_PAIR` each) fits in `MODEL_SHARE` of the time
+    limit, else within all of it and without the model (an empty one: no search). Without a
+    built rota the model is built whatever its cost (nothing else can give a rota)."""
+    pairs = sum(len(d.availability) for d in problem.doctors)
+    if pairs < BUILD_FIRST_FROM_PAIRS or not _has_minimums(problem):
+        return RotaModel.build(problem), True
+    limit = options.time_limit_seconds
+    with_model = pairs * BUILD_SECONDS_PER_PAIR <= limit * MODEL_SHARE
+    wall = max(0.0, deadline - time.monotonic()) * (CONSTRUCT_FIRST_SHARE if with_model else 1.0)
+    rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
+    built = construct(problem, first_objective, options, budget=wall * rate, wall_budget=wall)
+    if built.rota is None:
+        return RotaModel.build(problem), True
+    rota.solution, rota.built = built.rota, True
+    if not with_model:
+        return RotaModel(problem), False
+    return RotaModel.build(problem), True
 
 
 def _has_minimums(problem: Problem) -> bool:

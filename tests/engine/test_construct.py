@@ -10,9 +10,11 @@ from dataclasses import replace
 
 import pytest
 
+import scheduler.engine.construct as construct_module
 import scheduler.engine.stages as stages
 from benchmarks.curtois.engine import problem_from_instance, roster_from_pairs
 from benchmarks.curtois.evaluate import evaluate
+from benchmarks.curtois.instance import Instance
 from benchmarks.curtois.parse import parse_instance
 from benchmarks.curtois.run import BENCHMARK_DIR
 from scheduler.domain.benchmark import Minimums
@@ -146,3 +148,59 @@ def test_building_is_reproducible() -> None:
     p = problem(WEEK, [doctor("x", ALL), doctor("y", ALL), doctor("z", ALL, min_days_off=2)],
                 minimums=X24_Y16)
     assert build(p).rota == build(p).rota
+
+
+def _curtois(number: int) -> tuple[Instance, Problem]:
+    instance = parse_instance(BENCHMARK_DIR / "instances" / f"Instance{number}.txt")
+    return instance, problem_from_instance(instance)
+
+
+def test_a_large_problem_too_long_to_model_gets_its_rota_built_without_the_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # As Curtois Instance 24 (1.13 M pairs, 35–47 s to build): the model would not fit.
+    def no_model(problem: Problem) -> None:
+        raise AssertionError("the whole model was built")
+
+    monkeypatch.setattr(stages, "BUILD_FIRST_FROM_PAIRS", 0)
+    monkeypatch.setattr(stages, "BUILD_SECONDS_PER_PAIR", 1.0)
+    monkeypatch.setattr(stages.RotaModel, "build", no_model)
+    instance, p = _curtois(12)
+    rota = solve(p, SolveOptions(time_limit_seconds=5))
+    assert rota.status is SolveStatus.FEASIBLE
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(p).violations(pairs) == []
+    evaluation = evaluate(instance, roster_from_pairs(sorted(pairs), p))
+    assert evaluation.violations == ()
+    [stage] = rota.stages
+    assert (stage.value, stage.bound, stage.proven) == (evaluation.objective, 0.0, False)
+
+
+def test_a_large_problem_that_fits_is_built_first_then_searched_from_its_rota(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+    build = stages.RotaModel.build
+
+    def built(*args: object, **kw: object) -> Built:
+        order.append("construct")
+        return construct(*args, **kw)  # type: ignore[arg-type]
+
+    def modelled(problem: Problem) -> stages.RotaModel:
+        order.append("model")
+        return build(problem)
+
+    monkeypatch.setattr(stages, "BUILD_FIRST_FROM_PAIRS", 0)
+    monkeypatch.setattr(stages, "construct", built)
+    monkeypatch.setattr(stages.RotaModel, "build", modelled)
+    instance, p = _curtois(12)
+    # Without best replies: what the built rota in the solve can only improve on.
+    with monkeypatch.context() as patch:
+        patch.setattr(construct_module, "REPLY_ROUNDS", 0)
+        alone = construct(p, weighted, OPTIONS, budget=5, wall_budget=5).rota
+    assert alone is not None
+    rota = solve(p, SolveOptions(time_limit_seconds=5))
+    assert order == ["construct", "model"]
+    pairs = [(a.doctor, a.slot) for a in rota.assignments]
+    assert RotaChecker(p).violations(pairs) == []
+    # The search starts from the built rota: never worse (the objective may only go down).
+    before = evaluate(instance, roster_from_pairs(sorted(alone), p)).objective
+    assert evaluate(instance, roster_from_pairs(sorted(pairs), p)).objective <= before
