@@ -41,8 +41,7 @@ def pinned_conflicts(problem: Problem) -> list[Conflict]:
 @dataclass(frozen=True)
 class Blocker:
     """Why one doctor who offered a slot is not on it: `kind` is "away", "skills",
-    "overlap", "rest after", "rest before", "cap" or "rule" (with `rule`), "free", or
-    "unchecked" (not examined: the solve's time limit ran out before);
+    "overlap", "rest after", "rest before", "cap" or "rule" (with `rule`), or "free";
     `detail` holds the skills missing, the other slot's id, or the checker's message."""
 
     doctor: str
@@ -60,6 +59,9 @@ class UncoveredReason:
     seats: int
     someone_on: bool
     blockers: tuple[Blocker, ...]
+    #: False when the solve's time limit ran out before the slot's doctors were examined
+    #: (`blockers` then empty).
+    examined: bool = True
 
 
 def explain_uncovered(problem: Problem, assignments: Sequence[Assignment], *,
@@ -77,8 +79,8 @@ def uncovered_reasons(problem: Problem, assignments: Sequence[Assignment], *,
 
     Examining one doctor re-checks their whole rota with one more slot: a poor rota of a large
     problem (Curtois Instance 22: 27,000 doctor × seat pairs) takes a minute. Past `deadline`
-    (`time.monotonic()`; None: no deadline) the doctors left get the "unchecked" blocker, so a
-    solve keeps its time limit."""
+    (`time.monotonic()`; None: no deadline) the slots left are not examined (`examined`
+    False), so a solve keeps its time limit."""
     worked: dict[str, list[Slot]] = defaultdict(list)
     on_slot: dict[str, set[str]] = defaultdict(set)
     slots = problem.slot_by_id()
@@ -92,17 +94,21 @@ def uncovered_reasons(problem: Problem, assignments: Sequence[Assignment], *,
         missing = slot.seats - len(on_slot[slot.id])
         if missing > 0:
             offering = [d for d in offered[slot.id] if d.id not in on_slot[slot.id]]
+            if deadline is not None and time.monotonic() > deadline:
+                out.append(UncoveredReason(slot=slot.id, seats=missing,
+                                           someone_on=bool(on_slot[slot.id]), blockers=(),
+                                           examined=False))
+                continue
             out.append(UncoveredReason(
                 slot=slot.id, seats=missing, someone_on=bool(on_slot[slot.id]),
-                blockers=tuple(
-                    Blocker(d.name or d.id, "unchecked")
-                    if deadline is not None and time.monotonic() > deadline
-                    else _why_not(checker, slot, d, worked[d.id]) for d in offering)))
+                blockers=tuple(_why_not(checker, slot, d, worked[d.id]) for d in offering)))
     return out
 
 
 def reason_en(reason: UncoveredReason) -> str:
     """The reason in English ("the 3 available doctors cannot take it (Dr A: away; …)")."""
+    if not reason.examined:
+        return "not examined: the time limit ran out"
     if not reason.blockers:
         return "no other doctor available" if reason.someone_on else "no doctor available"
     blocks = [f"{b.doctor}: {_blocker_en(b)}" for b in reason.blockers]
@@ -124,8 +130,6 @@ def _blocker_en(b: Blocker) -> str:
         return f"at their {b.rule} ({b.detail})"
     if b.kind == "rule":
         return f"the {b.rule} rule ({b.detail})"
-    if b.kind == "unchecked":
-        return "not examined: the time limit ran out"
     return "free, but taking it would cost a higher-priority slot or the time limit ran out"
 
 

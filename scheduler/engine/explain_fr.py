@@ -48,6 +48,8 @@ def slot_fr(problem: Problem, slot_id: str) -> str:
 
 def reason_fr(problem: Problem, reason: UncoveredReason) -> str:
     """«Les 3 médecins disponibles ne peuvent pas le prendre : Dr A, absent ; …»."""
+    if not reason.examined:
+        return "Non examiné : le temps de calcul était écoulé."
     if not reason.blockers:
         return "Aucun autre médecin disponible." if reason.someone_on else \
             "Aucun médecin disponible."
@@ -74,8 +76,6 @@ def blocker_fr(problem: Problem, b: Blocker) -> str:
         return f"a atteint {CAP_FR.get(b.rule, 'un de ses plafonds')}"
     if b.kind == "rule" and b.rule is not None:
         return f"la règle « {RULE_FR.get(b.rule, str(b.rule))} » l'en empêche"
-    if b.kind == "unchecked":
-        return "non examiné : le temps de calcul était écoulé"
     return ("libre, mais le placer aurait laissé vide un créneau plus prioritaire, ou le "
             "temps de calcul a manqué")
 
