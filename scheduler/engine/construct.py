@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, DoctorSlot, Problem, Slot
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
+from scheduler.engine.cpsat import Cancellation, SolveOptions, make_solver, stoppable
 from scheduler.engine.day_grid import day_grid_rota, gains
 from scheduler.engine.objectives import Objective
 
@@ -105,8 +105,8 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
             return Built(None, work_used, time.monotonic() - started)
         rota.update((doctor.id, sid) for sid in chosen)
         taken.update(sid for sid in chosen if sid not in own_pins)
-    improve_by_best_replies(problem, rota, taken,
-                            deadline=started + wall_budget)
+    improve_by_best_replies(problem, rota, taken, deadline=started + wall_budget,
+                            cancellation=options.cancellation)
     return Built(rota, work_used, time.monotonic() - started)
 
 
@@ -115,14 +115,16 @@ REPLY_ROUNDS = 3
 
 
 def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken: Counter[str],
-                            *, deadline: float) -> int:
+                            *, deadline: float, cancellation: Cancellation | None = None) -> int:
     """Rounds of best replies, in place: each doctor in turn takes off their rota and takes the
     day grid's rota (`day_grid.py`) against the others' instead when it gains more (the
     first stage's gain of their slots given the others': seats filled, over-cover, wishes), so
     the rota only improves and keeps every rule (the day grid's rota is checked). Stops after
-    `REPLY_ROUNDS` rounds, a round without change, or at `deadline` (`time.monotonic()`).
-    Returns the number of doctors whose rota changed. `taken` (slot id -> doctors on it) is
-    kept in step."""
+    `REPLY_ROUNDS` rounds, a round without change, or at `deadline` (`time.monotonic()`; a wall
+    clock, so a deterministic solve on a machine too slow for it gives up reproducibility
+    rather than its time limit). Returns the number of replies taken (a doctor may count once
+    a round). `taken` (slot id -> doctors on it) is kept in step. Raises `SolveCancelled` when
+    `cancellation` is cancelled."""
     mine: dict[str, list[str]] = {}
     for d, s in rota:
         mine.setdefault(d, []).append(s)
@@ -133,6 +135,8 @@ def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken:
         for doctor in problem.doctors:
             if time.monotonic() > deadline:
                 return changed
+            if cancellation is not None:
+                cancellation.check()
             if doctor.id in pinned:
                 continue
             own = mine.get(doctor.id, [])

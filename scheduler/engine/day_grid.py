@@ -46,13 +46,19 @@ NEVER = -math.inf
 
 def gains(problem: Problem, doctor: Doctor) -> dict[str, int]:
     """The first stage's gain of putting `doctor` on each slot of their own problem (slot id ->
-    integer gain): the slot's priority while it has seats left, else minus its over-cover cost,
-    plus the doctor's wish on it (positive: asked for; negative: asked to be spared)."""
-    out = {}
-    for slot in problem.slots:
-        base = slot.priority if slot.seats > 0 else -slot.over_cover_cost
-        out[slot.id] = base + doctor.wishes.get(slot.id, 0)
-    return out
+    integer gain). In the weighted mode: the slot's priority while it has seats left, else
+    minus its over-cover cost, plus the doctor's wish on it (positive: asked for; negative:
+    asked to be spared). In DESIGN's lexicographic order coverage comes first: the priority
+    is then scaled above the sum of every other term over the doctor's slots, so no wish or
+    over-cover cost ever outweighs a seat filled."""
+    def other(slot: Slot) -> int:
+        return (0 if slot.seats > 0 else -slot.over_cover_cost) + doctor.wishes.get(slot.id, 0)
+
+    scale = 1
+    if problem.objective_mode != "weighted":
+        scale += sum(abs(other(slot)) for slot in problem.slots)
+    return {slot.id: scale * (slot.priority if slot.seats > 0 else 0) + other(slot)
+            for slot in problem.slots}
 
 
 @dataclass(frozen=True)
@@ -140,12 +146,15 @@ def day_grid_rota(problem: Problem, doctor: Doctor,
     least = minimums_of(problem, doctor.id).min_hours
     high = math.inf if doctor.max_hours is None else doctor.max_hours * 60
     first_window = window
-    for chosen_weekends, attempt in itertools.product((True, False), range(ATTEMPTS)):
+    tried: set[tuple[bool, tuple[int, int]]] = set()
+    ways = (True, False) if doctor.max_weekends is not None else (True,)
+    for chosen_weekends, attempt in itertools.product(ways, range(ATTEMPTS)):
         # The weekends chosen before pass 1 (fast), then counted in it (exact, slower).
         if attempt == 0:
             window = first_window
-        if window is None:
-            continue
+        if window is None or (chosen_weekends, window) in tried:
+            continue  # (the same try again would give the same rota)
+        tried.add((chosen_weekends, window))
         weekends = _allowed_weekends(doctor, days) if chosen_weekends else None
         worked = _working_days(problem, doctor, days, window, weekends)
         if worked is None:
@@ -176,10 +185,10 @@ def _days_window(problem: Problem, doctor: Doctor, shortest: int, longest: int, 
     """How many days to work: the counts whose hours at the shortest slot length fall within
     the doctor's minimum and maximum hours when there are any (then every slot can be the
     shortest kind), else the counts some mix of lengths could reach; capped by `max_shifts`."""
-    low_minutes = minimums_of(problem, doctor.id).min_hours
-    high_minutes = doctor.max_hours
-    low = 0.0 if low_minutes is None else low_minutes * 60
-    high = math.inf if high_minutes is None else high_minutes * 60
+    least_hours = minimums_of(problem, doctor.id).min_hours
+    most_hours = doctor.max_hours
+    low = 0.0 if least_hours is None else least_hours * 60
+    high = math.inf if most_hours is None else most_hours * 60
     top = horizon if doctor.max_shifts is None else min(horizon, doctor.max_shifts)
     most = top if math.isinf(high) else min(top, math.floor(high / shortest + 1e-9))
     at_shortest = (math.ceil(low / shortest - 1e-9), most)
@@ -299,7 +308,8 @@ GOLDEN = (math.sqrt(5) - 1) / 2
 #: Pass 2's rounds of penalties on the kinds over their cap.
 CAP_ROUNDS = 12
 #: Among slots of equal gain, pass 2 prefers the shortest (pass 1 counted days at that length):
-#: this much gain per slot length over the shortest one (less than any gain difference).
+#: this much gain per slot length over the shortest one (less than a gain difference on one
+#: day; summed over many days it is a heuristic's tie-break, not an exact one).
 LONGER_PENALTY = 0.01
 
 

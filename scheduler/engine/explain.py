@@ -68,7 +68,7 @@ def explain_uncovered(problem: Problem, assignments: Sequence[Assignment], *,
                       deadline: float | None = None) -> list[UncoveredSeats]:
     """For each slot with empty seats, why the doctors who offered it are not on it (English,
     as `rota.json` carries it; `reason_fr` words the same reasons in French). Past `deadline`
-    (`time.monotonic()`), doctors are no longer examined (`uncovered_reasons`)."""
+    (`time.monotonic()`), the slots left are not examined (`uncovered_reasons`)."""
     return [UncoveredSeats(slot=r.slot, seats=r.seats, reason=reason_en(r))
             for r in uncovered_reasons(problem, assignments, deadline=deadline)]
 

@@ -128,11 +128,15 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     rota = _Incumbent(solution={(p.doctor, p.slot) for p in problem.pinned})
     objectives: list[_Stage] = []
     rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
-    limit, spent = options.time_limit_seconds * rate, 0.0
+    limit = options.time_limit_seconds * rate
     deadline = started + options.time_limit_seconds * SEARCH_END
     stages = stages_for(problem)
     weighted_mode = problem.objective_mode == "weighted"
-    m, modelled = _model(problem, options, rota, stages[0][0], deadline)
+    m, modelled, spent = _model(problem, options, rota, stages[0][0], deadline)
+    if not modelled and not rota.built:
+        # Too large to model in time, and no rota built doctor by doctor within it.
+        return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
+                    seed=options.seed)
     for index, (make_objective, share, linearization) in enumerate(stages):
         if options.cancellation is not None:
             options.cancellation.check()
@@ -401,27 +405,27 @@ class _StageRun:
 
 
 def _model(problem: Problem, options: SolveOptions, rota: _Incumbent,
-           first_objective: ObjectiveFn, deadline: float) -> tuple[RotaModel, bool]:
-    """The whole model, and whether it was built. Built at once, except with minimum rules
-    from `BUILD_FIRST_FROM_PAIRS` doctor × slot pairs: then a rota is built doctor by doctor
-    first (`construct.py`, into `rota`), within `CONSTRUCT_FIRST_SHARE` of the search time
-    when the model's build (`BUILD_SECONDS_PER_PAIR` each) fits in `MODEL_SHARE` of the time
-    limit, else within all of it and without the model (an empty one: no search). Without a
-    built rota the model is built whatever its cost (nothing else can give a rota)."""
+           first_objective: ObjectiveFn, deadline: float) -> tuple[RotaModel, bool, float]:
+    """The whole model, whether it was built, and the CP-SAT work spent before it. Built at
+    once, except with minimum rules from `BUILD_FIRST_FROM_PAIRS` doctor × slot pairs: then a
+    rota is built doctor by doctor first (`construct.py`, into `rota`), within
+    `CONSTRUCT_FIRST_SHARE` of the search time when the model's build (`BUILD_SECONDS_PER_PAIR`
+    each) fits in `MODEL_SHARE` of the time limit, and then the model is built; else within
+    all of it and without the model (an empty one: no search; without a rota either, the
+    caller says so)."""
     pairs = sum(len(d.availability) for d in problem.doctors)
     if pairs < BUILD_FIRST_FROM_PAIRS or not _has_minimums(problem):
-        return RotaModel.build(problem), True
+        return RotaModel.build(problem), True, 0.0
     limit = options.time_limit_seconds
     with_model = pairs * BUILD_SECONDS_PER_PAIR <= limit * MODEL_SHARE
     wall = max(0.0, deadline - time.monotonic()) * (CONSTRUCT_FIRST_SHARE if with_model else 1.0)
     rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
     built = construct(problem, first_objective, options, budget=wall * rate, wall_budget=wall)
-    if built.rota is None:
-        return RotaModel.build(problem), True
-    rota.solution, rota.built = built.rota, True
+    if built.rota is not None:
+        rota.solution, rota.built = built.rota, True
     if not with_model:
-        return RotaModel(problem), False
-    return RotaModel.build(problem), True
+        return RotaModel(problem), False, built.work
+    return RotaModel.build(problem), True, built.work
 
 
 def _has_minimums(problem: Problem) -> bool:

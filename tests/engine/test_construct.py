@@ -204,3 +204,16 @@ def test_a_large_problem_that_fits_is_built_first_then_searched_from_its_rota(
     # The search starts from the built rota: never worse (the objective may only go down).
     before = evaluate(instance, roster_from_pairs(sorted(alone), p)).objective
     assert evaluate(instance, roster_from_pairs(sorted(pairs), p)).objective <= before
+
+
+def test_too_large_to_model_and_no_rota_built_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_model(problem: Problem) -> None:
+        raise AssertionError("the whole model was built past its time")
+
+    monkeypatch.setattr(stages, "BUILD_FIRST_FROM_PAIRS", 0)
+    monkeypatch.setattr(stages, "BUILD_SECONDS_PER_PAIR", 1.0)
+    monkeypatch.setattr(stages.RotaModel, "build", no_model)
+    monkeypatch.setattr(stages, "construct", lambda *a, **kw: Built(None, 0.5, 0.5))
+    _, p = _curtois(12)
+    rota = solve(p, SolveOptions(time_limit_seconds=5))
+    assert rota.status is SolveStatus.UNKNOWN and rota.assignments == []

@@ -21,7 +21,7 @@ from scheduler.domain.problem import Problem, Slot
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.construct import _doctor_alone, construct
-from scheduler.engine.day_grid import day_grid_rota
+from scheduler.engine.day_grid import day_grid_rota, gains
 from scheduler.engine.objectives import weighted
 from scheduler.solver import SolveOptions
 from tests.support.factories import doctor, problem, slot
@@ -77,11 +77,31 @@ def test_weekends_are_counted_in_the_pass_when_the_ones_chosen_before_fail() -> 
     assert ids == [f"day{d}" for d in range(14, 20)]
 
 
-def test_no_rota_when_the_rules_admit_none() -> None:
-    # 13 days of work needed, at most 3 in a row with 2 days off between runs: impossible.
-    p = on_a_grid(list(DAY.values()), Minimums(min_hours=13 * 8), max_consecutive_days=3,
+@pytest.mark.parametrize(("days", "found"), [(9, True), (10, False)])
+def test_a_rota_exactly_when_the_rules_admit_one(days: int, found: bool) -> None:
+    # At most 3 days in a row with 2 days off between runs: 9 of 14 days at most
+    # (off, 3 on, 2 off, 3 on, 2 off, 3 on: the runs at the edges are exempt).
+    p = on_a_grid(list(DAY.values()), Minimums(min_hours=days * 8), max_consecutive_days=3,
                   min_days_off=2)
-    assert day_grid_rota(p, p.doctors[0]) is None
+    ids = day_grid_rota(p, p.doctors[0])
+    assert (ids is not None) is found
+    if ids is not None:
+        assert len(ids) == days
+        assert RotaChecker(p).doctor_violations(p.doctors[0], worked(p, ids)) == []
+
+
+def test_coverage_outweighs_every_wish_and_over_cover_unless_weighted() -> None:
+    # One seat left on Monday, which x asked to be spared; Tuesday full (over-cover), asked for.
+    monday = replace(DAY[DAYS[0]], seats=1)
+    tuesday = replace(DAY[DAYS[1]], seats=0, max_seats=1, over_cover_cost=5)
+    p = on_a_grid([monday, tuesday], Minimums(min_hours=8), max_hours=8,
+                  wishes={monday.id: -1000, tuesday.id: 1000})
+    x = p.doctors[0]
+    assert p.objective_mode != "weighted"
+    assert day_grid_rota(p, x) == [monday.id]  # coverage first
+    weighted_p = replace(p, objective_mode="weighted")
+    assert gains(weighted_p, x) == {monday.id: 1 - 1000, tuesday.id: -5 + 1000}
+    assert day_grid_rota(weighted_p, x) == [tuesday.id]
 
 
 def test_it_does_not_apply_without_one_shift_a_day() -> None:
