@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from scheduler.domain.benchmark import minimums_of
-from scheduler.domain.problem import Doctor, DoctorSlot, Problem, Slot
+from scheduler.domain.problem import Doctor, Problem
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import Cancellation, SolveOptions, make_solver, stoppable
 from scheduler.engine.day_grid import day_grid_rota, gains
 from scheduler.engine.objectives import Objective
+from scheduler.engine.subproblem import restricted
 
 #: Each doctor's share of the budget is at least this many seconds (or deterministic seconds).
 MIN_SHARE = 0.02
@@ -168,22 +169,4 @@ def has_minimum(problem: Problem, doctor: Doctor) -> bool:
 def _doctor_alone(problem: Problem, doctor: Doctor, taken: Counter[str]) -> Problem:
     """The problem of one doctor: their offered slots with the seats others left, their pins
     and removed assignments."""
-    slots: list[Slot] = []
-    for slot in problem.slots:
-        if slot.id not in doctor.availability:
-            continue
-        used = taken[slot.id]
-        if used:
-            cap = slot.seats if slot.max_seats is None else slot.max_seats
-            if used >= cap:
-                continue
-            slot = replace(slot, seats=max(0, slot.seats - used),
-                           max_seats=None if slot.max_seats is None else slot.max_seats - used)
-        slots.append(slot)
-    return replace(problem, slots=tuple(slots), doctors=(doctor,),
-                   pinned=_own(problem.pinned, doctor), removed=_own(problem.removed, doctor),
-                   published=())
-
-
-def _own(pairs: Iterable[DoctorSlot], doctor: Doctor) -> tuple[DoctorSlot, ...]:
-    return tuple(p for p in pairs if p.doctor == doctor.id)
+    return restricted(problem, (doctor,), taken)

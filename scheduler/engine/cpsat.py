@@ -99,20 +99,26 @@ class SolveOptions:
 
 class ProgressRelay(cp_model.CpSolverSolutionCallback):
     """Reports each rota CP-SAT finds, with the stage's best bound so far (`floor`: what earlier
-    phases of the stage proved)."""
+    phases of the stage proved), and stops the search at a rota whose value is `stop_at` or
+    less (a bound proven otherwise: nothing better exists)."""
 
     def __init__(self, objective: Objective, started: float, progress: ProgressCallback | None,
-                 floor: float = -math.inf) -> None:
+                 floor: float = -math.inf, stop_at: float = -math.inf) -> None:
         super().__init__()
         self._objective = objective
         self._started = started
         self._progress = progress
         self._floor = floor
+        self._stop_at = stop_at
         #: Set at the first rota found (read from another thread by a give-up timer).
         self.found = False
 
     def on_solution_callback(self) -> None:
         self.found = True
+        if self.objective_value <= self._stop_at:
+            # A proven bound reached (the flow bound of coverage...): the rota is optimal and
+            # searching on cannot improve it. (Deterministic: the same rota each run.)
+            self.stop_search()
         if self._progress is not None:
             bound = max(self._floor, self.best_objective_bound)
             self._progress(

@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
 from scheduler.domain.rules import RuleKind
+from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.construct import construct, has_minimum
 from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
@@ -41,6 +42,7 @@ from scheduler.engine.objectives import (
     wishes,
 )
 from scheduler.engine.polish import hand_over_complaints
+from scheduler.engine.repair import repair_coverage
 
 #: CP-SAT's deterministic time done per second by one worker on the reference machine (2-core
 #: CI box, measured on the CHIV scenario: ~0.42 idle, ~0.25 under load); turns a time limit into
@@ -109,6 +111,9 @@ CONSTRUCT_FIRST_SHARE = 0.5
 #: 5,000-doctor region (214,000) had none from CP-SAT in 60 s; the 1,000-doctor one (43,000)
 #: and CHIV are below, their rotas unchanged.
 GREEDY_FROM_VARIABLES = 100_000
+#: The share of the coverage stage's budget that filling the greedy rota's holes may take
+#: (`repair.py`; the 5,000-doctor region: 100 → 75, the flow bound, in ~1 s).
+REPAIR_SHARE = 0.5
 
 
 
@@ -168,12 +173,21 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         elif objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
+            if make_objective is coverage:
+                # The flow relaxation's bound (`bounds.py`, a second on a 5,000-doctor region):
+                # a rota reaching it is optimal, and the search stops there.
+                run.bound = float(coverage_bound(problem))
             if index == 0 and not first_rota and not weighted_mode \
                     and len(m.x) >= GREEDY_FROM_VARIABLES:
-                # Too large for CP-SAT to find a rota soon: start from a greedy one.
+                # Too large for CP-SAT to find a rota soon: start from a greedy one, with its
+                # holes filled around (`repair.py`).
                 rota.solution, rota.built = greedy_rota(problem), True
+                run.repair(run.phase(budget, REPAIR_SHARE))
                 _hint(m, rota.solution, None)
-            if not first_rota:
+            if not first_rota and objective.evaluate(frozenset(rota.solution)) <= run.bound:
+                # The rota so far (pins, a built one) reaches the bound: nothing to search.
+                run.proven = True
+            elif not first_rota:
                 run.search(run.phase(budget, 1.0), small_portfolio=weighted_mode)
             elif not _first_rota(problem, m, run, budget, make_objective, options, deadline,
                                  small_portfolio=weighted_mode):
@@ -298,7 +312,7 @@ class _StageRun:
                          small_portfolio=small_portfolio, lp_upfront=lp_upfront,
                          bound_only=bound_only)
         relay = ProgressRelay(self.objective, self.started, self.options.progress,
-                              floor=self.bound)
+                              floor=self.bound, stop_at=self.bound)
         timer, cut = None, threading.Event()
 
         def give_up() -> None:
@@ -336,6 +350,17 @@ class _StageRun:
                     self.rota.take(self.m, values)
             self.status = status
         return cut.is_set()
+
+    def repair(self, budget: _Budget) -> None:
+        """The coverage of the incumbent rota (built, not CP-SAT's) improved around its
+        holes, up to the stage's bound (`repair.py`)."""
+        repaired = repair_coverage(self.m.problem, self.rota.solution,
+                                   bound=math.ceil(self.bound), options=self.options,
+                                   budget=budget.work,
+                                   deadline=time.monotonic() + budget.wall)
+        self.rota.solution = repaired.rota
+        self.used += repaired.work
+        self.wall += repaired.wall
 
     def balance(self, budget: _Budget) -> None:
         """A balance stage: CP-SAT for a good rota and the LP bound, then the neighbourhood

@@ -103,6 +103,7 @@ def test_the_greedy_rota_stays_when_the_search_finds_nothing(
         return search(self, *args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(stages._StageRun, "search", nothing_on_coverage)
+    monkeypatch.setattr(stages._StageRun, "repair", lambda self, budget: None)
     monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
     rota = solve(REGION, OPTIONS)
     pairs = [(a.doctor, a.slot) for a in rota.assignments]

@@ -1,0 +1,137 @@
+"""Filling a large rota's holes by re-solving small groups of doctors (`engine/repair.py`) and
+the coverage stage that uses it with the flow bound: every rota is judged by the independent
+checker, and the bound by CP-SAT's proof on the whole model (`test_bounds.py`)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+import scheduler.engine.stages as stages
+from benchmarks.synthetic import StressShape, synthetic_problem
+from scheduler.domain.problem import DoctorSlot, Problem
+from scheduler.engine.bounds import coverage_bound
+from scheduler.engine.checker import RotaChecker
+from scheduler.engine.cpsat import Cancellation, ProgressRelay, SolveCancelled, SolveOptions
+from scheduler.engine.greedy import greedy_rota
+from scheduler.engine.objectives import Objective
+from scheduler.engine.repair import repair_coverage
+from scheduler.solver import solve
+from tests.support.factories import doctor, problem, slot
+
+REGION = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=2))
+OPTIONS = SolveOptions(time_limit_seconds=5)
+
+
+def _value(p: Problem, rota: set[tuple[str, str]]) -> int:
+    taken = Counter(s for _, s in rota)
+    return sum(s.priority * max(0, s.seats - taken[s.id]) for s in p.slots)
+
+
+def _repair(p: Problem, rota: set[tuple[str, str]], *, budget: float = 10.0,
+            options: SolveOptions = OPTIONS) -> tuple[set[tuple[str, str]], int]:
+    done = repair_coverage(p, rota, bound=coverage_bound(p), options=options, budget=budget,
+                           deadline=time.monotonic() + 30)
+    assert RotaChecker(p).violations(done.rota) == []
+    assert done.value == _value(p, done.rota)
+    return done.rota, done.value
+
+
+def test_a_hole_is_filled_by_moving_a_shift_to_another_doctor() -> None:
+    # x holds a; b (same evening, so x cannot add it) stays empty though y could take a.
+    slots = [slot("a", "2026-07-06 20:00"), slot("b", "2026-07-06 21:00")]
+    p = problem(slots, [doctor("x", ["a", "b"]), doctor("y", ["a"])])
+    rota, value = _repair(p, {("x", "a")})
+    assert value == 0
+    assert rota == {("x", "b"), ("y", "a")}
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_the_greedy_rota_reaches_the_flow_bound_on_regions(seed: int) -> None:
+    p = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=seed))
+    start = greedy_rota(p)
+    rota, value = _repair(p, start)
+    assert value == coverage_bound(p) < _value(p, start)
+    again, _ = _repair(p, start)
+    assert again == rota  # reproducible
+
+
+def test_pins_and_removed_assignments_are_kept() -> None:
+    start = greedy_rota(REGION)
+    held = sorted(start)
+    pins = tuple(DoctorSlot(doctor=d, slot=s) for d, s in held[:5])
+    removed = tuple(DoctorSlot(doctor=d, slot=s) for d, s in held[5:15])
+    p = replace(REGION, pinned=pins, removed=removed)
+    start = greedy_rota(p)
+    rota, value = _repair(p, start)  # (the checker judges pins and removals too)
+    assert {(x.doctor, x.slot) for x in pins} <= rota
+    assert value <= _value(p, start)
+
+
+def test_a_bound_out_of_reach_ends_the_search_with_the_rota_kept() -> None:
+    # Three evenings in a row for the only doctor, at most two days running: the flow
+    # relaxation (no consecutive days) says 0, the best rota leaves one hole.
+    days = [slot(f"d{i}", f"2026-07-{6 + i:02d} 20:00") for i in range(3)]
+    p = problem(days, [doctor("x", [s.id for s in days], max_consecutive_days=2)])
+    assert coverage_bound(p) == 0
+    rota, value = _repair(p, {("x", "d0"), ("x", "d2")})
+    assert len(rota) == 2
+    assert value == 1
+
+
+def test_no_budget_no_change() -> None:
+    start = greedy_rota(REGION)
+    rota, value = _repair(REGION, start, budget=0.0)
+    assert rota == start and value == _value(REGION, start)
+
+
+def test_cancelled() -> None:
+    cancellation = Cancellation()
+    cancellation.cancel()
+    with pytest.raises(SolveCancelled):
+        _repair(REGION, greedy_rota(REGION),
+                options=replace(OPTIONS, cancellation=cancellation))
+
+
+def test_the_coverage_stage_is_proven_by_the_flow_bound_without_searching(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[str] = []
+    search = stages._StageRun.search
+
+    def counted(self: stages._StageRun, *args: object, **kw: object) -> bool:
+        searched.append(self.objective.name)
+        return search(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "search", counted)
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    rota = solve(REGION, OPTIONS)
+    assert RotaChecker(REGION).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
+    first = rota.stages[0]
+    assert first.name == "coverage" and first.proven
+    assert first.value == first.bound == coverage_bound(REGION)
+    assert "coverage" not in searched
+
+
+class _Stopped(Exception):
+    pass
+
+
+@pytest.mark.parametrize(("value", "stops"), [(5.0, True), (6.0, False)])
+def test_the_search_stops_at_a_rota_reaching_a_proven_bound(
+        monkeypatch: pytest.MonkeyPatch, value: float, stops: bool) -> None:
+    relay = ProgressRelay(Objective("coverage", 0, lambda pairs: 0), 0.0, None, stop_at=5.0)
+    monkeypatch.setattr(ProgressRelay, "objective_value", property(lambda self: value))
+
+    def stop(self: ProgressRelay) -> None:
+        raise _Stopped
+
+    monkeypatch.setattr(ProgressRelay, "stop_search", stop)
+    if stops:
+        with pytest.raises(_Stopped):
+            relay.on_solution_callback()
+    else:
+        relay.on_solution_callback()
+    assert relay.found
