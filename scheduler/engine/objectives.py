@@ -24,6 +24,7 @@ from typing import Protocol
 from ortools.sat.python import cp_model
 
 from scheduler.domain.problem import Answer, Doctor, Slot
+from scheduler.engine.bounds import balance_bound, coverage_bound
 from scheduler.engine.constraints import RotaModel
 
 #: At most this many chords per doctor; a coarser grid keeps big instances small.
@@ -43,6 +44,9 @@ class Objective:
     scale: float = 1.0
     #: For a balance objective: each doctor's load on a rota (in the model's units).
     loads: Callable[[Pairs], dict[str, int]] | None = None
+    #: A lower bound computed without CP-SAT (`bounds.py`, in the model's units), given the
+    #: coverage value the stage holds; None when the objective has none.
+    relaxed_bound: Callable[[int], int] | None = None
 
 
 class ObjectiveFn(Protocol):
@@ -61,7 +65,8 @@ def coverage(m: RotaModel, *, search: bool = True) -> Objective:
         taken = Counter(slot for _, slot in pairs)
         return sum(s.priority * max(0, s.seats - taken[s.id]) for s in m.problem.slots)
 
-    return Objective("coverage", expr, evaluate)
+    return Objective("coverage", expr, evaluate,
+                     relaxed_bound=lambda _coverage: coverage_bound(m.problem))
 
 
 def over_cover(m: RotaModel, *, search: bool = True) -> Objective:
@@ -184,8 +189,13 @@ def _sum_of_squares(
     def evaluate(pairs: Pairs) -> int:
         return sum(load * load for load in loads(pairs).values())
 
+    def relaxed_bound(coverage_at_most: int) -> int:
+        return balance_bound(m.problem, unit=unit, counts=counts,
+                             with_carry_over=with_carry_over, coverage_at_most=coverage_at_most)
+
     # Report in hours²: one unit² is (unit/60)² hours².
-    return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2, loads=loads)
+    return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2, loads=loads,
+                     relaxed_bound=relaxed_bound)
 
 
 def _reachable_loads(doctor: Doctor, slots: list[Slot], unit: int) -> list[int]:

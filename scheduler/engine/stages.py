@@ -22,7 +22,6 @@ from ortools.sat.python import cp_model
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveStatus, StageReport
 from scheduler.domain.rules import RuleKind
-from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.construct import construct, has_minimum
 from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
@@ -142,6 +141,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         # Too large to model in time, and no rota built doctor by doctor within it.
         return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
                     seed=options.seed)
+    coverage_value = sum(s.priority * s.seats for s in problem.slots)
     for index, (make_objective, share, linearization) in enumerate(stages):
         if options.cancellation is not None:
             options.cancellation.check()
@@ -161,6 +161,10 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
                 _hint(m, rota.solution, rota.values)
             m.model.minimize(objective.expr)
         run = _StageRun(m, objective, rota, options, linearization, started, deadline)
+        if not skipped and objective.relaxed_bound is not None:
+            # A flow relaxation's bound (`bounds.py`, seconds on a 5,000-doctor region, where
+            # CP-SAT proves none): a rota reaching it is optimal, and the search stops there.
+            run.bound = float(objective.relaxed_bound(coverage_value))
         first_rota = index == 0 and rota.values is None and not rota.built \
             and _has_minimums(problem)
         if skipped:
@@ -173,10 +177,6 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         elif objective.loads is not None and rota.values is not None:
             run.balance(budget)
         else:
-            if make_objective is coverage:
-                # The flow relaxation's bound (`bounds.py`, a second on a 5,000-doctor region):
-                # a rota reaching it is optimal, and the search stops there.
-                run.bound = float(coverage_bound(problem))
             if index == 0 and not first_rota and not weighted_mode \
                     and len(m.x) >= GREEDY_FROM_VARIABLES:
                 # Too large for CP-SAT to find a rota soon: start from a greedy one, with its
@@ -205,6 +205,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         # stands.
         spent += run.used
         value = objective.evaluate(frozenset(rota.solution))
+        if objective.name == "coverage":
+            coverage_value = value  # (held by every later stage)
         # Every objective is a sum of non-negative terms: 0 bounds it when CP-SAT proved less
         # (a skipped stage's -inf, a search stopped before its LP).
         bound = max(run.bound, 0.0)
