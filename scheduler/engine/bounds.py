@@ -35,6 +35,13 @@ through unit arcs of increasing cost (the k-th unit of a doctor carrying c units
 at every integer load, and the convex cost flow's optimum bounds every rota's. CP-SAT's LP
 bound on the 1,000-doctor region's fairness was 154,472 h² after 45 s; the flow gives 466,124
 in half a second, where the LP relaxation solved to the end (GLOP, 95 s) gives 466,148.
+
+The preferences objective (assignments on plain "available" answers) gets the shift network
+with a cost of 1 on the arcs of plain answers (`preferences_bound`): the fewest plain
+assignments that fill the seats the held coverage requires.
+
+Long on purpose: the three bounds share one network (`_Network`) and its capacities; apart,
+each would repeat the caps, the weeks and the days.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from datetime import date
 
 from ortools.graph.python import min_cost_flow
 
-from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.domain.problem import Answer, Doctor, Problem, Slot
 from scheduler.engine.eligibility import eligible_pairs
 
 
@@ -55,85 +62,19 @@ def coverage_bound(problem: Problem) -> int:
     every rota keeping the hard rules of `problem`: total seat priority minus the flow's
     maximum weight (see the module). Linear in the eligible pairs; raises `RuntimeError` if
     the flow solver fails (it cannot on a well-formed network)."""
-    removed = {(p.doctor, p.slot) for p in problem.removed}
-    by_doctor: dict[str, list[Slot]] = defaultdict(list)
-    doctors: dict[str, Doctor] = {}
-    for doctor, slot in eligible_pairs(problem):
-        if (doctor.id, slot.id) not in removed:
-            by_doctor[doctor.id].append(slot)
-            doctors[doctor.id] = doctor
-    flow = min_cost_flow.SimpleMinCostFlow()
-    nodes: dict[object, int] = {}
-
-    def node(key: object) -> int:
-        return nodes.setdefault(key, len(nodes))
-
-    source, sink = node("source"), node("sink")
-    rest_minutes = problem.rules.min_rest_hours * 60
-    per_day = problem.rules.max_shifts_per_day
-    tz = problem.tz
-    supply = 0
-    for doctor_id, slots in by_doctor.items():
-        cap = _period_cap(doctors[doctor_id], slots)
-        if cap <= 0:
-            continue
-        doctor_node = node(("doctor", doctor_id))
-        flow.add_arc_with_capacity_and_unit_cost(source, doctor_node, cap, 0)
-        supply += cap
-        weeks: dict[tuple[int, int], dict[date, list[Slot]]] = defaultdict(
-            lambda: defaultdict(list))
-        for slot in slots:
-            day = slot.start_date(tz)
-            iso = day.isocalendar()
-            weeks[iso.year, iso.week][day].append(slot)
-        weekly = doctors[doctor_id].max_shifts_per_week
-        for week, days in weeks.items():
-            week_node = node(("week", doctor_id, week))
-            flow.add_arc_with_capacity_and_unit_cost(
-                doctor_node, week_node, cap if weekly is None else min(cap, weekly), 0)
-            for day, day_slots in days.items():
-                day_node = node(("day", doctor_id, day))
-                room = _day_capacity(day_slots, rest_minutes)
-                flow.add_arc_with_capacity_and_unit_cost(
-                    week_node, day_node, room if per_day is None else min(room, per_day), 0)
-                for slot in day_slots:
-                    flow.add_arc_with_capacity_and_unit_cost(
-                        day_node, node(("slot", slot.id)), 1, 0)
+    net = _Network(problem, counts=lambda s: True, size=lambda s: 1)
+    for doctor, slots in net.by_doctor():
+        net.add_doctor(doctor, slots, net.shift_cap(doctor, slots))
+    supply = net.supply
     for slot in problem.slots:
-        if ("slot", slot.id) in nodes and slot.seats > 0:
-            flow.add_arc_with_capacity_and_unit_cost(node(("slot", slot.id)), sink, slot.seats,
-                                                     -slot.priority)
+        if slot.seats > 0:
+            net.add_slot(slot, slot.seats, cost=-slot.priority)
     # Supply the doctors do not place goes straight to the sink, at no cost.
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, supply, 0)
-    flow.set_node_supply(source, supply)
-    flow.set_node_supply(sink, -supply)
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"coverage bound: the flow solver answered {status}")
-    full = sum(slot.priority * slot.seats for slot in problem.slots)
-    return full + int(flow.optimal_cost())
-
-
-def _period_cap(doctor: Doctor, slots: list[Slot]) -> int:
-    """The most shifts the doctor can work in the period, from counts alone."""
-    cap = len(slots)
-    if doctor.max_shifts is not None:
-        cap = min(cap, doctor.max_shifts)
-    if doctor.max_hours is not None:
-        shortest = min(slot.minutes for slot in slots)
-        cap = min(cap, math.floor(doctor.max_hours * 60 / shortest + 1e-6))
-    return cap
-
-
-def _day_capacity(slots: list[Slot], rest_minutes: float) -> int:
-    """The most of these slots one doctor can work in turn, each starting at least the minimum
-    rest after the previous one ends: earliest end first (optimal for intervals)."""
-    count, free_from = 0, None
-    for slot in sorted(slots, key=lambda s: (s.end_utc, s.start_utc)):
-        if free_from is None or (slot.start_utc - free_from).total_seconds() / 60 \
-                >= rest_minutes:
-            count, free_from = count + 1, slot.end_utc
-    return count
+    net.flow.add_arc_with_capacity_and_unit_cost(net.source, net.sink, supply, 0)
+    cost = net.solve(supply)
+    if cost is None:
+        raise RuntimeError("coverage bound: the flow solver found no flow")
+    return sum(slot.priority * slot.seats for slot in problem.slots) + cost
 
 
 def balance_bound(problem: Problem, *, unit: int, counts: Callable[[Slot], bool],
@@ -153,43 +94,102 @@ def balance_bound(problem: Problem, *, unit: int, counts: Callable[[Slot], bool]
     what uncovered seats may leave: at most `coverage_at_most` × the most hours a unit of
     priority uncovered can take away (a fractional knapsack). Linear in the eligible pairs
     and the units of load; 0.5 s on the 1,000-doctor region, 3.7 s on the 5,000-doctor one."""
-    removed = {(p.doctor, p.slot) for p in problem.removed}
-    by_doctor: dict[str, list[Slot]] = defaultdict(list)
-    for doctor, slot in eligible_pairs(problem):
-        if counts(slot) and (doctor.id, slot.id) not in removed:
-            by_doctor[doctor.id].append(slot)
-    counted = [s for s in problem.slots if counts(s)]
-    lengths = {s.id: s.minutes // unit for s in counted}
+    net = _Network(problem, counts=counts, size=lambda s: s.minutes // unit)
     carried = {d.id: round(d.carry_over_hours * 60) // unit if with_carry_over else 0
                for d in problem.doctors}
     fixed = sum(c * c for c in carried.values())
-    need = sum(s.seats * lengths[s.id] for s in counted)
+    counted = [s for s in problem.slots if counts(s)]
+    need = sum(s.seats * net.size(s) for s in counted)
     if counted and coverage_at_most > 0:
-        need -= math.floor(coverage_at_most
-                           * max(lengths[s.id] / s.priority for s in counted) + 1e-9)
+        need -= math.floor(coverage_at_most * max(net.size(s) / s.priority for s in counted)
+                           + 1e-9)
     if need <= 0:
         return fixed
-    flow = min_cost_flow.SimpleMinCostFlow()
-    nodes: dict[object, int] = {}
-
-    def node(key: object) -> int:
-        return nodes.setdefault(key, len(nodes))
-
-    source, sink = node("source"), node("sink")
-    rest_minutes = problem.rules.min_rest_hours * 60
-    per_day = problem.rules.max_shifts_per_day
-    tz = problem.tz
-    doctors = problem.doctor_by_id()
-    for doctor_id, slots in by_doctor.items():
-        doctor = doctors[doctor_id]
-        own = [lengths[s.id] for s in slots]
-        cap = _longest(own, doctor.max_shifts)
+    for doctor, slots in net.by_doctor():
+        cap = _longest([net.size(s) for s in slots], doctor.max_shifts)
         if doctor.max_hours is not None:
             cap = min(cap, math.floor(doctor.max_hours * 60 / unit + 1e-6))
-        doctor_node = node(("doctor", doctor_id))
-        carry = carried[doctor_id]
-        for k in range(1, cap + 1):
-            flow.add_arc_with_capacity_and_unit_cost(source, doctor_node, 1, 2 * (carry + k) - 1)
+        net.add_doctor(doctor, slots, cap, carried=carried[doctor.id])
+    for slot in counted:
+        net.add_slot(slot, slot.seats if slot.max_seats is None else slot.max_seats)
+    # (No flow carrying that much means no rota reaches that coverage: the later stages hold
+    # a coverage a rota reached, so it does not happen; the carried-over loads bound anyway.)
+    cost = net.solve(need)
+    return fixed + (cost or 0)
+
+
+def preferences_bound(problem: Problem, *, coverage_at_most: int) -> int:
+    """A lower bound on `objectives.preferences` (assignments on plain "available" answers)
+    over every rota keeping the hard rules whose coverage objective is at most
+    `coverage_at_most`: the shift network of `coverage_bound`, a plain answer's arc costing 1,
+    must fill every seat but the most that coverage may leave empty (`coverage_at_most`
+    over the lowest priority)."""
+    net = _Network(problem, counts=lambda s: True, size=lambda s: 1,
+                   arc_cost=lambda d, s: int(d.availability[s.id] is Answer.AVAILABLE))
+    lowest = min((s.priority for s in problem.slots), default=1)
+    need = problem.total_seats - coverage_at_most // lowest
+    if need <= 0:
+        return 0
+    for doctor, slots in net.by_doctor():
+        net.add_doctor(doctor, slots, net.shift_cap(doctor, slots))
+    for slot in problem.slots:
+        net.add_slot(slot, slot.seats if slot.max_seats is None else slot.max_seats)
+    return net.solve(need) or 0
+
+
+class _Network:
+    """The flow network of the module: source → doctor → ISO week → day → slot → sink, arcs
+    carrying `size(slot)` units per slot (1: shifts; its length in units: hours)."""
+
+    def __init__(self, problem: Problem, *, counts: Callable[[Slot], bool],
+                 size: Callable[[Slot], int],
+                 arc_cost: Callable[[Doctor, Slot], int] | None = None) -> None:
+        self.problem, self.counts, self.size, self.arc_cost = problem, counts, size, arc_cost
+        self.flow = min_cost_flow.SimpleMinCostFlow()
+        self.nodes: dict[object, int] = {}
+        self.source, self.sink = self.node("source"), self.node("sink")
+        #: What the source arcs can carry in all.
+        self.supply = 0
+
+    def node(self, key: object) -> int:
+        return self.nodes.setdefault(key, len(self.nodes))
+
+    def by_doctor(self) -> list[tuple[Doctor, list[Slot]]]:
+        """Each doctor with the counted slots they may take (eligible, not removed)."""
+        removed = {(p.doctor, p.slot) for p in self.problem.removed}
+        out: dict[str, tuple[Doctor, list[Slot]]] = {}
+        for doctor, slot in eligible_pairs(self.problem):
+            if self.counts(slot) and (doctor.id, slot.id) not in removed:
+                out.setdefault(doctor.id, (doctor, []))[1].append(slot)
+        return list(out.values())
+
+    def shift_cap(self, doctor: Doctor, slots: list[Slot]) -> int:
+        """The most shifts the doctor can work in the period, from counts alone."""
+        cap = len(slots)
+        if doctor.max_shifts is not None:
+            cap = min(cap, doctor.max_shifts)
+        if doctor.max_hours is not None:
+            shortest = min(slot.minutes for slot in slots)
+            cap = min(cap, math.floor(doctor.max_hours * 60 / shortest + 1e-6))
+        return cap
+
+    def add_doctor(self, doctor: Doctor, slots: list[Slot], cap: int, *,
+                   carried: int | None = None) -> None:
+        """The doctor's arcs: `cap` units from the source (one arc, free; or with `carried`,
+        unit arcs costing the squared load's increments), weeks, days, and slots."""
+        if cap <= 0:
+            return
+        flow, node = self.flow, self.node
+        doctor_node = node(("doctor", doctor.id))
+        if carried is None:
+            flow.add_arc_with_capacity_and_unit_cost(self.source, doctor_node, cap, 0)
+        else:
+            for k in range(1, cap + 1):
+                flow.add_arc_with_capacity_and_unit_cost(self.source, doctor_node, 1,
+                                                         2 * (carried + k) - 1)
+        self.supply += cap
+        tz = self.problem.tz
+        rules = self.problem.rules
         weeks: dict[tuple[int, int], dict[date, list[Slot]]] = defaultdict(
             lambda: defaultdict(list))
         for slot in slots:
@@ -197,31 +197,36 @@ def balance_bound(problem: Problem, *, unit: int, counts: Callable[[Slot], bool]
             iso = day.isocalendar()
             weeks[iso.year, iso.week][day].append(slot)
         for week, days in weeks.items():
-            week_node = node(("week", doctor_id, week))
+            week_node = node(("week", doctor.id, week))
+            in_week = [self.size(s) for day_slots in days.values() for s in day_slots]
             flow.add_arc_with_capacity_and_unit_cost(
-                doctor_node, week_node,
-                _longest([lengths[s.id] for day_slots in days.values() for s in day_slots],
-                         doctor.max_shifts_per_week), 0)
+                doctor_node, week_node, min(cap, _longest(in_week, doctor.max_shifts_per_week)),
+                0)
             for day, day_slots in days.items():
-                day_node = node(("day", doctor_id, day))
+                day_node = node(("day", doctor.id, day))
                 flow.add_arc_with_capacity_and_unit_cost(
-                    week_node, day_node, _day_units(day_slots, lengths, rest_minutes, per_day), 0)
+                    week_node, day_node,
+                    _day_units(day_slots, self.size, rules.min_rest_hours * 60,
+                               rules.max_shifts_per_day), 0)
                 for slot in day_slots:
+                    cost = 0 if self.arc_cost is None else self.arc_cost(doctor, slot)
                     flow.add_arc_with_capacity_and_unit_cost(
-                        day_node, node(("slot", slot.id)), lengths[slot.id], 0)
-    for slot in counted:
-        if ("slot", slot.id) in nodes:
-            most = slot.seats if slot.max_seats is None else slot.max_seats
-            flow.add_arc_with_capacity_and_unit_cost(node(("slot", slot.id)), sink,
-                                                     most * lengths[slot.id], 0)
-    flow.set_node_supply(source, need)
-    flow.set_node_supply(sink, -need)
-    if flow.solve() != flow.OPTIMAL:
-        # (No flow carries that much: no rota reaches that coverage. The later stages hold a
-        # coverage a rota reached, so this does not happen; the sum of carried-over loads
-        # squared is a bound whatever.)
-        return fixed
-    return fixed + int(flow.optimal_cost())
+                        day_node, node(("slot", slot.id)), self.size(slot), cost)
+
+    def add_slot(self, slot: Slot, doctors: int, *, cost: int = 0) -> None:
+        """The slot's arc to the sink: up to `doctors` doctors' worth, at `cost` a unit."""
+        if ("slot", slot.id) in self.nodes:
+            self.flow.add_arc_with_capacity_and_unit_cost(
+                self.node(("slot", slot.id)), self.sink, doctors * self.size(slot), cost)
+
+    def solve(self, amount: int) -> int | None:
+        """The least cost of carrying `amount` from the source to the sink; None when the
+        network cannot carry it."""
+        self.flow.set_node_supply(self.source, amount)
+        self.flow.set_node_supply(self.sink, -amount)
+        if self.flow.solve() != self.flow.OPTIMAL:
+            return None
+        return int(self.flow.optimal_cost())
 
 
 def _longest(lengths: list[int], count: int | None) -> int:
@@ -229,21 +234,20 @@ def _longest(lengths: list[int], count: int | None) -> int:
     return sum(lengths) if count is None else sum(sorted(lengths, reverse=True)[:count])
 
 
-def _day_units(slots: list[Slot], lengths: dict[str, int], rest_minutes: float,
+def _day_units(slots: list[Slot], size: Callable[[Slot], int], rest_minutes: float,
                per_day: int | None) -> int:
-    """The most time one doctor can work among these slots of one day: slots in turn with the
-    minimum rest between them, at most `per_day` of them (weighted interval scheduling by
-    dynamic programming over the slots by end; a relaxation when `per_day` also binds:
-    the longest `per_day` of the slots, if fewer)."""
+    """The most units one doctor can work among these slots of one day: slots in turn with
+    the minimum rest between them (weighted interval scheduling by dynamic programming over
+    the slots by end, exact for that), and at most the largest `per_day` of them."""
     ordered = sorted(slots, key=lambda s: (s.end_utc, s.start_utc))
-    best = [0] * (len(ordered) + 1)  # best[i]: the most time among the first i slots
+    best = [0] * (len(ordered) + 1)  # best[i]: the most units among the first i slots
     for i, slot in enumerate(ordered):
-        # The last earlier slot ending at least the rest before this one starts.
+        # The earlier slots ending at least the rest before this one starts are a prefix.
         j = i
         while j > 0 and (slot.start_utc - ordered[j - 1].end_utc).total_seconds() / 60 \
                 < rest_minutes:
             j -= 1
-        best[i + 1] = max(best[i], best[j] + lengths[slot.id])
+        best[i + 1] = max(best[i], best[j] + size(slot))
     if per_day is None:
         return best[-1]
-    return min(best[-1], _longest([lengths[s.id] for s in slots], per_day))
+    return min(best[-1], _longest([size(s) for s in slots], per_day))

@@ -24,7 +24,7 @@ from typing import Protocol
 from ortools.sat.python import cp_model
 
 from scheduler.domain.problem import Answer, Doctor, Slot
-from scheduler.engine.bounds import balance_bound, coverage_bound
+from scheduler.engine.bounds import balance_bound, coverage_bound, preferences_bound
 from scheduler.engine.constraints import RotaModel
 
 #: At most this many chords per doctor; a coarser grid keeps big instances small.
@@ -137,7 +137,9 @@ def preferences(m: RotaModel, *, search: bool = True) -> Objective:
     def evaluate(pairs: Pairs) -> int:
         return sum(1 for d, s in pairs if doctors[d].availability.get(s) is Answer.AVAILABLE)
 
-    return Objective("preferences", sum(plain), evaluate)
+    return Objective("preferences", sum(plain), evaluate,
+                     relaxed_bound=lambda coverage_at_most: preferences_bound(
+                         m.problem, coverage_at_most=coverage_at_most))
 
 
 def fairness(m: RotaModel, *, search: bool = True) -> Objective:

@@ -12,10 +12,10 @@ import pytest
 from ortools.sat.python import cp_model
 
 from benchmarks.synthetic import StressShape, synthetic_problem
-from scheduler.domain.problem import DoctorSlot, Problem, Rules
-from scheduler.engine.bounds import balance_bound, coverage_bound
+from scheduler.domain.problem import Answer, DoctorSlot, Problem, Rules
+from scheduler.engine.bounds import balance_bound, coverage_bound, preferences_bound
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.objectives import coverage, fairness, fairness_unpopular
+from scheduler.engine.objectives import coverage, fairness, fairness_unpopular, preferences
 from scheduler.solver import SolveOptions, solve
 from tests.support.factories import doctor, problem, slot
 
@@ -205,3 +205,34 @@ def test_the_stages_report_the_flow_bounds() -> None:
         flow = objective.relaxed_bound(covered) / objective.scale
         assert flow > 0
         assert flow <= stage[objective.name].bound <= stage[objective.name].value
+
+
+# -- the preferences bound ---------------------------------------------------------------------
+
+def test_plain_answers_are_counted_only_where_the_seats_need_them() -> None:
+    two = [slot("a", "2026-07-06 20:00"), slot("b", "2026-07-06 21:00")]  # one evening
+    x = doctor("x", {"a": Answer.PREFERRED, "b": Answer.PREFERRED})
+    y = doctor("y", {"a": Answer.AVAILABLE, "b": Answer.AVAILABLE})
+    p = problem(two, [x, y])
+    assert preferences_bound(p, coverage_at_most=0) == 1  # x can take only one
+    assert preferences_bound(p, coverage_at_most=1) == 0  # one seat may stay empty
+    both = problem(two, [x, replace(y, availability={"a": Answer.PREFERRED,
+                                                     "b": Answer.PREFERRED})])
+    assert preferences_bound(both, coverage_at_most=0) == 0
+
+
+def test_the_preferences_bound_is_never_above_the_optimum() -> None:
+    p = synthetic_problem(StressShape(sites=2, days=14, doctors=30, seed=3, offer_rate=0.25))
+    m = RotaModel.build(p)
+    held = coverage(m)
+    m.model.minimize(held.expr)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    reached = round(solver.objective_value)
+    m.model.add(held.expr <= reached)
+    objective = preferences(m)
+    m.model.minimize(objective.expr)
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert objective.relaxed_bound is not None
+    assert objective.relaxed_bound(reached) <= round(solver.objective_value)
