@@ -15,9 +15,10 @@ from benchmarks.synthetic import StressShape, synthetic_problem
 from scheduler.domain.problem import DoctorSlot, Problem
 from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.checker import RotaChecker
+from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import Cancellation, ProgressRelay, SolveCancelled, SolveOptions
 from scheduler.engine.greedy import greedy_rota
-from scheduler.engine.objectives import Objective
+from scheduler.engine.objectives import Objective, fairness
 from scheduler.engine.repair import repair_coverage
 from scheduler.solver import solve
 from tests.support.factories import doctor, problem, slot
@@ -135,3 +136,26 @@ def test_the_search_stops_at_a_rota_reaching_a_proven_bound(
     else:
         relay.on_solution_callback()
     assert relay.found
+
+
+def test_a_built_rota_is_handed_over_before_the_fairness_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    hand_over = stages.hand_over_complaints
+
+    def counted(problem: Problem, assignments: set[tuple[str, str]], **kw: object
+                ) -> tuple[set[tuple[str, str]], int]:
+        done = hand_over(problem, assignments, **kw)  # type: ignore[arg-type]
+        calls.append(done[1])
+        return done
+
+    monkeypatch.setattr(stages, "hand_over_complaints", counted)
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    rota = solve(REGION, OPTIONS)
+    assert len(calls) == 2 and calls[0] > 0  # in the fairness stage, then after the stages
+    pairs = {(a.doctor, a.slot) for a in rota.assignments}
+    assert RotaChecker(REGION).violations(pairs) == []
+    m = RotaModel.build(REGION)
+    built = repair_coverage(REGION, greedy_rota(REGION), bound=coverage_bound(REGION),
+                            options=OPTIONS, budget=10.0, deadline=time.monotonic() + 30).rota
+    assert fairness(m).evaluate(frozenset(pairs)) < fairness(m).evaluate(frozenset(built))
