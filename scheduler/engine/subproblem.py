@@ -19,8 +19,8 @@ from scheduler.domain.problem import Doctor, Problem, Slot
 def restricted(problem: Problem, doctors: Collection[Doctor], taken: Counter[str]) -> Problem:
     """The problem of `doctors` alone: the slots any of them offered, each with the seats
     (and `max_seats`) less `taken[slot id]` (the other doctors on it; a slot they fill up is
-    left out), the doctors' pins and removed assignments; nothing published. `doctors` keep
-    the order of `problem.doctors`."""
+    left out), the doctors' pins, removed and published assignments (a held stability
+    objective counts the group's changes). `doctors` keep the order of `problem.doctors`."""
     ids = {d.id for d in doctors}
     offered = {sid for d in doctors for sid in d.availability}
     slots: list[Slot] = []
@@ -39,4 +39,4 @@ def restricted(problem: Problem, doctors: Collection[Doctor], taken: Counter[str
                    doctors=tuple(d for d in problem.doctors if d.id in ids),
                    pinned=tuple(p for p in problem.pinned if p.doctor in ids),
                    removed=tuple(p for p in problem.removed if p.doctor in ids),
-                   published=())
+                   published=tuple(p for p in problem.published if p.doctor in ids))

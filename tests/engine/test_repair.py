@@ -12,14 +12,21 @@ import pytest
 
 import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
-from scheduler.domain.problem import DoctorSlot, Problem
+from scheduler.domain.problem import Answer, DoctorSlot, Problem
 from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import Cancellation, ProgressRelay, SolveCancelled, SolveOptions
 from scheduler.engine.greedy import greedy_rota
-from scheduler.engine.objectives import Objective, fairness
-from scheduler.engine.repair import repair_coverage
+from scheduler.engine.objectives import (
+    Objective,
+    coverage,
+    fairness,
+    fairness_unpopular,
+    preferences,
+    stability,
+)
+from scheduler.engine.repair import improve_in_groups, repair_coverage
 from scheduler.solver import solve
 from tests.support.factories import doctor, problem, slot
 
@@ -159,3 +166,71 @@ def test_a_built_rota_is_handed_over_before_the_fairness_search(
     built = repair_coverage(REGION, greedy_rota(REGION), bound=coverage_bound(REGION),
                             options=OPTIONS, budget=10.0, deadline=time.monotonic() + 30).rota
     assert fairness(m).evaluate(frozenset(pairs)) < fairness(m).evaluate(frozenset(built))
+
+
+# -- the later stages by groups ----------------------------------------------------------------
+
+HELD = (coverage, stability, fairness)
+
+
+def _values(p: Problem, rota: set[tuple[str, str]]) -> dict[str, int]:
+    m = RotaModel(p)
+    return {make.__name__: make(m, search=False).evaluate(frozenset(rota))
+            for make in (*HELD, fairness_unpopular, preferences)}
+
+
+def test_groups_improve_the_unpopular_balance_and_hold_the_earlier_stages() -> None:
+    published = tuple(DoctorSlot(doctor=d, slot=s) for d, s in sorted(greedy_rota(REGION))[::7])
+    p = replace(REGION, published=published)
+    start, _ = _repair(p, greedy_rota(p))
+    before = _values(p, start)
+
+    def improved() -> set[tuple[str, str]]:
+        done = improve_in_groups(p, start, objective=fairness_unpopular, held=HELD, bound=0,
+                                 options=OPTIONS, budget=2.0,
+                                 deadline=time.monotonic() + 60)
+        assert done.gains > 0 and done.value == _values(p, done.rota)["fairness_unpopular"]
+        return done.rota
+
+    rota = improved()
+    assert RotaChecker(p).violations(rota) == []
+    after = _values(p, rota)
+    assert after["fairness_unpopular"] < before["fairness_unpopular"]
+    for make in HELD:
+        assert after[make.__name__] <= before[make.__name__]
+    assert improved() == rota  # reproducible: the work budget ends it, not the clock
+
+
+def test_groups_move_a_plain_answer_to_a_doctor_who_preferred_it() -> None:
+    days = [slot("a", "2026-07-06 20:00"), slot("b", "2026-07-08 20:00")]
+    x = doctor("x", {"a": Answer.AVAILABLE, "b": Answer.PREFERRED})
+    y = doctor("y", {"a": Answer.PREFERRED, "b": Answer.AVAILABLE})
+    p = problem(days, [x, y])
+    start = {("x", "a"), ("y", "b")}
+    done = improve_in_groups(p, start, objective=preferences, held=HELD, bound=0,
+                             options=OPTIONS, budget=1.0, deadline=time.monotonic() + 30)
+    assert done.rota == {("x", "b"), ("y", "a")} and done.value == 0
+
+
+def test_groups_keep_a_rota_at_its_bound() -> None:
+    start = {("x", "a")}
+    p = problem([slot("a", "2026-07-06 20:00")], [doctor("x", ["a"])])
+    reached = fairness(RotaModel(p), search=False).evaluate(frozenset(start))
+    done = improve_in_groups(p, start, objective=fairness, held=(coverage,), bound=reached,
+                             options=OPTIONS, budget=1.0, deadline=time.monotonic() + 30)
+    assert done.rota == start and done.rounds == 0
+
+
+def test_later_stages_of_a_built_rota_go_by_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    stages_by_groups: list[str] = []
+    regroup = stages._StageRun.regroup
+
+    def counted(self: stages._StageRun, *args: object) -> None:
+        stages_by_groups.append(self.objective.name)
+        regroup(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "regroup", counted)
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    rota = solve(REGION, OPTIONS)
+    assert stages_by_groups == ["fairness", "fairness_unpopular", "preferences"]
+    assert RotaChecker(REGION).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
