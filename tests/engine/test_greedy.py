@@ -24,6 +24,7 @@ from scheduler.engine.objectives import coverage
 from scheduler.engine.polish import hand_over_complaints
 from scheduler.solver import SolveOptions, solve
 from tests.support.factories import doctor, problem, slot
+from tests.support.stages import count_searches
 
 REGION = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=2))
 OPTIONS = SolveOptions(time_limit_seconds=5)
@@ -116,7 +117,7 @@ def test_the_greedy_rota_stays_when_the_search_finds_nothing(
 
 def test_a_stage_with_nothing_to_decide_is_not_searched(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    searched = _count_searches(monkeypatch)
+    searched = count_searches(monkeypatch)
     days = [slot(f"d{i}", f"2026-07-{6 + i:02d} 20:00", hours=4) for i in range(3)]
     p = problem(days, [doctor("x", [s.id for s in days]), doctor("y", [s.id for s in days])])
     rota = solve(p, OPTIONS)
@@ -130,7 +131,7 @@ def test_a_stage_with_nothing_to_decide_is_not_searched(
 def test_stages_are_skipped_once_the_search_time_is_spent(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages, "SEARCH_END", 0.0)  # the search must end at once
-    searched = _count_searches(monkeypatch)
+    searched = count_searches(monkeypatch)
     chords: list[str] = []
     square = objectives._square
 
@@ -180,19 +181,6 @@ def test_hand_overs_stop_at_their_deadline() -> None:
     given = {("x", "a"), ("x", "b")}
     assert hand_over_complaints(p, given)[1] == 1
     assert hand_over_complaints(p, given, deadline=time.monotonic()) == (given, 0)
-
-
-def _count_searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the stages CP-SAT searches from now on, in order."""
-    searched: list[str] = []
-    search = stages._StageRun.search
-
-    def counted(self: stages._StageRun, *args: object, **kw: object) -> bool:
-        searched.append(self.objective.name)
-        return search(self, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stages._StageRun, "search", counted)
-    return searched
 
 
 def test_minimum_rules_are_still_judged_when_the_first_objective_is_constant() -> None:

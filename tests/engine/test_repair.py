@@ -29,6 +29,7 @@ from scheduler.engine.objectives import (
 from scheduler.engine.repair import improve_in_groups, repair_coverage
 from scheduler.solver import solve
 from tests.support.factories import doctor, problem, slot
+from tests.support.stages import count_searches
 
 REGION = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=2))
 OPTIONS = SolveOptions(time_limit_seconds=5)
@@ -106,14 +107,7 @@ def test_cancelled() -> None:
 
 def test_the_coverage_stage_is_proven_by_the_flow_bound_without_searching(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    searched: list[str] = []
-    search = stages._StageRun.search
-
-    def counted(self: stages._StageRun, *args: object, **kw: object) -> bool:
-        searched.append(self.objective.name)
-        return search(self, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stages._StageRun, "search", counted)
+    searched = count_searches(monkeypatch)
     monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
     rota = solve(REGION, OPTIONS)
     assert RotaChecker(REGION).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
