@@ -56,6 +56,9 @@ from ortools.graph.python import min_cost_flow
 from scheduler.domain.problem import Answer, Doctor, Problem, Slot
 from scheduler.engine.eligibility import eligible_pairs
 
+#: At most this many arcs carry one doctor's load (in blocks of units beyond it).
+MAX_LOAD_ARCS = 200
+
 
 def coverage_bound(problem: Problem) -> int:
     """A lower bound on `objectives.coverage` (priority × uncovered seats, an integer ≥ 0) of
@@ -101,8 +104,8 @@ def balance_bound(problem: Problem, *, unit: int, counts: Callable[[Slot], bool]
     counted = [s for s in problem.slots if counts(s)]
     need = sum(s.seats * net.size(s) for s in counted)
     if counted and coverage_at_most > 0:
-        need -= math.floor(coverage_at_most * max(net.size(s) / s.priority for s in counted)
-                           + 1e-9)
+        # (In integers: a float floor may come out one too low on huge sizes.)
+        need -= max(coverage_at_most * net.size(s) // s.priority for s in counted)
     if need <= 0:
         return fixed
     for doctor, slots in net.by_doctor():
@@ -184,9 +187,14 @@ class _Network:
         if carried is None:
             flow.add_arc_with_capacity_and_unit_cost(self.source, doctor_node, cap, 0)
         else:
-            for k in range(1, cap + 1):
-                flow.add_arc_with_capacity_and_unit_cost(self.source, doctor_node, 1,
-                                                         2 * (carried + k) - 1)
+            # Blocks of units, each at the increment of its first unit (a unit further on
+            # costs more, so this only lowers the bound), at most `MAX_LOAD_ARCS` a doctor:
+            # a one-minute unit would otherwise mean thousands of arcs each.
+            block = max(1, math.ceil(cap / MAX_LOAD_ARCS))
+            for first in range(1, cap + 1, block):
+                flow.add_arc_with_capacity_and_unit_cost(
+                    self.source, doctor_node, min(block, cap - first + 1),
+                    2 * (carried + first) - 1)
         self.supply += cap
         tz = self.problem.tz
         rules = self.problem.rules

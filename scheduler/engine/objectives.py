@@ -47,6 +47,10 @@ class Objective:
     #: A lower bound computed without CP-SAT (`bounds.py`, in the model's units), given the
     #: coverage value the stage holds; None when the objective has none.
     relaxed_bound: Callable[[int], int] | None = None
+    #: Each doctor's share of the objective on a rota (their load; the plain answers they
+    #: work), to choose whom to re-plan first (`repair.improve_in_groups`); None when the
+    #: objective does not split by doctor that way.
+    weights: Callable[[Pairs], dict[str, int]] | None = None
 
 
 class ObjectiveFn(Protocol):
@@ -134,12 +138,17 @@ def preferences(m: RotaModel, *, search: bool = True) -> Objective:
         if doctors[doctor_id].availability[slot_id] is Answer.AVAILABLE
     ]
 
+    def plain_by_doctor(pairs: Pairs) -> dict[str, int]:
+        return dict(Counter(d for d, s in pairs
+                            if doctors[d].availability.get(s) is Answer.AVAILABLE))
+
     def evaluate(pairs: Pairs) -> int:
-        return sum(1 for d, s in pairs if doctors[d].availability.get(s) is Answer.AVAILABLE)
+        return sum(plain_by_doctor(pairs).values())
 
     return Objective("preferences", sum(plain), evaluate,
                      relaxed_bound=lambda coverage_at_most: preferences_bound(
-                         m.problem, coverage_at_most=coverage_at_most))
+                         m.problem, coverage_at_most=coverage_at_most),
+                     weights=plain_by_doctor)
 
 
 def fairness(m: RotaModel, *, search: bool = True) -> Objective:
@@ -197,7 +206,7 @@ def _sum_of_squares(
 
     # Report in hours²: one unit² is (unit/60)² hours².
     return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2, loads=loads,
-                     relaxed_bound=relaxed_bound)
+                     relaxed_bound=relaxed_bound, weights=loads)
 
 
 def _reachable_loads(doctor: Doctor, slots: list[Slot], unit: int) -> list[int]:

@@ -43,7 +43,7 @@ from scheduler.domain.problem import Doctor, Problem, Slot
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
 from scheduler.engine.eligibility import eligible_pairs
-from scheduler.engine.objectives import Objective, ObjectiveFn, coverage
+from scheduler.engine.objectives import ObjectiveFn, coverage
 from scheduler.engine.subproblem import restricted
 
 #: Doctors freed around an uncovered slot in the first pass, and at most (the group doubles
@@ -195,12 +195,16 @@ def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
     has no minimum rule) on `objective`, each objective of `held` (the earlier stages) never
     worse, until it reaches `bound` (a proven lower bound), `budget` of CP-SAT work is used,
     `deadline` (`time.monotonic()`) passes or `STALE_ROUNDS` rounds in a row gain nothing.
-    Returns a rota at least as good on every objective (`value`: `objective`'s). Raises
-    `SolveCancelled` when `options.cancellation` is cancelled."""
+    Returns a rota at least as good on every objective (`value`: `objective`'s). The doctors
+    freed first are those weighing most on it (`Objective.weights`; `ValueError` for an
+    objective without). Raises `SolveCancelled` when `options.cancellation` is cancelled."""
     started = time.monotonic()
     rng = random.Random(options.seed)
     state = _State(problem, rota)
     whole = objective(RotaModel(problem), search=False)
+    if whole.weights is None:
+        raise ValueError(f"{whole.name} does not split by doctor: no groups to choose")
+    weights = whole.weights
     value = whole.evaluate(frozenset(state.rota))
     rounds = gains = stale = 0
     work = 0.0
@@ -209,8 +213,7 @@ def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
             and time.monotonic() < deadline:
         if options.cancellation is not None:
             options.cancellation.check()
-        weight = _weights(whole, state)
-        freed = _heavy_group(weight, state, size, rng)
+        freed = _heavy_group(weights(frozenset(state.rota)), state, size, rng)
         mine = state.pairs_of(freed)
         others = state.taken - Counter(slot for _, slot in mine)
         better, used = _solve(restricted(problem, freed, others), mine, options,
@@ -258,15 +261,6 @@ class _State:
             self.held.setdefault(doctor_id, set()).add(slot_id)
         self.rota = (self.rota - old) | new
         self.taken = self.taken - Counter(s for _, s in old) + Counter(s for _, s in new)
-
-
-def _weights(whole: Objective, state: _State) -> dict[str, int]:
-    """Each doctor's weight on the objective: their load for a balance, else the objective
-    of their own shifts alone (the plain answers they work)."""
-    if whole.loads is not None:
-        return whole.loads(frozenset(state.rota))
-    return {d: whole.evaluate(frozenset((d, s) for s in slots))
-            for d, slots in state.held.items()}
 
 
 def _heavy_group(weight: dict[str, int], state: _State, size: int, rng: random.Random

@@ -159,14 +159,17 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         budget = _Budget(work=max(0.05, (limit - spent) * share / shares_left),
                          wall=max(1.0, wall_left * share / shares_left))
         stage_started = time.monotonic()
+        run = _StageRun(m, objective, rota, options, linearization, started, deadline)
         if not skipped and rota.built and objective.name == "fairness" \
                 and not _has_minimums(problem):
             # A built rota (greedy, repaired) is far from balanced, and handing shifts over
             # from the most loaded doctors (`polish.py`) balances it in a second: the
             # 1,000-doctor region's fairness from 119,745 to 117,453 (bound 116,531) in 0.5 s,
-            # where CP-SAT and the neighbourhoods reached 126,817 in 37 s.
+            # where CP-SAT and the neighbourhoods reached 126,817 in 37 s. (Cut by the wall
+            # clock only past its share, like the hand-overs after the stages.)
             rota.solution, moves = hand_over_complaints(problem, rota.solution, deadline=min(
                 deadline, time.monotonic() + budget.wall * HAND_OVER_SHARE))
+            run.wall += time.monotonic() - stage_started
             if moves:
                 rota.values = None  # (CP-SAT's variables were those of the rota before)
         if not skipped:
@@ -174,11 +177,12 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
                 # (Not on the first stage: hinting the empty rota leads CP-SAT astray.)
                 _hint(m, rota.solution, rota.values)
             m.model.minimize(objective.expr)
-        run = _StageRun(m, objective, rota, options, linearization, started, deadline)
         if not skipped and objective.relaxed_bound is not None:
             # A flow relaxation's bound (`bounds.py`, seconds on a 5,000-doctor region, where
             # CP-SAT proves none): a rota reaching it is optimal, and the search stops there.
+            bound_started = time.monotonic()
             run.bound = run.relaxed_bound = float(objective.relaxed_bound(coverage_value))
+            run.wall += time.monotonic() - bound_started
         first_rota = index == 0 and rota.values is None and not rota.built \
             and _has_minimums(problem)
         if skipped:
@@ -189,7 +193,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             # (Not for a first rota under minimum rules: whether one exists is still open.)
             run.bound, run.proven = objective.expr, True
         elif index > 0 and rota.built and rota.values is None and not weighted_mode \
-                and not _has_minimums(problem):
+                and objective.weights is not None and not _has_minimums(problem):
             # A large rota built and repaired: CP-SAT on the whole model improves it little
             # (nothing in 25 s on the 1,000-doctor region), small groups of doctors do.
             run.regroup(budget, make_objective, [make for make, _, _ in stages[:index]])
@@ -197,7 +201,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             run.balance(budget)
         else:
             if index == 0 and not first_rota and not weighted_mode \
-                    and len(m.x) >= GREEDY_FROM_VARIABLES:
+                    and not _has_minimums(problem) and len(m.x) >= GREEDY_FROM_VARIABLES:
+                # (Not with minimum rules, which the greedy rota and its repair do not keep:
+                # a rota built doctor by doctor stands there.)
                 # Too large for CP-SAT to find a rota soon: start from a greedy one, with its
                 # holes filled around (`repair.py`).
                 rota.solution, rota.built = greedy_rota(problem), True

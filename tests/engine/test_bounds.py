@@ -236,3 +236,11 @@ def test_the_preferences_bound_is_never_above_the_optimum() -> None:
     assert solver.solve(m.model) == cp_model.OPTIMAL
     assert objective.relaxed_bound is not None
     assert objective.relaxed_bound(reached) <= round(solver.objective_value)
+
+
+def test_a_fine_load_unit_goes_in_blocks_and_stays_a_lower_bound() -> None:
+    p = problem(EVENINGS, [doctor("x", IDS), doctor("y", IDS)])
+    exact = 2 * 360 * 360  # 6 h each, in minutes²
+    by_minute = balance_bound(p, unit=1, counts=lambda s: True, with_carry_over=True,
+                              coverage_at_most=0)
+    assert 0.95 * exact <= by_minute <= exact

@@ -12,6 +12,7 @@ import pytest
 
 import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
+from scheduler.domain.benchmark import Minimums
 from scheduler.domain.problem import Answer, DoctorSlot, Problem
 from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.checker import RotaChecker
@@ -228,3 +229,37 @@ def test_later_stages_of_a_built_rota_go_by_groups(monkeypatch: pytest.MonkeyPat
     rota = solve(REGION, OPTIONS)
     assert stages_by_groups == ["fairness", "fairness_unpopular", "preferences"]
     assert RotaChecker(REGION).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
+
+
+def test_a_large_problem_with_minimum_rules_keeps_its_rota_built_doctor_by_doctor(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The greedy rota and its repair ignore minimum rules: y owes 16 hours.
+    monkeypatch.setattr(stages, "BUILD_FIRST_FROM_PAIRS", 0)
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    evenings = [slot(f"s{i}", f"2026-07-{6 + i:02d} 20:00") for i in range(4)]
+    ids = [s.id for s in evenings]
+    p = problem(evenings, [doctor("x", ids), doctor("y", ids, carry_over_hours=20.0)],
+                minimums={"y": Minimums(min_hours=16)})
+    rota = solve(p, OPTIONS)
+    assert RotaChecker(p).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
+
+
+def test_stability_does_not_go_by_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="stability"):
+        improve_in_groups(REGION, greedy_rota(REGION), objective=stability, held=(coverage,),
+                          bound=0, options=OPTIONS, budget=1.0,
+                          deadline=time.monotonic() + 30)
+    grouped: list[str] = []
+    regroup = stages._StageRun.regroup
+
+    def counted(self: stages._StageRun, *args: object) -> None:
+        grouped.append(self.objective.name)
+        regroup(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages._StageRun, "regroup", counted)
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    published = tuple(DoctorSlot(doctor=d, slot=s) for d, s in sorted(greedy_rota(REGION))[::5])
+    p = replace(REGION, published=published)
+    rota = solve(p, OPTIONS)
+    assert "stability" not in grouped and "fairness" in grouped
+    assert RotaChecker(p).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
