@@ -34,7 +34,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -76,12 +76,14 @@ class Repaired:
 
 
 def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: SolveOptions,
-                    budget: float, deadline: float) -> Repaired:
+                    budget: float, deadline: float,
+                    on_improvement: Callable[[int], None] | None = None) -> Repaired:
     """Improve the coverage of `rota` ((doctor id, slot id) pairs keeping every hard rule of
     `problem`, which has no minimum rule) until it reaches `bound` (a proven lower bound,
     `bounds.coverage_bound`), `budget` of CP-SAT work is used, or `deadline`
-    (`time.monotonic()`) passes. Returns a rota at least as good, keeping every hard rule.
-    Raises `SolveCancelled` when `options.cancellation` is cancelled."""
+    (`time.monotonic()`) passes. Returns a rota at least as good, keeping every hard rule;
+    `on_improvement` hears each better value. Raises `SolveCancelled` when
+    `options.cancellation` is cancelled."""
     started = time.monotonic()
     rng = random.Random(options.seed)
     state = _State(problem, rota)
@@ -116,6 +118,8 @@ def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: Solve
             value = _coverage(problem.slots, state.taken)
             gained = True
             gains += 1
+            if on_improvement is not None:
+                on_improvement(value)
         if value <= bound or work >= budget or time.monotonic() >= deadline:
             break
         if not gained:
@@ -190,14 +194,16 @@ STALE_ROUNDS = 60
 
 def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
                       held: Sequence[ObjectiveFn], bound: int, options: SolveOptions,
-                      budget: float, deadline: float) -> Repaired:
+                      budget: float, deadline: float,
+                      on_improvement: Callable[[int], None] | None = None) -> Repaired:
     """Improve `rota` ((doctor id, slot id) pairs keeping every hard rule of `problem`, which
     has no minimum rule) on `objective`, each objective of `held` (the earlier stages) never
     worse, until it reaches `bound` (a proven lower bound), `budget` of CP-SAT work is used,
     `deadline` (`time.monotonic()`) passes or `STALE_ROUNDS` rounds in a row gain nothing.
     Returns a rota at least as good on every objective (`value`: `objective`'s). The doctors
     freed first are those weighing most on it (`Objective.weights`; `ValueError` for an
-    objective without). Raises `SolveCancelled` when `options.cancellation` is cancelled."""
+    objective without); `on_improvement` hears each better value. Raises `SolveCancelled`
+    when `options.cancellation` is cancelled."""
     started = time.monotonic()
     rng = random.Random(options.seed)
     state = _State(problem, rota)
@@ -228,6 +234,8 @@ def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
         state.replace(freed, mine, better)
         value = whole.evaluate(frozenset(state.rota))
         gains += 1
+        if on_improvement is not None:
+            on_improvement(value)
         stale = 0
         size = min(LARGEST_GROUP, size + 2)
     return Repaired(state.rota, value, rounds, gains, work, time.monotonic() - started)

@@ -389,7 +389,8 @@ class _StageRun:
         repaired = repair_coverage(self.m.problem, self.rota.solution,
                                    bound=math.ceil(self.bound), options=self.options,
                                    budget=budget.work,
-                                   deadline=time.monotonic() + budget.wall)
+                                   deadline=time.monotonic() + budget.wall,
+                                   on_improvement=self._report)
         self.rota.solution = repaired.rota
         self.used += repaired.work
         self.wall += repaired.wall
@@ -401,7 +402,8 @@ class _StageRun:
         phase = self.phase(budget, 1.0)
         done = improve_in_groups(self.m.problem, self.rota.solution, objective=make_objective,
                                  held=held, bound=math.ceil(self.bound), options=self.options,
-                                 budget=phase.work, deadline=time.monotonic() + phase.wall)
+                                 budget=phase.work, deadline=time.monotonic() + phase.wall,
+                                 on_improvement=self._report)
         self.rota.solution = done.rota
         self.used += done.work
         self.wall += done.wall

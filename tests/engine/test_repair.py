@@ -14,6 +14,7 @@ import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
 from scheduler.domain.benchmark import Minimums
 from scheduler.domain.problem import Answer, DoctorSlot, Problem
+from scheduler.domain.rota import Progress
 from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.constraints import RotaModel
@@ -263,3 +264,20 @@ def test_stability_does_not_go_by_groups(monkeypatch: pytest.MonkeyPatch) -> Non
     rota = solve(p, OPTIONS)
     assert "stability" not in grouped and "fairness" in grouped
     assert RotaChecker(p).violations([(a.doctor, a.slot) for a in rota.assignments]) == []
+
+
+def test_a_large_solve_reports_the_progress_of_its_groups(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[Progress] = []
+    monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    solve(REGION, replace(OPTIONS, progress=events.append))
+    by_stage: dict[str, list[Progress]] = {}
+    for event in events:
+        by_stage.setdefault(event.stage, []).append(event)
+    # The repair's gains on coverage, the groups' on a balance (CP-SAT searches none of them).
+    assert "coverage" in by_stage
+    assert {"fairness", "fairness_unpopular", "preferences"} & by_stage.keys()
+    for stage_events in by_stage.values():
+        values = [e.value for e in stage_events]
+        assert values == sorted(values, reverse=True)
+        assert all(e.bound <= e.value for e in stage_events)
