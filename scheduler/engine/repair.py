@@ -63,10 +63,11 @@ Pairs = set[tuple[str, str]]
 
 @dataclass(frozen=True)
 class Repaired:
-    """The repaired rota and what it took."""
+    """The improved rota and what it took."""
 
     rota: Pairs
-    #: The coverage objective of `rota` (priority × uncovered seats).
+    #: The objective improved, on `rota` (for the repair: coverage, priority × uncovered
+    #: seats), in the model's units.
     value: int
     rounds: int
     gains: int
