@@ -46,6 +46,9 @@ class RotaModel:
     minutes_of: dict[str, int] = field(default_factory=dict)
     by_doctor: dict[str, list[Slot]] = field(default_factory=lambda: defaultdict(list))
     by_slot: dict[str, list[Doctor]] = field(default_factory=lambda: defaultdict(list))
+    #: The eligible doctor × slot pairs the variables stand for (`eligibility.eligible_pairs`,
+    #: kept for the flow bounds and the repair); None until `build`.
+    eligible: list[tuple[Doctor, Slot]] | None = None
 
     @classmethod
     def build(cls, problem: Problem) -> RotaModel:
@@ -56,7 +59,8 @@ class RotaModel:
         m.day_of = {s.id: s.start_date(tz) for s in problem.slots}
         m.minutes_of = {s.id: s.minutes for s in problem.slots}
         new_bool_var = m.model.new_bool_var
-        for doctor, slot in eligible_pairs(problem):
+        m.eligible = eligible_pairs(problem)
+        for doctor, slot in m.eligible:
             var = new_bool_var(f"x[{doctor.id},{slot.id}]")
             m.x[doctor.id, slot.id] = var
             m.by_doctor[doctor.id].append(slot)

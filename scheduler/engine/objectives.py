@@ -70,7 +70,8 @@ def coverage(m: RotaModel, *, search: bool = True) -> Objective:
         return sum(s.priority * max(0, s.seats - taken[s.id]) for s in m.problem.slots)
 
     return Objective("coverage", expr, evaluate,
-                     relaxed_bound=lambda _coverage: coverage_bound(m.problem))
+                     relaxed_bound=lambda _coverage: coverage_bound(m.problem,
+                                                                    eligible=m.eligible))
 
 
 def over_cover(m: RotaModel, *, search: bool = True) -> Objective:
@@ -147,7 +148,7 @@ def preferences(m: RotaModel, *, search: bool = True) -> Objective:
 
     return Objective("preferences", sum(plain), evaluate,
                      relaxed_bound=lambda coverage_at_most: preferences_bound(
-                         m.problem, coverage_at_most=coverage_at_most),
+                         m.problem, coverage_at_most=coverage_at_most, eligible=m.eligible),
                      weights=plain_by_doctor)
 
 
@@ -202,7 +203,8 @@ def _sum_of_squares(
 
     def relaxed_bound(coverage_at_most: int) -> int:
         return balance_bound(m.problem, unit=unit, counts=counts,
-                             with_carry_over=with_carry_over, coverage_at_most=coverage_at_most)
+                             with_carry_over=with_carry_over, coverage_at_most=coverage_at_most,
+                             eligible=m.eligible)
 
     # Report in hours²: one unit² is (unit/60)² hours².
     return Objective(name, sum(terms), evaluate, scale=(60 / unit) ** 2, loads=loads,

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.domain.problem import Doctor, Problem, Slot
+from scheduler.engine.bounds import Eligible
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
 from scheduler.engine.eligibility import eligible_pairs
@@ -78,16 +79,17 @@ class Repaired:
 
 def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: SolveOptions,
                     budget: float, deadline: float,
-                    on_improvement: Callable[[int], None] | None = None) -> Repaired:
+                    on_improvement: Callable[[int], None] | None = None,
+                    eligible: Eligible = None) -> Repaired:
     """Improve the coverage of `rota` ((doctor id, slot id) pairs keeping every hard rule of
     `problem`, which has no minimum rule) until it reaches `bound` (a proven lower bound,
     `bounds.coverage_bound`), `budget` of CP-SAT work is used, or `deadline`
     (`time.monotonic()`) passes. Returns a rota at least as good, keeping every hard rule;
-    `on_improvement` hears each better value. Raises `SolveCancelled` when
-    `options.cancellation` is cancelled."""
+    `on_improvement` hears each better value; `eligible`: the problem's eligible pairs when
+    known. Raises `SolveCancelled` when `options.cancellation` is cancelled."""
     started = time.monotonic()
     rng = random.Random(options.seed)
-    state = _State(problem, rota)
+    state = _State(problem, rota, eligible)
     value = _coverage(problem.slots, state.taken)
     rounds = gains = 0
     work = 0.0
@@ -196,18 +198,20 @@ STALE_ROUNDS = 60
 def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
                       held: Sequence[ObjectiveFn], bound: int, options: SolveOptions,
                       budget: float, deadline: float,
-                      on_improvement: Callable[[int], None] | None = None) -> Repaired:
+                      on_improvement: Callable[[int], None] | None = None,
+                      eligible: Eligible = None) -> Repaired:
     """Improve `rota` ((doctor id, slot id) pairs keeping every hard rule of `problem`, which
     has no minimum rule) on `objective`, each objective of `held` (the earlier stages) never
     worse, until it reaches `bound` (a proven lower bound), `budget` of CP-SAT work is used,
     `deadline` (`time.monotonic()`) passes or `STALE_ROUNDS` rounds in a row gain nothing.
     Returns a rota at least as good on every objective (`value`: `objective`'s). The doctors
     freed first are those weighing most on it (`Objective.weights`; `ValueError` for an
-    objective without); `on_improvement` hears each better value. Raises `SolveCancelled`
-    when `options.cancellation` is cancelled."""
+    objective without); `on_improvement` hears each better value; `eligible`: the
+    problem's eligible pairs when known. Raises `SolveCancelled` when
+    `options.cancellation` is cancelled."""
     started = time.monotonic()
     rng = random.Random(options.seed)
-    state = _State(problem, rota)
+    state = _State(problem, rota, eligible)
     whole = objective(RotaModel(problem), search=False)
     if whole.weights is None:
         raise ValueError(f"{whole.name} does not split by doctor: no groups to choose")
@@ -246,10 +250,10 @@ class _State:
     """A rota with who holds what and how many doctors each slot has, kept in step, and who
     may take each slot (eligible, not removed)."""
 
-    def __init__(self, problem: Problem, rota: Pairs) -> None:
+    def __init__(self, problem: Problem, rota: Pairs, eligible: Eligible) -> None:
         removed = {(p.doctor, p.slot) for p in problem.removed}
         self.able: dict[str, list[Doctor]] = {}
-        for doctor, slot in eligible_pairs(problem):
+        for doctor, slot in eligible_pairs(problem) if eligible is None else eligible:
             if (doctor.id, slot.id) not in removed:
                 self.able.setdefault(slot.id, []).append(doctor)
         self.doctors = problem.doctor_by_id()

@@ -389,7 +389,7 @@ class _StageRun:
                                    bound=math.ceil(self.bound), options=self.options,
                                    budget=budget.work,
                                    deadline=time.monotonic() + budget.wall,
-                                   on_improvement=self._report)
+                                   on_improvement=self._report, eligible=self.m.eligible)
         self.rota.solution = repaired.rota
         self.used += repaired.work
         self.wall += repaired.wall
@@ -402,7 +402,7 @@ class _StageRun:
         done = improve_in_groups(self.m.problem, self.rota.solution, objective=make_objective,
                                  held=held, bound=math.ceil(self.bound), options=self.options,
                                  budget=phase.work, deadline=time.monotonic() + phase.wall,
-                                 on_improvement=self._report)
+                                 on_improvement=self._report, eligible=self.m.eligible)
         self.rota.solution = done.rota
         self.used += done.work
         self.wall += done.wall

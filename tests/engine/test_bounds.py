@@ -244,3 +244,16 @@ def test_a_fine_load_unit_goes_in_blocks_and_stays_a_lower_bound() -> None:
     by_minute = balance_bound(p, unit=1, counts=lambda s: True, with_carry_over=True,
                               coverage_at_most=0)
     assert 0.95 * exact <= by_minute <= exact
+
+
+def test_the_models_eligible_pairs_give_the_same_bounds() -> None:
+    p = synthetic_problem(StressShape(sites=2, days=14, doctors=30, seed=4, offer_rate=0.25))
+    given = RotaModel.build(p).eligible
+    assert given is not None and RotaModel(p).eligible is None
+    assert coverage_bound(p, eligible=given) == coverage_bound(p)
+    assert preferences_bound(p, coverage_at_most=3, eligible=given) == \
+        preferences_bound(p, coverage_at_most=3)
+    assert balance_bound(p, unit=60, counts=lambda s: True, with_carry_over=True,
+                         coverage_at_most=3, eligible=given) == \
+        balance_bound(p, unit=60, counts=lambda s: True, with_carry_over=True,
+                      coverage_at_most=3)

@@ -31,7 +31,7 @@ from scheduler.engine.objectives import (
 from scheduler.engine.repair import improve_in_groups, repair_coverage
 from scheduler.solver import solve
 from tests.support.factories import doctor, problem, slot
-from tests.support.stages import count_searches
+from tests.support.stages import count_regroups, count_searches
 
 REGION = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=2))
 OPTIONS = SolveOptions(time_limit_seconds=5)
@@ -218,14 +218,7 @@ def test_groups_keep_a_rota_at_its_bound() -> None:
 
 
 def test_later_stages_of_a_built_rota_go_by_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    stages_by_groups: list[str] = []
-    regroup = stages._StageRun.regroup
-
-    def counted(self: stages._StageRun, *args: object) -> None:
-        stages_by_groups.append(self.objective.name)
-        regroup(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stages._StageRun, "regroup", counted)
+    stages_by_groups = count_regroups(monkeypatch)
     monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
     rota = solve(REGION, OPTIONS)
     assert stages_by_groups == ["fairness", "fairness_unpopular", "preferences"]
@@ -250,14 +243,7 @@ def test_stability_does_not_go_by_groups(monkeypatch: pytest.MonkeyPatch) -> Non
         improve_in_groups(REGION, greedy_rota(REGION), objective=stability, held=(coverage,),
                           bound=0, options=OPTIONS, budget=1.0,
                           deadline=time.monotonic() + 30)
-    grouped: list[str] = []
-    regroup = stages._StageRun.regroup
-
-    def counted(self: stages._StageRun, *args: object) -> None:
-        grouped.append(self.objective.name)
-        regroup(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stages._StageRun, "regroup", counted)
+    grouped = count_regroups(monkeypatch)
     monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
     published = tuple(DoctorSlot(doctor=d, slot=s) for d, s in sorted(greedy_rota(REGION))[::5])
     p = replace(REGION, published=published)
