@@ -18,6 +18,7 @@ from scheduler.engine.constraints import RotaModel
 from scheduler.engine.objectives import coverage, fairness, fairness_unpopular, preferences
 from scheduler.solver import SolveOptions, solve
 from tests.support.factories import doctor, problem, slot
+from tests.support.stages import budgets_for_any_machine
 
 MON, TUE = "2026-07-06", "2026-07-07"  # one ISO week
 NEXT_MON = "2026-07-13"
@@ -190,9 +191,10 @@ def test_the_balance_bound_is_never_above_the_optimum(seed: int) -> None:
         assert 0.85 * optimum <= objective.relaxed_bound(reached) <= optimum
 
 
-def test_the_stages_report_the_flow_bounds() -> None:
+def test_the_stages_report_the_flow_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     """A solve stopped early reports at least the flow's bound for coverage and fairness
     (CP-SAT's own is far lower at scale), in hours²."""
+    budgets_for_any_machine(monkeypatch)  # (no stage skipped for want of time)
     p = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=1))
     rota = solve(p, SolveOptions(time_limit_seconds=2))
     m = RotaModel.build(p)

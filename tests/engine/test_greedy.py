@@ -24,7 +24,7 @@ from scheduler.engine.objectives import coverage
 from scheduler.engine.polish import hand_over_complaints
 from scheduler.solver import SolveOptions, solve
 from tests.support.factories import doctor, problem, slot
-from tests.support.stages import count_searches
+from tests.support.stages import budgets_for_any_machine, count_searches
 
 REGION = synthetic_problem(StressShape(sites=3, days=21, doctors=120, seed=2))
 OPTIONS = SolveOptions(time_limit_seconds=5)
@@ -106,6 +106,7 @@ def test_the_greedy_rota_stays_when_the_search_finds_nothing(
     monkeypatch.setattr(stages._StageRun, "search", nothing_on_coverage)
     monkeypatch.setattr(stages._StageRun, "repair", lambda self, budget: None)
     monkeypatch.setattr(stages, "GREEDY_FROM_VARIABLES", 0)
+    budgets_for_any_machine(monkeypatch)  # reproducible: the work budgets end the phases
     rota = solve(REGION, OPTIONS)
     pairs = [(a.doctor, a.slot) for a in rota.assignments]
     assert RotaChecker(REGION).violations(pairs) == []
