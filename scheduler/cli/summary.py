@@ -12,7 +12,10 @@ MAX_HOLES = 12
 def summary(problem: Problem, rota: dict[str, Any]) -> str:
     m = rota["metrics"]
     lines = [
-        f"status: {rota['status']}  ({m['solve_seconds']:.1f} s)",
+        f"status: {rota['status']}  ({m['solve_seconds']:.1f} s; "
+        + (f"the same input and seed {rota['seed']} give this rota again)"
+           if m.get("reproducible") else
+           "not reproducible: several workers, or the clock cut the work budget)"),
         f"seats: {m['covered_seats']} covered / {m['total_seats']}, "
         f"{m['uncovered_seats']} uncovered (priority-weighted {m['weighted_uncovered']})",
         f"fairness certificate: {m['justified_complaints']} justified complaints "

@@ -73,6 +73,11 @@ class Rota:
     conflicts: list[Conflict] = field(default_factory=list)
     solve_seconds: float = 0.0
     seed: int = 0
+    #: The same input and seed give this rota again: a deterministic solve (one worker, the
+    #: time limit turned into a work budget) whose every part ended by its work budget or its
+    #: bound, none by the wall clock (which still caps each part on a machine too slow or busy
+    #: for it). Always False for a solve with several workers, whose limit is the clock.
+    reproducible: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,13 @@ from ortools.sat.python import cp_model
 from scheduler.domain.benchmark import minimums_of
 from scheduler.domain.problem import Doctor, Problem
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.cpsat import Cancellation, SolveOptions, make_solver, stoppable
+from scheduler.engine.cpsat import (
+    Cancellation,
+    SolveOptions,
+    cut_by_clock,
+    make_solver,
+    stoppable,
+)
 from scheduler.engine.day_grid import day_grid_rota, gains
 from scheduler.engine.objectives import Objective
 from scheduler.engine.subproblem import restricted
@@ -44,6 +50,9 @@ class Built:
     #: CP-SAT work used: deterministic seconds in deterministic mode, else wall seconds.
     work: float
     wall: float
+    #: In deterministic mode, the wall clock ended a part of it before its work budget (a
+    #: slow or busy machine): the same input and seed may give another rota.
+    cut_by_clock: bool = False
 
 
 def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
@@ -62,13 +71,15 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
     taken: Counter[str] = Counter(p.slot for p in problem.pinned)
     rota: set[tuple[str, str]] = set()
     work_used = 0.0
+    cut = False
     doctors = sorted(problem.doctors, key=lambda d: not has_minimum(problem, d))
     for index, doctor in enumerate(doctors):
         if options.cancellation is not None:
             options.cancellation.check()
         left = len(doctors) - index
         if time.monotonic() - started > wall_budget:
-            return Built(None, work_used, time.monotonic() - started)
+            return Built(None, work_used, time.monotonic() - started,
+                         cut_by_clock=options.deterministic)
         own_pins = Counter(p.slot for p in problem.pinned if p.doctor == doctor.id)
         alone = _doctor_alone(problem, doctor, taken - own_pins)
         fast = day_grid_rota(alone, doctor)
@@ -97,18 +108,21 @@ def construct(problem: Problem, objective: Callable[[RotaModel], Objective],
             with stoppable(options, solver):
                 status = solver.solve(m.model)
             work_used += solver.deterministic_time if options.deterministic else solver.wall_time
+            cut = cut or cut_by_clock(options, solver, status, max(MIN_SHARE, work_left / share))
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 chosen = [sid for (_, sid), var in m.x.items() if solver.value(var)]
                 break
             if status == cp_model.INFEASIBLE:
                 break
         if chosen is None:
-            return Built(None, work_used, time.monotonic() - started)
+            return Built(None, work_used, time.monotonic() - started, cut_by_clock=cut)
         rota.update((doctor.id, sid) for sid in chosen)
         taken.update(sid for sid in chosen if sid not in own_pins)
-    improve_by_best_replies(problem, rota, taken, deadline=started + wall_budget,
-                            cancellation=options.cancellation)
-    return Built(rota, work_used, time.monotonic() - started)
+    _, replies_cut = improve_by_best_replies(problem, rota, taken,
+                                             deadline=started + wall_budget,
+                                             cancellation=options.cancellation)
+    return Built(rota, work_used, time.monotonic() - started,
+                 cut_by_clock=cut or (replies_cut and options.deterministic))
 
 
 #: At most this many rounds of best replies (each doctor once a round).
@@ -116,7 +130,8 @@ REPLY_ROUNDS = 3
 
 
 def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken: Counter[str],
-                            *, deadline: float, cancellation: Cancellation | None = None) -> int:
+                            *, deadline: float, cancellation: Cancellation | None = None
+                            ) -> tuple[int, bool]:
     """Rounds of best replies, in place: each doctor in turn takes off their rota and takes the
     day grid's rota (`day_grid.py`) against the others' instead when it gains more (the
     first stage's gain of their slots given the others': seats filled, over-cover, wishes), so
@@ -124,8 +139,8 @@ def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken:
     `REPLY_ROUNDS` rounds, a round without change, or at `deadline` (`time.monotonic()`; a wall
     clock, so a deterministic solve on a machine too slow for it gives up reproducibility
     rather than its time limit). Returns the number of replies taken (a doctor may count once
-    a round). `taken` (slot id -> doctors on it) is kept in step. Raises `SolveCancelled` when
-    `cancellation` is cancelled."""
+    a round) and whether `deadline` ended the rounds. `taken` (slot id -> doctors on it) is
+    kept in step. Raises `SolveCancelled` when `cancellation` is cancelled."""
     mine: dict[str, list[str]] = {}
     for d, s in rota:
         mine.setdefault(d, []).append(s)
@@ -135,7 +150,7 @@ def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken:
         before = changed
         for doctor in problem.doctors:
             if time.monotonic() > deadline:
-                return changed
+                return changed, True
             if cancellation is not None:
                 cancellation.check()
             if doctor.id in pinned:
@@ -155,7 +170,7 @@ def improve_by_best_replies(problem: Problem, rota: set[tuple[str, str]], taken:
             changed += 1
         if changed == before:
             break
-    return changed
+    return changed, False
 
 
 def has_minimum(problem: Problem, doctor: Doctor) -> bool:

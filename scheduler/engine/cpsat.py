@@ -112,12 +112,15 @@ class ProgressRelay(cp_model.CpSolverSolutionCallback):
         self._stop_at = stop_at
         #: Set at the first rota found (read from another thread by a give-up timer).
         self.found = False
+        #: Set when it stopped the search at `stop_at` (the work budget did not end it).
+        self.stopped = False
 
     def on_solution_callback(self) -> None:
         self.found = True
         if self.objective_value <= self._stop_at:
             # A proven bound reached (the flow bound of coverage...): the rota is optimal and
             # searching on cannot improve it. (Deterministic: the same rota each run.)
+            self.stopped = True
             self.stop_search()
         if self._progress is not None:
             bound = max(self._floor, self.best_objective_bound)
@@ -162,3 +165,15 @@ def make_solver(options: SolveOptions, budget: float, wall_budget: float, linear
             params.num_workers = workers
             params.subsolvers.extend(SMALL_PORTFOLIO[:workers])
     return solver
+
+
+def cut_by_clock(options: SolveOptions, solver: cp_model.CpSolver,
+                 status: cp_model.CpSolverStatus, work: float
+                 ) -> bool:
+    """Whether a finished deterministic solve with a work budget of `work` deterministic
+    seconds was ended by its wall-clock limit instead (a slow or busy machine): then it is
+    not reproducible, the same input and seed may give another rota. Not for a solve stopped
+    on purpose (a bound reached, a cancellation); False when not deterministic, where the
+    clock is the limit. (CP-SAT ended by its work budget reports at least that much work.)"""
+    return options.deterministic and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) \
+        and solver.deterministic_time < work

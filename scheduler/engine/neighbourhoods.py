@@ -45,6 +45,9 @@ class SearchResult:
     improvements: int = 0
     deterministic_time: float = 0.0
     wall_time: float = 0.0
+    #: The wall budget ended the search before the work budget did (a slow or busy machine):
+    #: in deterministic mode, the same input and seed may then give another rota.
+    cut_by_clock: bool = False
 
 
 def improve(
@@ -132,6 +135,9 @@ def improve(
             size = min(MAX_SIZE, size + 2)
         else:
             size = max(MIN_SIZE, size - 2)
+    result.cut_by_clock = (result.wall_time >= wall_budget and everybody > 1
+                           and not result.proven
+                           and result.deterministic_time + ROUND_BUDGET <= budget)
     return result
 
 

@@ -44,23 +44,24 @@ class _Rota:
 def hand_over_complaints(
     problem: Problem, assignments: set[tuple[str, str]], max_moves: int = MAX_MOVES,
     deadline: float | None = None,
-) -> tuple[set[tuple[str, str]], int]:
+) -> tuple[set[tuple[str, str]], int, bool]:
     """Apply complaint moves until none is left, or until `deadline` (a `time.monotonic()`
     instant: on a 5,000-doctor region a few hundred moves took 12 s past the time limit);
-    return the new assignments and the move count. Each move is an improvement, so stopping
-    early keeps a better rota than the one given, only not certified free of complaints."""
+    return the new assignments, the move count and whether `deadline` stopped them. Each move
+    is an improvement, so stopping early keeps a better rota than the one given, only not
+    certified free of complaints."""
     rota = _Rota(problem, assignments)
     # Pinned shifts never move; published ones neither (stability ranks above fairness).
     frozen = {(p.doctor, p.slot) for p in (*problem.pinned, *problem.published)}
     removed = {(p.doctor, p.slot) for p in problem.removed}
     for moves in range(max_moves):
         if deadline is not None and time.monotonic() >= deadline:
-            return rota.pairs, moves
+            return rota.pairs, moves, True
         move = _first_complaint(rota, frozen, removed)
         if move is None:
-            return rota.pairs, moves
+            return rota.pairs, moves, False
         rota.hand_over(*move)
-    return rota.pairs, max_moves
+    return rota.pairs, max_moves, False
 
 
 def _first_complaint(

@@ -42,7 +42,7 @@ from ortools.sat.python import cp_model
 from scheduler.domain.problem import Doctor, Problem, Slot
 from scheduler.engine.bounds import Eligible
 from scheduler.engine.constraints import RotaModel
-from scheduler.engine.cpsat import SolveOptions, make_solver, stoppable
+from scheduler.engine.cpsat import SolveOptions, cut_by_clock, make_solver, stoppable
 from scheduler.engine.eligibility import eligible_pairs
 from scheduler.engine.objectives import ObjectiveFn, coverage
 from scheduler.engine.subproblem import restricted
@@ -75,6 +75,9 @@ class Repaired:
     #: CP-SAT work used (deterministic seconds in deterministic mode, else wall seconds).
     work: float
     wall: float
+    #: In deterministic mode, the wall-clock deadline ended it (or one of its solves) before
+    #: its work budget and bound did: the same input and seed may give another rota.
+    cut_by_clock: bool = False
 
 
 def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: SolveOptions,
@@ -94,12 +97,16 @@ def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: Solve
     rounds = gains = 0
     work = 0.0
     group = GROUP
+    cut = False
     while value > bound:
         gained = False
         holes = sorted((s for s in problem.slots if state.taken[s.id] < s.seats),
                        key=lambda s: (-s.priority, s.start_utc, s.id))
         for hole in holes:
-            if value <= bound or work >= budget or time.monotonic() >= deadline:
+            if value <= bound or work >= budget or cut:
+                break
+            if time.monotonic() >= deadline:
+                cut = True
                 break
             if options.cancellation is not None:
                 options.cancellation.check()
@@ -110,11 +117,12 @@ def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: Solve
                 continue
             mine = state.pairs_of(freed)
             others = state.taken - Counter(s for _, s in mine)
-            better, used = _solve(restricted(problem, freed, others), mine, options,
-                                  min(ROUND_BUDGET, budget - work),
-                                  max(0.05, deadline - time.monotonic()))
+            better, used, round_cut = _solve(restricted(problem, freed, others), mine, options,
+                                             min(ROUND_BUDGET, budget - work),
+                                             max(0.05, deadline - time.monotonic()))
             rounds += 1
             work += used
+            cut = cut or round_cut
             if better is None:
                 continue
             state.replace(freed, mine, better)
@@ -123,13 +131,17 @@ def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: Solve
             gains += 1
             if on_improvement is not None:
                 on_improvement(value)
-        if value <= bound or work >= budget or time.monotonic() >= deadline:
+        if value <= bound or work >= budget or cut:
+            break
+        if time.monotonic() >= deadline:
+            cut = True
             break
         if not gained:
             if group >= MAX_GROUP:
                 break
             group = min(MAX_GROUP, group * 2)
-    return Repaired(state.rota, value, rounds, gains, work, time.monotonic() - started)
+    return Repaired(state.rota, value, rounds, gains, work, time.monotonic() - started,
+                    cut_by_clock=cut and options.deterministic)
 
 
 def _coverage(slots: tuple[Slot, ...], taken: Counter[str]) -> int:
@@ -160,14 +172,14 @@ def _group(hole: Slot, able: dict[str, list[Doctor]], held: dict[str, set[str]],
 
 def _solve(sub: Problem, current: Pairs, options: SolveOptions, work: float, wall: float,
            objective: ObjectiveFn = coverage, held: Sequence[ObjectiveFn] = ()
-           ) -> tuple[Pairs | None, float]:
+           ) -> tuple[Pairs | None, float, bool]:
     """The small problem's best rota for `objective` from the current one, every `held`
-    objective no worse than on the current rota, when strictly better than it; and the work
-    it took."""
+    objective no worse than on the current rota, when strictly better than it; the work it
+    took; and whether the clock cut it (`cpsat.cut_by_clock`)."""
     m = RotaModel.build(sub)
     goal = objective(m)
     if isinstance(goal.expr, int):
-        return None, 0.0  # (nothing to decide)
+        return None, 0.0, False  # (nothing to decide)
     for make in held:
         kept = make(m)
         if not isinstance(kept.expr, int):
@@ -180,9 +192,10 @@ def _solve(sub: Problem, current: Pairs, options: SolveOptions, work: float, wal
     with stoppable(options, solver):
         status = solver.solve(m.model)
     used = solver.deterministic_time if options.deterministic else solver.wall_time
+    cut = cut_by_clock(options, solver, status, work)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, used
-    return {key for key, var in m.x.items() if solver.value(var)}, used
+        return None, used, cut
+    return {key for key, var in m.x.items() if solver.value(var)}, used, cut
 
 
 #: Doctors weighing most on the objective freed per round (drawn with a geometric bias towards
@@ -220,18 +233,23 @@ def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
     rounds = gains = stale = 0
     work = 0.0
     size = FIRST_GROUP
-    while value > bound and stale < STALE_ROUNDS and work < budget \
-            and time.monotonic() < deadline:
+    cut = False
+    while value > bound and stale < STALE_ROUNDS and work < budget and not cut:
+        if time.monotonic() >= deadline:
+            cut = True
+            break
         if options.cancellation is not None:
             options.cancellation.check()
         freed = _heavy_group(weights(frozenset(state.rota)), state, size, rng)
         mine = state.pairs_of(freed)
         others = state.taken - Counter(slot for _, slot in mine)
-        better, used = _solve(restricted(problem, freed, others), mine, options,
-                              min(ROUND_BUDGET, budget - work),
-                              max(0.05, deadline - time.monotonic()), objective, held)
+        better, used, round_cut = _solve(restricted(problem, freed, others), mine, options,
+                                         min(ROUND_BUDGET, budget - work),
+                                         max(0.05, deadline - time.monotonic()), objective,
+                                         held)
         rounds += 1
         work += max(used, ROUND_WORK)
+        cut = cut or round_cut
         if better is None:
             stale += 1
             size = max(HEAVY_PER_ROUND, size - 2)
@@ -243,7 +261,8 @@ def improve_in_groups(problem: Problem, rota: Pairs, *, objective: ObjectiveFn,
             on_improvement(value)
         stale = 0
         size = min(LARGEST_GROUP, size + 2)
-    return Repaired(state.rota, value, rounds, gains, work, time.monotonic() - started)
+    return Repaired(state.rota, value, rounds, gains, work, time.monotonic() - started,
+                    cut_by_clock=cut and options.deterministic)
 
 
 class _State:

@@ -41,6 +41,7 @@ def rota_report(problem: Problem, rota: Rota, changes: RotaDiff | None = None
             "uncovered_seats": sum(empty.values()),
             "weighted_uncovered": sum(slots[s].priority * n for s, n in empty.items()),
             "solve_seconds": round(rota.solve_seconds, 3),
+            "reproducible": rota.reproducible,
             "justified_complaints": len(checker.justified_complaints(pairs)),
             "justified_complaints_unpopular": len(
                 checker.justified_complaints(pairs, unpopular=True)),

@@ -24,7 +24,13 @@ from scheduler.domain.rota import Assignment, Conflict, Progress, Rota, SolveSta
 from scheduler.domain.rules import RuleKind
 from scheduler.engine.constraints import RotaModel
 from scheduler.engine.construct import construct, has_minimum
-from scheduler.engine.cpsat import ProgressRelay, SolveOptions, make_solver, stoppable
+from scheduler.engine.cpsat import (
+    ProgressRelay,
+    SolveOptions,
+    cut_by_clock,
+    make_solver,
+    stoppable,
+)
 from scheduler.engine.explain import explain_uncovered, pinned_conflicts
 from scheduler.engine.greedy import greedy_rota
 from scheduler.engine.neighbourhoods import improve
@@ -130,7 +136,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     conflicts = [c for c in pinned_conflicts(problem)
                  if c.rule is None or c.rule.kind is not RuleKind.MINIMUM]
     if conflicts:
-        return Rota(status=SolveStatus.INFEASIBLE, conflicts=conflicts, seed=options.seed)
+        return Rota(status=SolveStatus.INFEASIBLE, conflicts=conflicts, seed=options.seed,
+                    reproducible=options.deterministic)
 
     # The empty rota plus the pins is a first solution for free (unless minimum rules).
     rota = _Incumbent(solution={(p.doctor, p.slot) for p in problem.pinned})
@@ -153,6 +160,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         # past any limit), or no model: the stage keeps the rota as it is, unproven, and its
         # objective is only evaluated (building the fairness chords there takes seconds more).
         skipped = not modelled or ((index > 0 or rota.built) and time.monotonic() >= deadline)
+        rota.cut_by_clock = rota.cut_by_clock or (modelled and skipped and options.deterministic)
         objective = make_objective(m, search=not skipped)
         shares_left = sum(weight for _, weight, _ in stages[index:])
         wall_left = deadline - time.monotonic()
@@ -167,8 +175,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             # 1,000-doctor region's fairness from 119,745 to 117,453 (bound 116,531) in 0.5 s,
             # where CP-SAT and the neighbourhoods reached 126,817 in 37 s. (Cut by the wall
             # clock only past its share, like the hand-overs after the stages.)
-            rota.solution, moves = hand_over_complaints(problem, rota.solution, deadline=min(
+            rota.solution, moves, cut = hand_over_complaints(problem, rota.solution, deadline=min(
                 deadline, time.monotonic() + budget.wall * HAND_OVER_SHARE))
+            rota.cut_by_clock = rota.cut_by_clock or (cut and options.deterministic)
             run.wall += time.monotonic() - stage_started
             if moves:
                 rota.values = None  # (CP-SAT's variables were those of the rota before)
@@ -217,14 +226,16 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
                                  small_portfolio=weighted_mode):
                 # Minimum rules make the empty rota no fallback: without a rota, say so.
                 return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
-                            seed=options.seed)
+                            seed=options.seed,
+                            reproducible=options.deterministic and not rota.cut_by_clock)
         if run.status == cp_model.INFEASIBLE:
             # Only the first stage can be infeasible (later ones have its rota as a solution),
             # and the empty rota keeps every rule but the minimum ones.
             return Rota(status=SolveStatus.INFEASIBLE,
                         conflicts=[Conflict(rule=None, records=(),
                                             message="no rota keeps every hard rule")],
-                        solve_seconds=time.monotonic() - started, seed=options.seed)
+                        solve_seconds=time.monotonic() - started, seed=options.seed,
+                        reproducible=options.deterministic and not rota.cut_by_clock)
         # Else without a rota within the budget, the previous one (at worst the empty rota)
         # stands.
         spent += run.used
@@ -247,9 +258,10 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     moves = 0
     solution = rota.solution
     if not weighted_mode and not _has_minimums(problem):
-        solution, moves = hand_over_complaints(problem, solution, deadline=max(
+        solution, moves, cut = hand_over_complaints(problem, solution, deadline=max(
             started + options.time_limit_seconds * HAND_OVER_END,
             time.monotonic() + HAND_OVER_FLOOR))
+        rota.cut_by_clock = rota.cut_by_clock or (cut and options.deterministic)
     reports = _reports(objectives, frozenset(solution), moved=moves > 0)
     status = SolveStatus.OPTIMAL if all(r.proven for r in reports) else SolveStatus.FEASIBLE
     pins = {(p.doctor, p.slot) for p in problem.pinned}
@@ -266,6 +278,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         stages=reports,
         solve_seconds=time.monotonic() - started,
         seed=options.seed,
+        reproducible=options.deterministic and not rota.cut_by_clock,
     )
 
 
@@ -294,6 +307,10 @@ class _Incumbent:
     #: `solution` was built doctor by doctor (`construct.py`): a rota, though CP-SAT's
     #: variables are unknown.
     built: bool = False
+    #: In deterministic mode, the wall clock ended some part of the solve (a search, a
+    #: building, hand-overs, a stage skipped at the deadline) before its work budget, on a
+    #: machine too slow or busy for it: the same input and seed may give another rota.
+    cut_by_clock: bool = False
 
     def take(self, m: RotaModel, values: list[int]) -> None:
         self.values = values
@@ -361,6 +378,8 @@ class _StageRun:
             if timer is not None:
                 timer.cancel()
         self._count(solver)
+        if not relay.stopped and cut_by_clock(self.options, solver, status, budget.work):
+            self.rota.cut_by_clock = True
         self.bound = max(self.bound, solver.best_objective_bound)
         self.searched_bound = max(self.searched_bound, solver.best_objective_bound)
         if status == cp_model.OPTIMAL:
@@ -391,6 +410,7 @@ class _StageRun:
                                    deadline=time.monotonic() + budget.wall,
                                    on_improvement=self._report, eligible=self.m.eligible)
         self.rota.solution = repaired.rota
+        self.rota.cut_by_clock = self.rota.cut_by_clock or repaired.cut_by_clock
         self.used += repaired.work
         self.wall += repaired.wall
 
@@ -404,6 +424,7 @@ class _StageRun:
                                  budget=phase.work, deadline=time.monotonic() + phase.wall,
                                  on_improvement=self._report, eligible=self.m.eligible)
         self.rota.solution = done.rota
+        self.rota.cut_by_clock = self.rota.cut_by_clock or done.cut_by_clock
         self.used += done.work
         self.wall += done.wall
 
@@ -441,6 +462,7 @@ class _StageRun:
                         guard=lambda solver: stoppable(self.options, solver))
         self.used += found.deterministic_time if deterministic else found.wall_time
         self.wall += found.wall_time
+        self.rota.cut_by_clock = self.rota.cut_by_clock or (found.cut_by_clock and deterministic)
         self.rota.take(self.m, found.values)
         if found.proven:
             # A round that freed every doctor found nothing better: the rota is optimal.
@@ -495,6 +517,7 @@ def _model(problem: Problem, options: SolveOptions, rota: _Incumbent,
     wall = max(0.0, deadline - time.monotonic()) * (CONSTRUCT_FIRST_SHARE if with_model else 1.0)
     rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
     built = construct(problem, first_objective, options, budget=wall * rate, wall_budget=wall)
+    rota.cut_by_clock = rota.cut_by_clock or built.cut_by_clock
     if built.rota is not None:
         rota.solution, rota.built = built.rota, True
     if not with_model:
@@ -527,6 +550,7 @@ def _first_rota(problem: Problem, m: RotaModel, run: _StageRun, budget: _Budget,
                           wall_budget=max(0.0, deadline - time.monotonic()) * CONSTRUCT_SHARE)
         run.used += built.work
         run.wall += built.wall
+        run.rota.cut_by_clock = run.rota.cut_by_clock or built.cut_by_clock
         if built.rota is not None:
             run.rota.solution, run.rota.built = built.rota, True
             _hint(m, run.rota.solution, None)

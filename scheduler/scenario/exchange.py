@@ -372,7 +372,8 @@ def stored_rota_to_data(
     solved = report.get("metrics") or {}
     rota = Rota(status=solver_status, assignments=list(assignments), seed=seed,
                 uncovered=explain_uncovered(problem, assignments),
-                solve_seconds=float(solved.get("solve_seconds", 0.0)))
+                solve_seconds=float(solved.get("solve_seconds", 0.0)),
+                reproducible=solved.get("reproducible") is True)
     fresh = rota_report(problem, rota)
     return {
         "status": solver_status.value,

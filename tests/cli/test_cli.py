@@ -63,6 +63,12 @@ def test_solving_the_exported_problem_gives_the_same_rota(tmp_path: Path) -> Non
     b = json.loads((second / "rota.json").read_text())
     assert a["assignments"] == b["assignments"] and a["uncovered"] == b["uncovered"]
     assert (first / "problem.json").read_text() == (second / "problem.json").read_text()
+    # Tiny's stages are all proven, nothing the clock could cut: the solve says so.
+    assert b["metrics"]["reproducible"] is True
+    assert "the same input and seed 7 give this rota again" in result.stdout
+    fast = run("solve", TINY, "--out", tmp_path / "fast", "--time-limit", "5", "--fast")
+    assert fast.returncode == 0, fast.stderr
+    assert "not reproducible: several workers" in fast.stdout
 
 
 @pytest.mark.parametrize("name", ["missing-field.yaml", "invalid-rpps.yaml", "invalid-json.json"])

@@ -181,7 +181,7 @@ def test_hand_overs_stop_at_their_deadline() -> None:
     p = problem(days, [doctor("x", ["a", "b"]), doctor("y", ["a", "b"])])
     given = {("x", "a"), ("x", "b")}
     assert hand_over_complaints(p, given)[1] == 1
-    assert hand_over_complaints(p, given, deadline=time.monotonic()) == (given, 0)
+    assert hand_over_complaints(p, given, deadline=time.monotonic()) == (given, 0, True)
 
 
 def test_minimum_rules_are_still_judged_when_the_first_objective_is_constant() -> None:
