@@ -51,8 +51,9 @@ class SearchResult:
     #: Work charged: CP-SAT's deterministic seconds, at least `MIN_ROUND_WORK` a round.
     deterministic_time: float = 0.0
     wall_time: float = 0.0
-    #: The wall budget ended the search before the work budget did (a slow or busy machine):
-    #: in deterministic mode, the same input and seed may then give another rota.
+    #: The wall budget ended the search, or one of its rounds, before the work budget did (a
+    #: slow or busy machine; always so without a work budget): in deterministic mode, the
+    #: same input and seed may then give another rota.
     cut_by_clock: bool = False
 
 
@@ -127,6 +128,9 @@ def improve(
             raise RuntimeError(f"neighbourhood round: invalid model ({solver.solution_info()})")
         result.rounds += 1
         result.deterministic_time += max(solver.deterministic_time, MIN_ROUND_WORK)
+        if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) \
+                and solver.deterministic_time < ROUND_BUDGET:
+            result.cut_by_clock = True  # (this round ended by the clock, not its budget)
         result.wall_time += time.monotonic() - round_started
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             result.values = list(solver.response_proto.solution)
@@ -141,9 +145,9 @@ def improve(
             size = min(MAX_SIZE, size + 2)
         else:
             size = max(MIN_SIZE, size - 2)
-    result.cut_by_clock = (result.wall_time >= wall_budget and everybody > 1
-                           and not result.proven
-                           and result.deterministic_time + ROUND_BUDGET <= budget)
+    result.cut_by_clock = result.cut_by_clock or (
+        result.wall_time >= wall_budget and everybody > 1 and not result.proven
+        and result.deterministic_time + ROUND_BUDGET <= budget)
     return result
 
 

@@ -131,14 +131,12 @@ def repair_coverage(problem: Problem, rota: Pairs, *, bound: int, options: Solve
             gains += 1
             if on_improvement is not None:
                 on_improvement(value)
-        if value <= bound or work >= budget or cut:
+        if value <= bound or work >= budget or cut or (not gained and group >= MAX_GROUP):
             break
         if time.monotonic() >= deadline:
             cut = True
             break
         if not gained:
-            if group >= MAX_GROUP:
-                break
             group = min(MAX_GROUP, group * 2)
     return Repaired(state.rota, value, rounds, gains, work, time.monotonic() - started,
                     cut_by_clock=cut and options.deterministic)

@@ -151,7 +151,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
     if not modelled and not rota.built:
         # Too large to model in time, and no rota built doctor by doctor within it.
         return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
-                    seed=options.seed)
+                    seed=options.seed,
+                    reproducible=options.deterministic and not rota.cut_by_clock)
     coverage_value = sum(s.priority * s.seats for s in problem.slots)
     for index, (make_objective, share, linearization) in enumerate(stages):
         if options.cancellation is not None:
@@ -514,9 +515,12 @@ def _model(problem: Problem, options: SolveOptions, rota: _Incumbent,
         return RotaModel.build(problem), True, 0.0
     limit = options.time_limit_seconds
     with_model = pairs * BUILD_SECONDS_PER_PAIR <= limit * MODEL_SHARE
-    wall = max(0.0, deadline - time.monotonic()) * (CONSTRUCT_FIRST_SHARE if with_model else 1.0)
-    rate = DETERMINISTIC_SECONDS_PER_SECOND if options.deterministic else 1.0
-    built = construct(problem, first_objective, options, budget=wall * rate, wall_budget=wall)
+    share = CONSTRUCT_FIRST_SHARE if with_model else 1.0
+    wall = max(0.0, deadline - time.monotonic()) * share
+    # The work budget from the time limit alone (the clock's reading differs run to run).
+    work = limit * SEARCH_END * share * DETERMINISTIC_SECONDS_PER_SECOND \
+        if options.deterministic else wall
+    built = construct(problem, first_objective, options, budget=work, wall_budget=wall)
     rota.cut_by_clock = rota.cut_by_clock or built.cut_by_clock
     if built.rota is not None:
         rota.solution, rota.built = built.rota, True

@@ -147,7 +147,7 @@ def test_a_built_rota_is_handed_over_before_the_fairness_search(
     hand_over = stages.hand_over_complaints
 
     def counted(problem: Problem, assignments: set[tuple[str, str]], **kw: object
-                ) -> tuple[set[tuple[str, str]], int]:
+                ) -> tuple[set[tuple[str, str]], int, bool]:
         done = hand_over(problem, assignments, **kw)  # type: ignore[arg-type]
         calls.append(done[1])
         return done

@@ -11,9 +11,11 @@ from ortools.sat.python import cp_model
 
 import scheduler.engine.stages as stages
 from benchmarks.synthetic import StressShape, synthetic_problem
-from scheduler.domain.rota import Rota, SolveStatus
+from scheduler.domain.benchmark import Minimums
+from scheduler.domain.rota import SolveStatus
 from scheduler.engine.bounds import coverage_bound
 from scheduler.engine.constraints import RotaModel
+from scheduler.engine.construct import construct
 from scheduler.engine.cpsat import SolveOptions, cut_by_clock
 from scheduler.engine.greedy import greedy_rota
 from scheduler.engine.neighbourhoods import improve
@@ -130,4 +132,30 @@ def test_a_solve_on_several_workers_is_not_reproducible() -> None:
     p = problem([slot("s", "2026-07-06 20:00")], [doctor("x", ["s"])])
     assert solve(p, SolveOptions(time_limit_seconds=2)).reproducible
     assert not solve(p, SolveOptions(time_limit_seconds=2, deterministic=False)).reproducible
-    assert not Rota(status=SolveStatus.UNKNOWN).reproducible  # (nothing says it is)
+
+
+def test_a_search_stopped_at_a_proven_bound_is_not_cut_by_the_clock() -> None:
+    # A bound proven before the search (the flow's) that the first rota reaches: the search
+    # stops there on purpose, long before its work budget, and stays reproducible.
+    m, values = _fairness_model()
+    objective = fairness(m)
+    rota = stages._Incumbent(solution=set(), values=None)
+    run = stages._StageRun(m, objective, rota, DETERMINISTIC, 2, time.monotonic(),
+                           time.monotonic() + 60)
+    run.bound = float(objective.evaluate(_pairs(m, values)))  # (any rota found reaches it)
+    stages._hint(m, set(_pairs(m, values)), values)
+    run.search(stages._Budget(work=100.0, wall=60.0))
+    assert rota.values is not None and run.used < 100.0
+    assert not rota.cut_by_clock
+
+
+def test_building_doctor_by_doctor_says_when_the_clock_ended_it() -> None:
+    week = [slot(f"d{6 + i}", f"2026-07-{6 + i:02d} 08:00", hours=8, seats=2) for i in range(5)]
+    ids = [s.id for s in week]
+    p = problem(week, [doctor("x", ids), doctor("y", ids)],
+                minimums={"x": Minimums(min_hours=24), "y": Minimums(min_hours=16)})
+    on_time = construct(p, coverage, DETERMINISTIC, budget=2.0, wall_budget=30.0)
+    assert on_time.rota is not None and not on_time.cut_by_clock
+    late = construct(p, coverage, DETERMINISTIC, budget=2.0, wall_budget=-1.0)
+    assert late.rota is None and late.cut_by_clock
+    assert not construct(p, coverage, SEVERAL_WORKERS, budget=2.0, wall_budget=-1.0).cut_by_clock

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.synthetic import StressShape, synthetic_problem
 from scheduler.domain.problem import Answer
 from scheduler.domain.rota import SolveStatus
 from scheduler.engine.checker import RotaChecker
 from scheduler.solver import SolveOptions, solve
 from tests.support.factories import doctor, problem, slot
+from tests.support.stages import budgets_for_any_machine
 
 FAST = SolveOptions(time_limit_seconds=5)
 
@@ -70,7 +73,8 @@ def test_all_stages_reported_with_proof_on_a_small_problem() -> None:
     assert all(s.proven and s.value == s.bound for s in rota.stages)
 
 
-def test_same_input_and_seed_give_the_same_rota() -> None:
+def test_same_input_and_seed_give_the_same_rota(monkeypatch: pytest.MonkeyPatch) -> None:
+    budgets_for_any_machine(monkeypatch)  # (the work budgets, not the clock, end the solves)
     p = synthetic_problem(StressShape(sites=2, days=10, doctors=30, seed=3))
     first, second = solve(p, SolveOptions(time_limit_seconds=4)), solve(
         p, SolveOptions(time_limit_seconds=4))
