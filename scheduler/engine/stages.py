@@ -152,7 +152,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         # Too large to model in time, and no rota built doctor by doctor within it.
         return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
                     seed=options.seed,
-                    reproducible=options.deterministic and not rota.cut_by_clock)
+                    reproducible=rota.reproducible(options))
     coverage_value = sum(s.priority * s.seats for s in problem.slots)
     for index, (make_objective, share, linearization) in enumerate(stages):
         if options.cancellation is not None:
@@ -161,7 +161,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         # past any limit), or no model: the stage keeps the rota as it is, unproven, and its
         # objective is only evaluated (building the fairness chords there takes seconds more).
         skipped = not modelled or ((index > 0 or rota.built) and time.monotonic() >= deadline)
-        rota.cut_by_clock = rota.cut_by_clock or (modelled and skipped and options.deterministic)
+        rota.cut_by_clock |= modelled and skipped
         objective = make_objective(m, search=not skipped)
         shares_left = sum(weight for _, weight, _ in stages[index:])
         wall_left = deadline - time.monotonic()
@@ -178,7 +178,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
             # clock only past its share, like the hand-overs after the stages.)
             rota.solution, moves, cut = hand_over_complaints(problem, rota.solution, deadline=min(
                 deadline, time.monotonic() + budget.wall * HAND_OVER_SHARE))
-            rota.cut_by_clock = rota.cut_by_clock or (cut and options.deterministic)
+            rota.cut_by_clock |= cut
             run.wall += time.monotonic() - stage_started
             if moves:
                 rota.values = None  # (CP-SAT's variables were those of the rota before)
@@ -228,7 +228,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
                 # Minimum rules make the empty rota no fallback: without a rota, say so.
                 return Rota(status=SolveStatus.UNKNOWN, solve_seconds=time.monotonic() - started,
                             seed=options.seed,
-                            reproducible=options.deterministic and not rota.cut_by_clock)
+                            reproducible=rota.reproducible(options))
         if run.status == cp_model.INFEASIBLE:
             # Only the first stage can be infeasible (later ones have its rota as a solution),
             # and the empty rota keeps every rule but the minimum ones.
@@ -236,7 +236,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
                         conflicts=[Conflict(rule=None, records=(),
                                             message="no rota keeps every hard rule")],
                         solve_seconds=time.monotonic() - started, seed=options.seed,
-                        reproducible=options.deterministic and not rota.cut_by_clock)
+                        reproducible=rota.reproducible(options))
         # Else without a rota within the budget, the previous one (at worst the empty rota)
         # stands.
         spent += run.used
@@ -262,7 +262,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         solution, moves, cut = hand_over_complaints(problem, solution, deadline=max(
             started + options.time_limit_seconds * HAND_OVER_END,
             time.monotonic() + HAND_OVER_FLOOR))
-        rota.cut_by_clock = rota.cut_by_clock or (cut and options.deterministic)
+        rota.cut_by_clock |= cut
     reports = _reports(objectives, frozenset(solution), moved=moves > 0)
     status = SolveStatus.OPTIMAL if all(r.proven for r in reports) else SolveStatus.FEASIBLE
     pins = {(p.doctor, p.slot) for p in problem.pinned}
@@ -279,7 +279,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Rota:
         stages=reports,
         solve_seconds=time.monotonic() - started,
         seed=options.seed,
-        reproducible=options.deterministic and not rota.cut_by_clock,
+        reproducible=rota.reproducible(options),
     )
 
 
@@ -308,10 +308,15 @@ class _Incumbent:
     #: `solution` was built doctor by doctor (`construct.py`): a rota, though CP-SAT's
     #: variables are unknown.
     built: bool = False
-    #: In deterministic mode, the wall clock ended some part of the solve (a search, a
-    #: building, hand-overs, a stage skipped at the deadline) before its work budget, on a
-    #: machine too slow or busy for it: the same input and seed may give another rota.
+    #: The wall clock ended some part of the solve (a search, a building, hand-overs, a
+    #: stage skipped at the deadline) before its work budget, on a machine too slow or busy
+    #: for it: the same input and seed may give another rota. (Only read in deterministic
+    #: mode, `Rota.reproducible`: without a work budget the clock always ends the parts.)
     cut_by_clock: bool = False
+
+    def reproducible(self, options: SolveOptions) -> bool:
+        """`Rota.reproducible` of this solve: deterministic, and nothing cut by the clock."""
+        return options.deterministic and not self.cut_by_clock
 
     def take(self, m: RotaModel, values: list[int]) -> None:
         self.values = values
@@ -411,7 +416,7 @@ class _StageRun:
                                    deadline=time.monotonic() + budget.wall,
                                    on_improvement=self._report, eligible=self.m.eligible)
         self.rota.solution = repaired.rota
-        self.rota.cut_by_clock = self.rota.cut_by_clock or repaired.cut_by_clock
+        self.rota.cut_by_clock |= repaired.cut_by_clock
         self.used += repaired.work
         self.wall += repaired.wall
 
@@ -425,7 +430,7 @@ class _StageRun:
                                  budget=phase.work, deadline=time.monotonic() + phase.wall,
                                  on_improvement=self._report, eligible=self.m.eligible)
         self.rota.solution = done.rota
-        self.rota.cut_by_clock = self.rota.cut_by_clock or done.cut_by_clock
+        self.rota.cut_by_clock |= done.cut_by_clock
         self.used += done.work
         self.wall += done.wall
 
@@ -463,7 +468,7 @@ class _StageRun:
                         guard=lambda solver: stoppable(self.options, solver))
         self.used += found.deterministic_time if deterministic else found.wall_time
         self.wall += found.wall_time
-        self.rota.cut_by_clock = self.rota.cut_by_clock or (found.cut_by_clock and deterministic)
+        self.rota.cut_by_clock |= found.cut_by_clock
         self.rota.take(self.m, found.values)
         if found.proven:
             # A round that freed every doctor found nothing better: the rota is optimal.
@@ -521,7 +526,7 @@ def _model(problem: Problem, options: SolveOptions, rota: _Incumbent,
     work = limit * SEARCH_END * share * DETERMINISTIC_SECONDS_PER_SECOND \
         if options.deterministic else wall
     built = construct(problem, first_objective, options, budget=work, wall_budget=wall)
-    rota.cut_by_clock = rota.cut_by_clock or built.cut_by_clock
+    rota.cut_by_clock |= built.cut_by_clock
     if built.rota is not None:
         rota.solution, rota.built = built.rota, True
     if not with_model:
@@ -554,7 +559,7 @@ def _first_rota(problem: Problem, m: RotaModel, run: _StageRun, budget: _Budget,
                           wall_budget=max(0.0, deadline - time.monotonic()) * CONSTRUCT_SHARE)
         run.used += built.work
         run.wall += built.wall
-        run.rota.cut_by_clock = run.rota.cut_by_clock or built.cut_by_clock
+        run.rota.cut_by_clock |= built.cut_by_clock
         if built.rota is not None:
             run.rota.solution, run.rota.built = built.rota, True
             _hint(m, run.rota.solution, None)
