@@ -43,7 +43,7 @@ class RotaModel:
     _by_day: dict[str, dict[date, list[tuple[Slot, cp_model.IntVar]]]] = field(
         default_factory=dict)
     _doctor_vars: dict[str, list[tuple[Slot, cp_model.IntVar]]] = field(default_factory=dict)
-    _minutes: dict[str, cp_model.LinearExpr] = field(default_factory=dict)
+    _minutes: dict[str, tuple[list[cp_model.IntVar], list[int]]] = field(default_factory=dict)
     #: Each slot's variables, in `by_slot` order.
     _slot_vars: dict[str, list[cp_model.IntVar]] = field(
         default_factory=lambda: defaultdict(list))
@@ -74,20 +74,23 @@ class RotaModel:
         tz = problem.tz
         m.day_of = {s.id: s.start_date(tz) for s in problem.slots}
         m.minutes_of = {s.id: s.minutes for s in problem.slots}
-        new_bool_var = m.model.new_bool_var
         m.eligible = eligible_pairs(problem)
-        x, by_doctor, by_slot = m.x, m.by_doctor, m.by_slot
-        doctor_vars, slot_vars = m._doctor_vars, m._slot_vars
-        for doctor, slot in m.eligible:
-            did, sid = doctor.id, slot.id
-            var = new_bool_var(f"x[{did},{sid}]")
-            x[did, sid] = var
-            by_doctor[did].append(slot)
-            by_slot[sid].append(doctor)
-            if (pairs := doctor_vars.get(did)) is None:
-                pairs = doctor_vars[did] = []
-            pairs.append((slot, var))
-            slot_vars[sid].append(var)
+        # The variables straight on the model's proto, one shared 0..1 domain: what
+        # `new_bool_var` does less its per-call domain and wrapper (2.7 → 1.5 s for the
+        # 1.13 M variables of Curtois Instance 24).
+        proto, boolean, new_var = m.model.proto, cp_model.Domain(0, 1), cp_model.IntVar
+        x, by_slot, slot_vars = m.x, m.by_slot, m._slot_vars
+        for doctor, slots in _runs_by_doctor(m.eligible):
+            did = doctor.id
+            variables = [new_var(proto).with_name(f"x[{did},{slot.id}]").with_domain(boolean)
+                         for slot in slots]
+            m.by_doctor[did] = slots
+            m._doctor_vars[did] = list(zip(slots, variables, strict=True))
+            x.update(zip([(did, slot.id) for slot in slots], variables, strict=True))
+            for slot, var in zip(slots, variables, strict=True):
+                sid = slot.id
+                by_slot[sid].append(doctor)
+                slot_vars[sid].append(var)
         for _, add in HARD_RULES:
             add(m)
         return m
@@ -132,6 +135,30 @@ class RotaModel:
         return self._works[key]
 
 
+def _runs_by_doctor(pairs: list[tuple[Doctor, Slot]]) -> Iterator[tuple[Doctor, list[Slot]]]:
+    """`eligible_pairs` (doctors then slots) as each doctor with their slots, in order."""
+    start = 0
+    while start < len(pairs):
+        doctor = pairs[start][0]
+        end = start
+        while end < len(pairs) and pairs[end][0] is doctor:
+            end += 1
+        yield doctor, [slot for _, slot in pairs[start:end]]
+        start = end
+
+
+def add_linear(model: cp_model.CpModel, variables: list[cp_model.IntVar],
+               coefficients: list[int] | None, lower: int, upper: int) -> None:
+    """lower ≤ Σ coefficients·variables ≤ upper (every coefficient 1 when None), written
+    straight on the model's proto: the same constraint `model.add(lower <= sum <= upper)`
+    makes, built about 5× faster on sums of many variables (no expression tree). Use
+    `cp_model.INT_MIN` / `INT_MAX` for an open side."""
+    linear = model.proto.constraints.add().linear
+    linear.vars.extend([v.index for v in variables])
+    linear.coeffs.extend([1] * len(variables) if coefficients is None else coefficients)
+    linear.domain.extend([lower, upper])
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block (reference counting goes on)."""
@@ -172,11 +199,12 @@ def add_seats(m: RotaModel) -> None:
         u = m.model.new_int_var(0, slot.seats, f"uncovered[{slot.id}]")
         m.uncovered[slot.id] = u
         if slot.max_seats is None:
-            m.model.add(cp_model.LinearExpr.sum(assigned) + u == slot.seats)
+            add_linear(m.model, [*assigned, u], None, slot.seats, slot.seats)
             continue
         extra = max(0, slot.max_seats - slot.seats)
         over = m.model.new_int_var(0, extra, f"over[{slot.id}]")
-        m.model.add(cp_model.LinearExpr.sum(assigned) + u - over == slot.seats)
+        add_linear(m.model, [*assigned, u, over], [1] * (len(assigned) + 1) + [-1],
+                   slot.seats, slot.seats)
         # Never both: the model's cost then equals the plain count on every rota, not only
         # on optimal ones.
         short = m.model.new_bool_var(f"short[{slot.id}]")
@@ -246,8 +274,8 @@ def add_period_cap(m: RotaModel) -> None:
     """At most N shifts in the period."""
     for doctor in m.problem.doctors:
         if doctor.max_shifts is not None:
-            m.model.add(cp_model.LinearExpr.sum([v for _, v in m.doctor_vars(doctor)])
-                        <= doctor.max_shifts)
+            add_linear(m.model, [v for _, v in m.doctor_vars(doctor)], None,
+                       cp_model.INT_MIN, doctor.max_shifts)
 
 
 @enforces(Rule.WEEKLY_CAP)
@@ -262,7 +290,8 @@ def add_weekly_cap(m: RotaModel) -> None:
             weeks[iso.year, iso.week].append(var)
         for week_vars in weeks.values():
             if len(week_vars) > doctor.max_shifts_per_week:
-                m.model.add(cp_model.LinearExpr.sum(week_vars) <= doctor.max_shifts_per_week)
+                add_linear(m.model, week_vars, None, cp_model.INT_MIN,
+                           doctor.max_shifts_per_week)
 
 
 @enforces(Rule.HOURS_CAP)
@@ -272,7 +301,7 @@ def add_hours_cap(m: RotaModel) -> None:
         if doctor.max_hours is None:
             continue
         limit = math.floor(doctor.max_hours * 60 + 1e-6)
-        m.model.add(_minutes_worked(m, doctor) <= limit)
+        add_linear(m.model, *_minutes_worked(m, doctor), cp_model.INT_MIN, limit)
 
 
 @enforces(Rule.CONSECUTIVE_DAYS)
@@ -297,17 +326,18 @@ def add_consecutive_days_cap(m: RotaModel) -> None:
         for first in sorted(works):
             window = [first + timedelta(days=i) for i in range(k + 1)]
             if all(day in works for day in window):
-                m.model.add(cp_model.LinearExpr.sum([works[day] for day in window]) <= k)
+                add_linear(m.model, [works[day] for day in window], None, cp_model.INT_MIN, k)
 
 
-def _minutes_worked(m: RotaModel, doctor: Doctor) -> cp_model.LinearExpr:
-    """The doctor's worked minutes (real elapsed time) as a linear expression, made once per
-    doctor (the hours cap and the minimum hours share it)."""
-    if (expr := m._minutes.get(doctor.id)) is None:
+def _minutes_worked(m: RotaModel, doctor: Doctor) -> tuple[list[cp_model.IntVar], list[int]]:
+    """The doctor's worked minutes (real elapsed time) as the variables and coefficients of a
+    linear sum (`add_linear`), made once per doctor (the hours cap and the minimum hours
+    share them)."""
+    if (terms := m._minutes.get(doctor.id)) is None:
         pairs = m.doctor_vars(doctor)
-        expr = m._minutes[doctor.id] = cp_model.LinearExpr.weighted_sum(
-            [v for _, v in pairs], [m.minutes_of[s.id] for s, _ in pairs])
-    return expr
+        terms = m._minutes[doctor.id] = ([v for _, v in pairs],
+                                         [m.minutes_of[s.id] for s, _ in pairs])
+    return terms
 
 
 @enforces(Rule.SITE_CAP)
@@ -317,7 +347,7 @@ def add_site_caps(m: RotaModel) -> None:
         for site, cap in doctor.max_shifts_per_site.items():
             here = [v for s, v in m.doctor_vars(doctor) if s.site == site]
             if len(here) > cap:
-                m.model.add(cp_model.LinearExpr.sum(here) <= cap)
+                add_linear(m.model, here, None, cp_model.INT_MIN, cap)
 
 
 @enforces(Rule.PINNED)
@@ -344,7 +374,7 @@ def add_min_hours(m: RotaModel) -> None:
         if min_hours is None:
             continue
         floor = math.ceil(min_hours * 60 - 1e-6)
-        m.model.add(_minutes_worked(m, doctor) >= floor)
+        add_linear(m.model, *_minutes_worked(m, doctor), floor, cp_model.INT_MAX)
 
 
 @enforces(Rule.KIND_CAP)
@@ -359,7 +389,7 @@ def add_kind_caps(m: RotaModel) -> None:
         for kind, cap in doctor.max_shifts_by_kind.items():
             of_kind = by_kind.get(kind, [])
             if len(of_kind) > cap:
-                m.model.add(cp_model.LinearExpr.sum(of_kind) <= cap)
+                add_linear(m.model, of_kind, None, cp_model.INT_MIN, cap)
 
 
 @enforces(Rule.SHIFTS_PER_DAY)
@@ -375,7 +405,7 @@ def add_max_shifts_per_day(m: RotaModel) -> None:
             if cap == 1:
                 m.model.add_at_most_one([v for _, v in day_pairs])  # 3× faster to build
             else:
-                m.model.add(cp_model.LinearExpr.sum([v for _, v in day_pairs]) <= cap)
+                add_linear(m.model, [v for _, v in day_pairs], None, cp_model.INT_MIN, cap)
 
 
 @enforces(Rule.FORBIDDEN_SUCCESSION)
@@ -490,4 +520,4 @@ def add_max_weekends(m: RotaModel) -> None:
             for w in day_vars:
                 m.model.add_implication(w, weekend)
             worked.append(weekend)
-        m.model.add(cp_model.LinearExpr.sum(worked) <= doctor.max_weekends)
+        add_linear(m.model, worked, None, cp_model.INT_MIN, doctor.max_weekends)
