@@ -16,7 +16,7 @@ import bisect
 import gc
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -43,10 +43,9 @@ class RotaModel:
     _by_day: dict[str, dict[date, list[tuple[Slot, cp_model.IntVar]]]] = field(
         default_factory=dict)
     _doctor_vars: dict[str, list[tuple[Slot, cp_model.IntVar]]] = field(default_factory=dict)
-    _minutes: dict[str, tuple[list[cp_model.IntVar], list[int]]] = field(default_factory=dict)
-    #: Each slot's variables, in `by_slot` order.
-    _slot_vars: dict[str, list[cp_model.IntVar]] = field(
-        default_factory=lambda: defaultdict(list))
+    _minutes: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
+    #: Each slot's variables as their indices in the model, in `by_slot` order.
+    _slot_indices: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     #: Each slot's local start date (the date a shift belongs to), computed once.
     day_of: dict[str, date] = field(default_factory=dict)
     #: Each slot's length in minutes (real elapsed time), computed once.
@@ -75,22 +74,24 @@ class RotaModel:
         m.day_of = {s.id: s.start_date(tz) for s in problem.slots}
         m.minutes_of = {s.id: s.minutes for s in problem.slots}
         m.eligible = eligible_pairs(problem)
-        # The variables straight on the model's proto, one shared 0..1 domain: what
-        # `new_bool_var` does less its per-call domain and wrapper (2.7 → 1.5 s for the
-        # 1.13 M variables of Curtois Instance 24).
+        # The variables straight on the model's proto, one shared 0..1 domain and no name
+        # (`x` maps each doctor × slot pair to its variable): what `new_bool_var` does less
+        # its per-call domain, name and wrapper (2.7 → 0.9 s for the 1.13 M variables of
+        # Curtois Instance 24).
         proto, boolean, new_var = m.model.proto, cp_model.Domain(0, 1), cp_model.IntVar
-        x, by_slot, slot_vars = m.x, m.by_slot, m._slot_vars
+        x, by_slot, slot_indices = m.x, m.by_slot, m._slot_indices
         for doctor, slots in _runs_by_doctor(m.eligible):
             did = doctor.id
-            variables = [new_var(proto).with_name(f"x[{did},{slot.id}]").with_domain(boolean)
-                         for slot in slots]
+            index = len(proto.variables)
+            variables = [new_var(proto).with_domain(boolean) for _ in slots]
             m.by_doctor[did] = slots
             m._doctor_vars[did] = list(zip(slots, variables, strict=True))
             x.update(zip([(did, slot.id) for slot in slots], variables, strict=True))
-            for slot, var in zip(slots, variables, strict=True):
+            for slot in slots:
                 sid = slot.id
                 by_slot[sid].append(doctor)
-                slot_vars[sid].append(var)
+                slot_indices[sid].append(index)
+                index += 1
         for _, add in HARD_RULES:
             add(m)
         return m
@@ -147,14 +148,15 @@ def _runs_by_doctor(pairs: list[tuple[Doctor, Slot]]) -> Iterator[tuple[Doctor, 
         start = end
 
 
-def add_linear(model: cp_model.CpModel, variables: list[cp_model.IntVar],
+def add_linear(model: cp_model.CpModel, variables: list[cp_model.IntVar] | list[int],
                coefficients: list[int] | None, lower: int, upper: int) -> None:
     """lower ≤ Σ coefficients·variables ≤ upper (every coefficient 1 when None), written
     straight on the model's proto: the same constraint `model.add(lower <= sum <= upper)`
-    makes, built about 5× faster on sums of many variables (no expression tree). Use
+    makes, built about 5× faster on sums of many variables (no expression tree).
+    `variables`: the variables, or their indices in the model (cheaper where known). Use
     `cp_model.INT_MIN` / `INT_MAX` for an open side."""
     linear = model.proto.constraints.add().linear
-    linear.vars.extend([v.index for v in variables])
+    linear.vars.extend([v if isinstance(v, int) else v.index for v in variables])
     linear.coeffs.extend([1] * len(variables) if coefficients is None else coefficients)
     linear.domain.extend([lower, upper])
 
@@ -195,15 +197,15 @@ def add_seats(m: RotaModel) -> None:
     """Seats: at most `seats` doctors per slot (or `max_seats` where set); empty seats are
     uncovered, doctors beyond `seats` are over-cover."""
     for slot in m.problem.slots:
-        assigned = m._slot_vars[slot.id]
+        assigned = m._slot_indices[slot.id]
         u = m.model.new_int_var(0, slot.seats, f"uncovered[{slot.id}]")
         m.uncovered[slot.id] = u
         if slot.max_seats is None:
-            add_linear(m.model, [*assigned, u], None, slot.seats, slot.seats)
+            add_linear(m.model, [*assigned, u.index], None, slot.seats, slot.seats)
             continue
         extra = max(0, slot.max_seats - slot.seats)
         over = m.model.new_int_var(0, extra, f"over[{slot.id}]")
-        add_linear(m.model, [*assigned, u, over], [1] * (len(assigned) + 1) + [-1],
+        add_linear(m.model, [*assigned, u.index, over.index], [1] * (len(assigned) + 1) + [-1],
                    slot.seats, slot.seats)
         # Never both: the model's cost then equals the plain count on every rota, not only
         # on optimal ones.
@@ -323,19 +325,22 @@ def add_consecutive_days_cap(m: RotaModel) -> None:
                 works[day] = w
         if k >= len(works):
             continue
-        for first in sorted(works):
-            window = [first + timedelta(days=i) for i in range(k + 1)]
-            if all(day in works for day in window):
-                add_linear(m.model, [works[day] for day in window], None, cp_model.INT_MIN, k)
+        days = sorted(works)
+        span = timedelta(days=k)
+        for i in range(len(days) - k):
+            # k + 1 distinct sorted dates k days apart: every date of the window has a literal.
+            if days[i + k] - days[i] == span:
+                add_linear(m.model, [works[day] for day in days[i:i + k + 1]], None,
+                           cp_model.INT_MIN, k)
 
 
-def _minutes_worked(m: RotaModel, doctor: Doctor) -> tuple[list[cp_model.IntVar], list[int]]:
-    """The doctor's worked minutes (real elapsed time) as the variables and coefficients of a
-    linear sum (`add_linear`), made once per doctor (the hours cap and the minimum hours
-    share them)."""
+def _minutes_worked(m: RotaModel, doctor: Doctor) -> tuple[list[int], list[int]]:
+    """The doctor's worked minutes (real elapsed time) as the variable indices and
+    coefficients of a linear sum (`add_linear`), made once per doctor (the hours cap and the
+    minimum hours share them)."""
     if (terms := m._minutes.get(doctor.id)) is None:
         pairs = m.doctor_vars(doctor)
-        terms = m._minutes[doctor.id] = ([v for _, v in pairs],
+        terms = m._minutes[doctor.id] = ([v.index for _, v in pairs],
                                          [m.minutes_of[s.id] for s, _ in pairs])
     return terms
 
@@ -417,15 +422,16 @@ def add_forbidden_successions(m: RotaModel) -> None:
     if not forbidden:
         return
     then_of = {first: sorted(kinds) for first, kinds in forbidden.items()}
-    #: kinds tomorrow → (kind today → the kinds forbidden tomorrow): the same few every day.
-    then_cache: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {}
+    #: (kinds today, kinds tomorrow) → the clique inequalities as (kinds today, kinds
+    #: tomorrow) each: the same few pairs of days come back all period long.
+    plans: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     one_a_day = m.problem.rules.max_shifts_per_day == 1
-    no_kinds: dict[str, list[cp_model.IntVar]] = {}
+    one_day = timedelta(days=1)
     for doctor in m.problem.doctors:
-        by_day = m.by_day(doctor)
         # Each date's variables by kind, once (each date is "tomorrow" for the date before).
         by_kind: dict[date, dict[str, list[cp_model.IntVar]]] = {}
-        for day, pairs in by_day.items():
+        for day, pairs in m.by_day(doctor).items():
             kinds: dict[str, list[cp_model.IntVar]] = {}
             by_kind[day] = kinds
             for s, v in pairs:
@@ -433,29 +439,37 @@ def add_forbidden_successions(m: RotaModel) -> None:
                     kinds[s.kind] = [v]
                 else:
                     of_kind.append(v)
-        for day, today in by_day.items():
-            tomorrow = by_kind.get(day + timedelta(days=1), no_kinds)
-            if one_a_day:
-                # Today's slots exclude each other, and so do tomorrow's: the slots of today
-                # whose kinds forbid the same kinds tomorrow share one clique inequality.
-                groups: dict[tuple[str, ...], list[cp_model.IntVar]] = defaultdict(list)
-                kinds_tomorrow = tuple(tomorrow)
-                if (later_of := then_cache.get(kinds_tomorrow)) is None:
-                    later_of = then_cache[kinds_tomorrow] = {
-                        first: tuple(k for k in then if k in tomorrow)
-                        for first, then in then_of.items()}
-                for slot, var in today:
-                    if later := later_of.get(slot.kind):
-                        groups[later].append(var)
-                for later, firsts in groups.items():
-                    for kind in later:
-                        firsts += tomorrow[kind]
-                    m.model.add_at_most_one(firsts)
+        for day, today in by_kind.items():
+            if (tomorrow := by_kind.get(day + one_day)) is None:
                 continue
-            for slot, var in today:
-                for kind in sorted(forbidden.get(slot.kind, ())):
-                    for other in tomorrow.get(kind, []):
-                        m.model.add_bool_or([var.Not(), other.Not()])
+            if not one_a_day:
+                for first, of_first in today.items():
+                    for kind in then_of.get(first, ()):
+                        for var in of_first:
+                            for other in tomorrow.get(kind, ()):
+                                m.model.add_bool_or([var.Not(), other.Not()])
+                continue
+            # Today's slots exclude each other, and so do tomorrow's: the slots of today
+            # whose kinds forbid the same kinds tomorrow share one clique inequality.
+            key = (tuple(today), tuple(tomorrow))
+            if (plan := plans.get(key)) is None:
+                plan = plans[key] = _succession_cliques(key[0], tomorrow, then_of)
+            for firsts, laters in plan:
+                m.model.add_at_most_one([v for k in firsts for v in today[k]]
+                                        + [v for k in laters for v in tomorrow[k]])
+
+
+def _succession_cliques(today: tuple[str, ...], tomorrow: Collection[str],
+                        then_of: dict[str, list[str]]
+                        ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """With one shift a day, the forbidden successions between two dates as cliques: the
+    kinds of today forbidding the same kinds tomorrow, with those kinds (each a tuple in
+    today's order, the later ones sorted)."""
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for kind in today:
+        if later := tuple(k for k in then_of.get(kind, ()) if k in tomorrow):
+            groups[later].append(kind)
+    return [(tuple(firsts), later) for later, firsts in groups.items()]
 
 
 @enforces(Rule.MINIMUM_CONSECUTIVE_DAYS)

@@ -1,0 +1,34 @@
+"""The fast paths of the model build write what the library's own calls would."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from scheduler.engine.constraints import add_linear
+
+
+def _only_constraint(model: cp_model.CpModel) -> str:
+    (constraint,) = model.proto.constraints
+    return str(constraint)
+
+
+def test_add_linear_writes_what_model_add_writes() -> None:
+    for bounds in ((cp_model.INT_MIN, 3), (2, cp_model.INT_MAX), (2, 2)):
+        ours, theirs = cp_model.CpModel(), cp_model.CpModel()
+        a, b, c = (ours.new_int_var(0, 5, n) for n in "abc")
+        theirs_vars = [theirs.new_int_var(0, 5, n) for n in "abc"]
+        add_linear(ours, [a, b.index, c], [2, 1, -3], *bounds)
+        expr = cp_model.LinearExpr.weighted_sum(theirs_vars, [2, 1, -3])
+        low, high = bounds
+        theirs.add_linear_constraint(expr, low, high)
+        assert _only_constraint(ours) == _only_constraint(theirs), bounds
+
+
+def test_add_linear_coefficients_default_to_one() -> None:
+    model = cp_model.CpModel()
+    xs = [model.new_bool_var(f"x{i}") for i in range(4)]
+    add_linear(model, xs, None, cp_model.INT_MIN, 2)
+    (constraint,) = model.proto.constraints
+    assert list(constraint.linear.coeffs) == [1, 1, 1, 1]
+    assert list(constraint.linear.vars) == [x.index for x in xs]
+    assert model.validate() == ""
