@@ -103,12 +103,15 @@ class RotaModel:
 
     def by_day(self, doctor: Doctor) -> dict[date, list[tuple[Slot, cp_model.IntVar]]]:
         """The doctor's eligible slots and variables by local start date (shared: read only)."""
-        if doctor.id not in self._by_day:
-            days: dict[date, list[tuple[Slot, cp_model.IntVar]]] = defaultdict(list)
-            for slot, var in self.doctor_vars(doctor):
-                days[self.day_of[slot.id]].append((slot, var))
-            self._by_day[doctor.id] = dict(days)
-        return self._by_day[doctor.id]
+        if (days := self._by_day.get(doctor.id)) is None:
+            days = self._by_day[doctor.id] = {}
+            day_of = self.day_of
+            for pair in self.doctor_vars(doctor):  # (the pairs themselves: no copies)
+                if (on_day := days.get(day := day_of[pair[0].id])) is None:
+                    days[day] = [pair]
+                else:
+                    on_day.append(pair)
+        return days
 
     def period_dates(self) -> list[date]:
         period = self.problem.period
