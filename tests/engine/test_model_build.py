@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ortools.sat.python import cp_model
 
-from scheduler.engine.constraints import add_linear
+from scheduler.domain.problem import Problem
+from scheduler.engine.constraints import RotaModel, add_linear
+from tests.support.factories import doctor, problem, slot
 
 
 def _only_constraint(model: cp_model.CpModel) -> str:
@@ -32,3 +36,21 @@ def test_add_linear_coefficients_default_to_one() -> None:
     assert list(constraint.linear.coeffs) == [1, 1, 1, 1]
     assert list(constraint.linear.vars) == [x.index for x in xs]
     assert model.validate() == ""
+
+
+def _feasible(p: Problem, pairs: set[tuple[str, str]]) -> bool:
+    m = RotaModel.build(p)
+    for pair, var in m.x.items():
+        m.model.add(var == int(pair in pairs))
+    return cp_model.CpSolver().solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_one_shift_a_day_holds_where_the_works_literal_stands_for_it() -> None:
+    """With a consecutive-days cap the date's "works" exactly-one is made first, and the
+    one-shift-a-day rule adds nothing more for that date: two shifts that day stay refused."""
+    day = [slot("am", "2026-07-06 08:00"), slot("pm", "2026-07-06 14:00")]
+    for caps in ({}, {"max_consecutive_days": 1}):
+        p = problem(day, [doctor("x", ["am", "pm"], **caps)], min_rest_hours=0)
+        p = replace(p, rules=replace(p.rules, max_shifts_per_day=1))
+        assert not _feasible(p, {("x", "am"), ("x", "pm")}), caps
+        assert _feasible(p, {("x", "pm")}), caps
