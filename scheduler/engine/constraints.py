@@ -16,7 +16,7 @@ import bisect
 import gc
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -53,7 +53,7 @@ class RotaModel:
     minutes_of: dict[str, int] = field(default_factory=dict)
     by_doctor: dict[str, list[Slot]] = field(default_factory=lambda: defaultdict(list))
     #: The eligible doctor × slot pairs the variables stand for (`eligibility.eligible_pairs`,
-    #: kept for the flow bounds and the repair); None until `build`.
+    #: kept for the flow bounds, the repair and `by_slot`); None until `build`.
     eligible: list[tuple[Doctor, Slot]] | None = None
 
     @classmethod
@@ -84,8 +84,10 @@ class RotaModel:
             did = doctor.id
             index = len(proto.variables)
             variables = [new_var(proto).with_domain(boolean) for _ in slots]
-            m.by_doctor[did] = slots
-            m._doctor_vars[did] = list(zip(slots, variables, strict=True))
+            # (Extended, not set: a doctor's pairs are one run in `eligible_pairs`, but the
+            # rules per doctor must see all of them if that ever changes.)
+            m.by_doctor[did].extend(slots)
+            m._doctor_vars.setdefault(did, []).extend(zip(slots, variables, strict=True))
             x.update(zip([(did, slot.id) for slot in slots], variables, strict=True))
             for slot in slots:
                 slot_indices[slot.id].append(index)
@@ -138,7 +140,9 @@ class RotaModel:
                 if self.problem.rules.max_shifts_per_day == 1:
                     # At most one shift that day: working is their sum (a tighter relaxation),
                     # written sum + (1 - w) == 1, an exactly-one that builds 2× faster than the
-                    # linear equality and that presolve would reach anyway.
+                    # linear equality and that presolve would reach anyway. (It also holds
+                    # the one-shift-a-day rule for that date: `add_max_shifts_per_day` adds
+                    # nothing more there.)
                     self.model.add_exactly_one([~w, *day_vars])
                 else:
                     self.model.add_max_equality(w, day_vars)
@@ -158,12 +162,14 @@ def _runs_by_doctor(pairs: list[tuple[Doctor, Slot]]) -> Iterator[tuple[Doctor, 
         start = end
 
 
-def add_linear(model: cp_model.CpModel, variables: list[cp_model.IntVar] | list[int],
+def add_linear(model: cp_model.CpModel, variables: Sequence[cp_model.IntVar | int],
                coefficients: list[int] | None, lower: int, upper: int) -> None:
     """lower ≤ Σ coefficients·variables ≤ upper (every coefficient 1 when None), written
-    straight on the model's proto: the same constraint `model.add(lower <= sum <= upper)`
-    makes, built about 5× faster on sums of many variables (no expression tree).
-    `variables`: the variables, or their indices in the model (cheaper where known). Use
+    straight on the model's proto: the constraint `model.add(lower <= sum <= upper)` makes,
+    but with the terms as given (`model.add` also merges a variable given twice, drops zero
+    coefficients and sorts by index), built about 5× faster on sums of many variables (no
+    expression tree). `variables`: variables, not negated literals (CP-SAT refuses those in
+    a linear constraint), or their indices in the model (cheaper where known). Use
     `cp_model.INT_MIN` / `INT_MAX` for an open side."""
     linear = model.proto.constraints.add().linear
     linear.vars.extend([v if isinstance(v, int) else v.index for v in variables])

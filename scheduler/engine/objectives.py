@@ -95,7 +95,7 @@ def wishes(m: RotaModel, *, search: bool = True) -> Objective:
     # Σ weight·(1 − x) over the wishes for, Σ −weight·x over those against: one weighted
     # sum and a constant (a sum of 25,000 small expressions took 0.3 s on Curtois
     # Instance 24).
-    lost_for_good = 0
+    constant = 0
     variables: list[cp_model.IntVar] = []
     coefficients: list[int] = []
     for doctor in m.problem.doctors if search else ():
@@ -103,10 +103,10 @@ def wishes(m: RotaModel, *, search: bool = True) -> Objective:
             var = m.x.get((doctor.id, slot_id))
             if var is None:
                 # A wish the rules never let come true is lost for good; the opposite is kept.
-                lost_for_good += max(weight, 0)
+                constant += max(weight, 0)
                 continue
             if weight > 0:
-                lost_for_good += weight
+                constant += weight
             variables.append(var)
             coefficients.append(-weight)
     wished = [(d.id, s, w) for d in m.problem.doctors for s, w in d.wishes.items()]
@@ -114,7 +114,7 @@ def wishes(m: RotaModel, *, search: bool = True) -> Objective:
     def evaluate(pairs: Pairs) -> int:
         return sum(abs(w) for d, s, w in wished if ((d, s) in pairs) == (w < 0))
 
-    return Objective("wishes", _linear(variables, coefficients, lost_for_good), evaluate)
+    return Objective("wishes", _linear(variables, coefficients, constant), evaluate)
 
 
 def _linear(variables: list[cp_model.IntVar], coefficients: list[int], constant: int = 0

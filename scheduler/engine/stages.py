@@ -105,10 +105,10 @@ CONSTRUCT_SHARE = 0.75
 #: From this many doctor × slot pairs offered, a problem with minimum rules gets its rota built
 #: doctor by doctor before the whole model (Curtois Instance 23: 387,655 variables, built in
 #: 3.5 s; Instance 24: 1.13 M, 9–12 s, on 2026-12-01). Building takes at most about
-#: `BUILD_SECONDS_PER_PAIR` a pair (7–22 µs measured that day, up to 49 µs on a machine three
-#: times slower before the build was made faster); when that is over `MODEL_SHARE` of the time
-#: limit, the model is not built at all, else building doctor by doctor has
-#: `CONSTRUCT_FIRST_SHARE` of the search time.
+#: `BUILD_SECONDS_PER_PAIR` a pair (on 2026-12-01, 8–11 µs on the largest instances and up to
+#: 22 µs on the smallest; 22–49 µs on 2026-11-30, before the build was made faster, on a
+#: slower machine); when that is over `MODEL_SHARE` of the time limit, the model is not built
+#: at all, else building doctor by doctor has `CONSTRUCT_FIRST_SHARE` of the search time.
 BUILD_FIRST_FROM_PAIRS = 300_000
 BUILD_SECONDS_PER_PAIR = 40e-6
 MODEL_SHARE = 0.5

@@ -157,7 +157,8 @@ def _curtois(number: int) -> tuple[Instance, Problem]:
 
 def test_a_large_problem_too_long_to_model_gets_its_rota_built_without_the_model(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # As Curtois Instance 24 (1.13 M pairs, 35–47 s to build): the model would not fit.
+    # As Curtois Instance 24 (1.13 M pairs, 9–47 s to build by the machine): the model would
+    # not fit.
     def no_model(problem: Problem) -> None:
         raise AssertionError("the whole model was built")
 
