@@ -8,6 +8,7 @@ from __future__ import annotations
 from scheduler.domain import french
 from scheduler.domain.problem import Problem
 from scheduler.domain.rules import Rule
+from scheduler.engine.checker import Violation
 from scheduler.engine.explain import Blocker, UncoveredReason, pinned_conflicts
 
 #: What a cap reached means for the doctor ("a atteint …").
@@ -132,3 +133,20 @@ def conflicts_fr(problem: Problem, status: str) -> list[str]:
                 "épinglages, puis relancez le calcul."]
     return ["Aucun planning trouvé dans le temps donné : relancez le calcul avec une durée "
             "plus longue."]
+
+
+def violation_fr(problem: Problem, violation: Violation) -> str:
+    """A hard rule a rota breaks, in French, for the manager: «Dr A — samedi 11 juillet,
+    20:00–24:00 : le médecin est absent à cette date» (the doctor's name, the slots in words,
+    the rule as the pinned conflicts say it)."""
+    doctor = problem.doctor_by_id().get(violation.doctor)
+    name = (doctor.name or doctor.id) if doctor is not None else violation.doctor
+    rule = violation.rule
+    if rule in CAP_FR:
+        why = f"au-delà de {CAP_FR[rule]}"
+    elif rule in RULE_FR:
+        why = f"règle « {RULE_FR[rule]} » non respectée"
+    else:
+        why = PINNED_FR.get(rule, "médecin ou créneau inconnu")
+    slots = " ; ".join(slot_fr(problem, slot) for slot in violation.slots)
+    return f"{name}{' — ' + slots if slots else ''} : {why}"

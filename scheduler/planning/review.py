@@ -17,7 +17,7 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.rules import Rule
 from scheduler.engine.checker import RotaChecker
 from scheduler.engine.explain import uncovered_reasons
-from scheduler.engine.explain_fr import reason_fr, slot_fr
+from scheduler.engine.explain_fr import reason_fr, slot_fr, violation_fr
 from scheduler.models import RotaVersion
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import version_rota
@@ -104,6 +104,9 @@ class Review:
     hard_rule_violations: int
     #: Pins and removals decided after this version was made that it does not follow.
     decisions_not_followed: int = 0
+    #: Each hard rule broken, in French (`explain_fr.violation_fr`): the doctor, the slots,
+    #: the rule.
+    violations: list[str] = field(default_factory=list)
     changes: dict[str, Any] | None = field(default=None)
 
 
@@ -139,6 +142,7 @@ def review(session: Session, version: RotaVersion) -> Review:
         justified_complaints=len(checker.justified_complaints(pairs)),
         hard_rule_violations=sum(1 for v in violations if v.rule not in DECISIONS),
         decisions_not_followed=sum(1 for v in violations if v.rule in DECISIONS),
+        violations=[violation_fr(problem, v) for v in violations if v.rule not in DECISIONS],
         changes=_changes(problem, version.statistics.get("changes"), names),
     )
 

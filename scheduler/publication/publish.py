@@ -24,6 +24,8 @@ from sqlmodel import Session, col, func, select
 from scheduler.domain.enums import Audience, RotaStatus
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, SolveStatus
+from scheduler.domain.rules import Rule
+from scheduler.engine.checker import RotaChecker, Violation
 from scheduler.models import PublishedEvent, PublishedFeed, RotaVersion, SiteRow, TensionPeriod
 from scheduler.publication.documents import FeedKey, period_feeds, refresh_feed
 from scheduler.publication.ical import FeedEvent, assignment_uid, events_for_rota
@@ -36,6 +38,21 @@ _PUBLICATION_LOCK = 5_545
 
 class NotPublishable(ValueError):
     """The version's hard data contradict each other: it holds no rota to publish."""
+
+
+class BreaksHardRules(NotPublishable):
+    """The version's rota breaks hard rules of the period as it stands now (a doctor declared
+    an absence, lowered a cap... after it was made): publishing it would send doctors on
+    shifts they can no longer work. `violations`: what the independent checker finds."""
+
+    def __init__(self, message: str, violations: list[Violation]) -> None:
+        super().__init__(message)
+        self.violations = violations
+
+
+#: Decisions taken after a version was made (pins, removals) that it may not follow: the
+#: manager's choice to publish it anyway, not a rule it breaks (the version page says so).
+_DECISIONS = frozenset({Rule.PINNED, Rule.REMOVED})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,13 +83,28 @@ def publish(
 
     Publishing the version already published refreshes its feeds (e.g. after a site's
     address changed) and changes nothing else. `contact` is the ED contact for sites without
-    one. Flushes; the caller commits. Raises UnknownPeriod, UnknownVersion or NotPublishable.
+    one. Flushes; the caller commits. Raises UnknownPeriod, UnknownVersion or NotPublishable
+    (`BreaksHardRules` when the version, not the one published, breaks a hard rule of the
+    period as it stands: plan again instead).
     """
     _serialise_publications(session)
     chosen = rota_version(session, period_id, version)
     if chosen.solver_status == SolveStatus.INFEASIBLE:
         raise NotPublishable(f"rota version {chosen.number} of {period_id!r} is infeasible "
                              "(contradictory hard data): fix the data and plan again")
+    problem = problem_from_db(session, period_id)
+    assignments = version_rota(session, chosen)
+    if chosen.status != RotaStatus.PUBLISHED:
+        # (The version already published is only refreshed: its rota stays as it is.)
+        broken = [v for v in RotaChecker(problem).violations((a.doctor, a.slot)
+                                                             for a in assignments)
+                  if v.rule not in _DECISIONS]
+        if broken:
+            first = broken[0]
+            raise BreaksHardRules(
+                f"rota version {chosen.number} of {period_id!r} breaks {len(broken)} hard "
+                f"rule(s) of the period as it stands (first: {first.rule.value}, doctor "
+                f"{first.doctor}, {', '.join(first.slots)}): plan again", broken)
     stamp = _next_stamp(session, now)
     for other in rota_versions(session, period_id):
         if other.status == RotaStatus.PUBLISHED and other.id != chosen.id:
@@ -83,8 +115,6 @@ def publish(
         chosen.published_at = stamp
         session.add(chosen)
     session.flush()
-    problem = problem_from_db(session, period_id)
-    assignments = version_rota(session, chosen)
     added, changed, removed = _update_events(session, problem, assignments, stamp, contact)
     keys = period_feeds(session, period_id)
     changed_feeds = tuple(key for key in keys if refresh_feed(session, key, stamp))

@@ -3,7 +3,7 @@ and feed bytes that move only when their content does (SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from scheduler.domain.enums import FeedKind, RotaStatus
 from scheduler.domain.problem import Problem
-from scheduler.models import PublishedEvent, RotaVersion, SlotRow
+from scheduler.domain.rules import Rule
+from scheduler.models import DateAway, PublishedEvent, RotaVersion, SlotRow
 from scheduler.publication.documents import FeedKey, feed_document
 from scheduler.publication.links import derive_feed_secret
-from scheduler.publication.publish import doctor_shifts, publish
+from scheduler.publication.publish import BreaksHardRules, doctor_shifts, publish
 from scheduler.storage.problems import UnknownPeriod
 from scheduler.storage.rotas import UnknownVersion, rota_versions
 from tests.support.published import (
@@ -141,7 +142,7 @@ def test_a_doctor_feed_keeps_its_bytes_when_only_other_doctors_shifts_change(
     save_version(session, seasons, FIRST)
     publish_at(session, T0)
     alpha, bravo = feed_document(session, ALPHA), feed_document(session, BRAVO)
-    save_version(session, seasons, [*FIRST, ("dr-bravo", WINTER)])
+    save_version(session, seasons, [*FIRST, ("dr-bravo", SUMMER)])
     done = publish_at(session, T0 + timedelta(days=2))
     assert feed_document(session, ALPHA) == alpha
     assert feed_document(session, BRAVO) != bravo
@@ -260,3 +261,40 @@ def test_derived_feed_secret_has_the_shape_of_a_token_and_depends_on_the_generat
     assert len(first) == 32 and first != second
     assert derive_feed_secret(link, "d", 0) == first
     assert derive_feed_secret("B" * 32, "d", 0) != first
+
+
+def _away(session: Session, doctor: str, day: date) -> None:
+    """The doctor declares an absence on `day` after the versions were made."""
+    session.add(DateAway(doctor_id=doctor, period_id=PERIOD, first=day, last=day))
+    session.commit()
+
+
+def test_a_version_breaking_a_rule_of_the_period_as_it_stands_is_not_published(
+    session: Session, seasons: Problem
+) -> None:
+    save_version(session, seasons, FIRST)
+    publish_at(session, T0)
+    feeds = {key: body(session, key) for key in (ALPHA, BRAVO)}
+    save_version(session, seasons, FIRST[:2])  # drops dr-bravo's night and the winter shifts
+    _away(session, "dr-alpha", date(2026, 8, 4))  # ...but dr-alpha is now away on SUMMER
+    with pytest.raises(BreaksHardRules) as refused:
+        publish(session, PERIOD, now=T0 + timedelta(days=1), version=2)
+    session.rollback()
+    assert [(v.rule, v.doctor, v.slots) for v in refused.value.violations] == [
+        (Rule.DATES_AWAY, "dr-alpha", (SUMMER,))]
+    assert "plan again" in str(refused.value)
+    # Nothing changed: version 1 stays published, every feed keeps its bytes.
+    assert [(v.number, v.status) for v in rota_versions(session, PERIOD)] == [
+        (1, RotaStatus.PUBLISHED), (2, RotaStatus.DRAFT)]
+    assert {key: body(session, key) for key in (ALPHA, BRAVO)} == feeds
+
+
+def test_the_published_version_breaking_a_rule_now_can_still_be_refreshed(
+    session: Session, seasons: Problem
+) -> None:
+    """Publishing the version already published only refreshes its feeds (a site's new
+    address...): its rota does not change, so a rule it now breaks does not stop that."""
+    save_version(session, seasons, FIRST)
+    publish_at(session, T0)
+    _away(session, "dr-alpha", date(2026, 8, 4))
+    assert publish_at(session, T0 + timedelta(days=1), version=1).version == 1

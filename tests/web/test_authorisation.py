@@ -27,8 +27,9 @@ from scheduler.api import ROUTERS
 from scheduler.collection.coordinators import issue_coordinator_link
 from scheduler.collection.invitations import invite, revoke
 from scheduler.domain.enums import Role, TokenKind
+from scheduler.domain.problem import Answer
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.models import Account, AccountSite, SiteRow
+from scheduler.models import Account, AccountSite, Availability, SiteRow
 from scheduler.planning.jobs import request_cancel, request_job
 from scheduler.publication.links import doctor_feed_secret
 from scheduler.publication.publish import publish
@@ -93,6 +94,10 @@ def world(engine: Engine, session: Session) -> Iterator[World]:
     gp, other_gp = (i.url.rsplit("/", 1)[1] for i in (anne, bruno))
     coordinator = issue_coordinator_link(session, "cpts-val", now=NOW, base_url=BASE_URL,
                                          period_id=PERIOD).rsplit("/", 1)[1]
+    # She offered the slot she holds (a row as her form would store it, her answers' revision
+    # left alone): a rota breaking a rule is not publishable.
+    session.add(Availability(period_id=PERIOD, doctor_id="dr-anne", slot_id=problem.slots[0].id,
+                             answer=Answer.AVAILABLE))
     rota = Rota(status=SolveStatus.OPTIMAL,
                 assignments=[Assignment(doctor="dr-anne", slot=problem.slots[0].id)])
     version = save_rota(session, PERIOD, problem, rota)

@@ -20,7 +20,11 @@ from sqlmodel import Session, update
 from scheduler.collection.answers import stored_answers
 from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.problem import Answer
+from scheduler.domain.rota import Assignment, Rota, SolveStatus
 from scheduler.models import TensionPeriod
+from scheduler.publication.publish import publish
+from scheduler.storage.problems import problem_from_db
+from scheduler.storage.rotas import save_rota
 from scheduler.web.csrf import FIELD
 from tests.support.collection import NOW, PERIOD, link_secret, load_period, set_clock
 from tests.support.dump import dump
@@ -131,13 +135,28 @@ def test_dates_away_contradicting_offered_slots_are_said_on_save(
     assert "Ils ne vous seront pas attribués" in page
 
 
-def test_once_published_the_form_and_the_shifts_page_link_to_each_other(
+def test_the_form_and_the_shifts_page_link_to_each_other_before_and_after_publication(
         anne: tuple[TestClient, str], engine: Engine) -> None:
+    """The form is the one link a GP gets: it always leads to their shifts and calendar
+    subscription, saying whether the rota is published yet (a version published from the
+    manager's pages, or the period marked published)."""
     client, path = anne
-    assert f'href="{path}/agenda"' not in client.get(path).text
+    before = html.unescape(client.get(path).text)
+    assert f'href="{path}/agenda"' in before and "pas encore publié" in before
+    with Session(engine) as session:
+        problem = problem_from_db(session, PERIOD)
+        slot = next(s.id for s in problem.slots
+                    if s.id in problem.doctor_by_id()["dr-bruno"].availability)
+        save_rota(session, PERIOD, problem, Rota(status=SolveStatus.FEASIBLE, assignments=[
+            Assignment(doctor="dr-bruno", slot=slot)]))
+        session.commit()
+        publish(session, PERIOD, now=NOW)
+        session.commit()
+    after = html.unescape(client.get(path).text)
+    assert f'href="{path}/agenda"' in after and "Le planning est publié" in after
+    assert f'href="{path}"' in client.get(f"{path}/agenda").text
     with Session(engine) as session:
         session.exec(update(TensionPeriod).where(TensionPeriod.id == PERIOD).values(
             status=PeriodStatus.PUBLISHED))
         session.commit()
-    assert f'href="{path}/agenda"' in client.get(path).text
-    assert f'href="{path}"' in client.get(f"{path}/agenda").text
+    assert "Le planning est publié" in html.unescape(client.get(path).text)

@@ -22,12 +22,12 @@ from sqlmodel import Session
 
 from scheduler.access.accounts import create_account
 from scheduler.access.credentials import open_session
-from scheduler.domain.enums import JobState, Role
+from scheduler.domain.enums import JobState, Role, RotaStatus
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
-from scheduler.models import PinRow, TensionPeriod
+from scheduler.models import DateAway, PinRow, TensionPeriod
 from scheduler.planning.jobs import claim, finish, request_job
 from scheduler.storage.problems import problem_from_db
-from scheduler.storage.rotas import save_rota
+from scheduler.storage.rotas import rota_versions, save_rota
 from scheduler.web.auth import SESSION_COOKIE
 from scheduler.web.csrf import FIELD
 from tests.support.collection import NOW, PERIOD, load_period, set_clock
@@ -238,3 +238,21 @@ def test_a_failed_job_says_why_in_french(browser: Browser, engine: Engine, statu
     assert "hard rules" not in page.split("Journal")[0]  # the English error stays out
     listed = html.unescape(browser.client.get(f"/periodes/{PERIOD}").text)
     assert "pas de planning (voir le calcul)" in listed and "['" not in listed
+
+
+def test_a_version_breaking_a_rule_now_says_which_and_is_not_published(
+        browser: Browser, session: Session) -> None:
+    """Dr Bruno declares an absence on one of his evenings after version 1 was made: its page
+    names the broken rule in French, and publishing it is refused with the same words."""
+    session.add(DateAway(doctor_id="dr-bruno", period_id=PERIOD, first=date(2027, 7, 5),
+                         last=date(2027, 7, 5)))
+    session.commit()
+    line = "Dr Bruno Petit — lundi 5 juillet, 20:00–24:00 : le médecin est absent à cette date"
+    page = html.unescape(browser.client.get(f"/periodes/{PERIOD}/versions/1").text)
+    assert line in page and "il ne peut pas être publié" in page
+    refused = browser.post(f"/periodes/{PERIOD}/versions/1/publier", {"confirme": "oui"})
+    assert refused.status_code == 409
+    text = html.unescape(refused.text)
+    assert "La version 1 ne peut pas être publiée" in text and line in text
+    session.expire_all()
+    assert [v.status for v in rota_versions(session, PERIOD)] == [RotaStatus.DRAFT]

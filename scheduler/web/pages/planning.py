@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date
-from scheduler.engine.explain_fr import conflicts_fr
+from scheduler.engine.explain_fr import conflicts_fr, violation_fr
 from scheduler.models import SolveJob
 from scheduler.planning.job_words import STAGE_FR, log_line_fr
 from scheduler.planning.jobs import (
@@ -41,7 +41,7 @@ from scheduler.planning.review import (
     load_bars,
     review,
 )
-from scheduler.publication.publish import NotPublishable, publish
+from scheduler.publication.publish import BreaksHardRules, NotPublishable, publish
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import rota_versions
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep, released
@@ -229,6 +229,12 @@ def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPage
     try:
         publish(session, period.id, now=now, version=number, contact=settings.ed_contact)
         session.commit()
+    except BreaksHardRules as exc:
+        session.rollback()
+        problem = problem_from_db(session, period.id)
+        return page(request, "publish_refused.html", status_code=409,
+                    title="Publication impossible", period=period, number=number,
+                    lines=[violation_fr(problem, v) for v in exc.violations])
     except NotPublishable:
         session.rollback()
         return page(request, "error.html", status_code=409, title="Publication impossible",
