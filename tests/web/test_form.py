@@ -192,6 +192,16 @@ def test_bad_input_gets_french_field_messages_and_nothing_is_written(
     assert stored is not None and stored.availability == {} and stored.max_shifts is None
 
 
+def test_a_cap_too_high_is_refused_naming_the_range_and_a_huge_one_too(
+    client: TestClient, anne: str
+) -> None:
+    """100000 is a whole number: the message gives the range, not "a whole number"."""
+    html = save(client, anne, max_shifts="100000",  # type: ignore[attr-defined]
+                max_shifts_per_week="1" + "0" * 40).text
+    assert 'id="max_shifts-erreur">Indiquez un nombre entre 1 et 200' in html
+    assert 'id="max_shifts_per_week-erreur">Ce nombre est bien trop grand' in html
+
+
 def test_half_filled_date_away_names_the_missing_date(client: TestClient, anne: str) -> None:
     response = save(client, anne, **{"away-0-first": "2027-07-10"})
     assert response.status_code == 422  # type: ignore[attr-defined]

@@ -266,9 +266,13 @@ def _cap(text: str, name: str, errors: dict[str, str]) -> int | None:
     if not text:
         return None
     # ASCII digits only: "²".isdigit() is true, and a 5,000-digit number is no cap.
-    if not re.fullmatch(r"[0-9]{1,4}", text):
+    if not re.fullmatch(r"[0-9]+", text):
         errors[name] = "Indiquez un nombre entier, ou laissez vide."
         return None
+    if len(text) > 9:
+        errors[name] = "Ce nombre est bien trop grand : laissez vide pour ne rien limiter."
+        return None
+    # (Out of range, the answers' own check names the range: `answers._cap_problems`.)
     return int(text)
 
 
