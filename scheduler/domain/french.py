@@ -57,6 +57,13 @@ def moment(value: datetime, timezone: str) -> str:
     return f"{long_date(local.date())} à {clock(local)}"
 
 
+def numeric_moment(value: datetime, timezone: str, *, year: bool = True) -> str:
+    """«05/07/2027 14:32» (or «05/07 14:32» without the year) in the given time zone: the
+    manager's tables, in the period's local time (the server's clock is UTC)."""
+    return value.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M" if year
+                                                         else "%d/%m %H:%M")
+
+
 #: French names of the skills a slot may require (scenario files use the English codes).
 SKILLS = {"paediatrics": "pédiatrie", "sutures": "sutures", "gynaecology": "gynécologie",
           "geriatrics": "gériatrie", "radiology": "radiologie"}

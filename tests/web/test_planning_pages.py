@@ -11,7 +11,8 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import openpyxl
@@ -256,3 +257,17 @@ def test_a_version_breaking_a_rule_now_says_which_and_is_not_published(
     assert "La version 1 ne peut pas être publiée" in text and line in text
     session.expire_all()
     assert [v.status for v in rota_versions(session, PERIOD)] == [RotaStatus.DRAFT]
+
+
+def test_the_versions_and_jobs_are_dated_in_the_periods_local_time(
+        browser: Browser, session: Session) -> None:
+    """The server's clock is UTC; the manager reads Paris time (the period's time zone)."""
+    assert browser.post(f"/periodes/{PERIOD}/calculs", {"duree": "20"}).status_code == 303
+    (version,) = rota_versions(session, PERIOD)
+    page = browser.client.get(f"/periodes/{PERIOD}").text
+    paris = ZoneInfo("Europe/Paris")
+    assert version.created_at.astimezone(paris).strftime("%d/%m/%Y %H:%M") in page
+    assert version.created_at.astimezone(UTC).strftime("%d/%m/%Y %H:%M") not in page
+    # The job was requested at the app's clock, NOW.
+    assert NOW.astimezone(paris).strftime("%d/%m/%Y %H:%M") in page
+    assert NOW.astimezone(UTC).strftime("%d/%m/%Y %H:%M") not in page

@@ -21,6 +21,7 @@ from scheduler.collection.invitations import (
     send_invitations,
 )
 from scheduler.domain.errors import InputError
+from scheduler.domain.french import numeric_moment
 from scheduler.domain.text import text_problem
 from scheduler.models import DoctorPeriod, DoctorRow, Organisation
 from scheduler.web.api.invitations import CONFIRM_ABOVE
@@ -31,8 +32,8 @@ from scheduler.web.templating import page
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _short(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%d/%m %H:%M") if moment is not None else "—"
+def _short(moment: datetime | None, timezone: str) -> str:
+    return numeric_moment(moment, timezone, year=False) if moment is not None else "—"
 
 
 @router.get("/periodes/{period_id}/invitations", response_class=HTMLResponse)
@@ -42,13 +43,14 @@ def invitations_page(request: Request, period: PeriodPageDep, session: SessionDe
     within = reachable_doctors(session, reach_of(session, account))
     organisations = {o.id: o.name for o in session.exec(select(Organisation))}
     statuses = answer_statuses(session, period.id)
+    tz = period.timezone
     taking_part = {s.doctor_id for s in statuses}
     others = [d for d in session.exec(select(DoctorRow).order_by(col(DoctorRow.name)))
               if d.id not in taking_part and (within is None or d.id in within)]
     rows = [{"id": s.doctor_id, "name": s.name,
              "organisation": organisations.get(s.organisation_id or "", "—"),
-             "invited": _short(s.invited_at), "emailed": _short(s.emailed_at),
-             "email_error": s.email_error, "answered": _short(s.answered_at),
+             "invited": _short(s.invited_at, tz), "emailed": _short(s.emailed_at, tz),
+             "email_error": s.email_error, "answered": _short(s.answered_at, tz),
              "offered": s.offered} for s in statuses]
     imported = request.query_params.get("importes", "")
     return page(request, "invitations.html", title=f"Invitations — {period.name}",

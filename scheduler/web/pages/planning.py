@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from scheduler.domain.enums import JobState, RotaStatus
-from scheduler.domain.french import long_date
+from scheduler.domain.french import long_date, numeric_moment
 from scheduler.engine.explain_fr import conflicts_fr, violation_fr
 from scheduler.models import SolveJob
 from scheduler.planning.job_words import STAGE_FR, log_line_fr
@@ -71,15 +71,16 @@ VERSION_FR = {RotaStatus.DRAFT: "brouillon", RotaStatus.PUBLISHED: "publiée",
 
 
 
-def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta,
+def _job_view(session: Session, job: SolveJob, now: datetime, stale: timedelta, timezone: str,
               detailed: bool = False) -> dict[str, Any]:
-    """A job as the pages show it; `detailed` (the job's own page) explains a failure."""
+    """A job as the pages show it, its times in `timezone` (the period's); `detailed` (the
+    job's own page) explains a failure."""
     state = shown_state(job, now, stale)
     progress = job.progress or {}
     return {
         "id": job.id, "state": state.value, "state_fr": JOB_STATE_FR[state],
         "finished": state.finished, "requested_by": job.requested_by,
-        "requested_at": job.requested_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+        "requested_at": numeric_moment(job.requested_at, timezone),
         "time_limit": f"{job.time_limit_seconds:g}", "attempts": job.attempts,
         "cancel_requested": job.cancel_requested,
         "stage": STAGE_FR.get(progress.get("stage", ""), progress.get("stage", "")),
@@ -116,7 +117,7 @@ def period_page(request: Request, period: PeriodPageDep, session: SessionDep,
     jobs, _total = period_jobs(session, period.id, limit=10, offset=0)
     versions = [{"number": v.number, "status": VERSION_FR[v.status],
                  "published": v.status is RotaStatus.PUBLISHED,
-                 "created": v.created_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+                 "created": numeric_moment(v.created_at, period.timezone),
                  "uncovered": (v.statistics.get("metrics") or {}).get("uncovered_seats"),
                  "assigned": (v.statistics.get("metrics") or {}).get("covered_seats")}
                 for v in reversed(rota_versions(session, period.id))]
@@ -129,7 +130,8 @@ def period_page(request: Request, period: PeriodPageDep, session: SessionDep,
                 else f"{period.hourly_rate:.2f}".replace(".", ","),
                 default_limit=min(TIME_LIMITS, key=lambda s: abs(
                     s - settings.solver_time_limit_seconds)),
-                jobs=[_job_view(session, j, now, _stale(settings)) for j in jobs])
+                jobs=[_job_view(session, j, now, _stale(settings), period.timezone)
+                      for j in jobs])
 
 
 @router.post("/periodes/{period_id}/calculs")
@@ -172,7 +174,7 @@ JobPageDep = Annotated[SolveJob, Depends(page_job)]
 def job_page(request: Request, period: PeriodPageDep, job: JobPageDep, session: SessionDep,
              settings: SettingsDep, now: NowDep) -> Response:
     """A solve job: its state and the solver's progress, live; cancel; the version it saved."""
-    view = _job_view(session, job, now, _stale(settings), detailed=True)
+    view = _job_view(session, job, now, _stale(settings), period.timezone, detailed=True)
     return page(request, "job.html", title=f"Calcul n° {job.id} — {period.name}",
                 period=period, job=view)
 
