@@ -142,11 +142,15 @@ def violation_fr(problem: Problem, violation: Violation) -> str:
     doctor = problem.doctor_by_id().get(violation.doctor)
     name = (doctor.name or doctor.id) if doctor is not None else violation.doctor
     rule = violation.rule
+    slot_ids = violation.slots
     if rule in CAP_FR:
         why = f"au-delà de {CAP_FR[rule]}"
+        slot_ids = ()  # (the checker gives every shift of the doctor: the cap is the news)
     elif rule in RULE_FR:
         why = f"règle « {RULE_FR[rule]} » non respectée"
+    elif rule is Rule.SEATS:
+        why = "plus de médecins que de places sur le créneau"
     else:
         why = PINNED_FR.get(rule, "médecin ou créneau inconnu")
-    slots = " ; ".join(slot_fr(problem, slot) for slot in violation.slots)
-    return f"{name}{' — ' + slots if slots else ''} : {why}"
+    where = " ; ".join(slot_fr(problem, slot) for slot in slot_ids)
+    return " — ".join(part for part in (name, where) if part) + f" : {why}"

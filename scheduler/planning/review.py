@@ -142,7 +142,8 @@ def review(session: Session, version: RotaVersion) -> Review:
         justified_complaints=len(checker.justified_complaints(pairs)),
         hard_rule_violations=sum(1 for v in violations if v.rule not in DECISIONS),
         decisions_not_followed=sum(1 for v in violations if v.rule in DECISIONS),
-        violations=[violation_fr(problem, v) for v in violations if v.rule not in DECISIONS],
+        violations=list(dict.fromkeys(violation_fr(problem, v) for v in violations
+                                      if v.rule not in DECISIONS)),
         changes=_changes(problem, version.statistics.get("changes"), names),
     )
 

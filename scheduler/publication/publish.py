@@ -94,17 +94,14 @@ def publish(
                              "(contradictory hard data): fix the data and plan again")
     problem = problem_from_db(session, period_id)
     assignments = version_rota(session, chosen)
-    if chosen.status != RotaStatus.PUBLISHED:
-        # (The version already published is only refreshed: its rota stays as it is.)
-        broken = [v for v in RotaChecker(problem).violations((a.doctor, a.slot)
-                                                             for a in assignments)
-                  if v.rule not in _DECISIONS]
-        if broken:
-            first = broken[0]
-            raise BreaksHardRules(
-                f"rota version {chosen.number} of {period_id!r} breaks {len(broken)} hard "
-                f"rule(s) of the period as it stands (first: {first.rule.value}, doctor "
-                f"{first.doctor}, {', '.join(first.slots)}): plan again", broken)
+    # (The version already published is only refreshed: its rota stays as it is.)
+    if chosen.status != RotaStatus.PUBLISHED and (broken := _broken(problem, assignments)):
+        raise BreaksHardRules(
+            f"rota version {chosen.number} of {period_id!r} breaks hard rules of the period "
+            "as it stands: "
+            + "; ".join(f"{v.rule.value} ({', '.join(filter(None, (v.doctor, *v.slots)))})"
+                        for v in broken)
+            + ": plan again", broken)
     stamp = _next_stamp(session, now)
     for other in rota_versions(session, period_id):
         if other.status == RotaStatus.PUBLISHED and other.id != chosen.id:
@@ -121,6 +118,19 @@ def publish(
     session.flush()
     return Publication(period_id=period_id, version=chosen.number, stamp=stamp, added=added,
                        changed=changed, removed=removed, feeds=keys, changed_feeds=changed_feeds)
+
+
+def broken_rules(session: Session, version: RotaVersion) -> list[Violation]:
+    """The hard rules `version`'s rota breaks on its period as stored now (pins and removals
+    decided since aside): what stops `publish` unless it is the version published. Empty
+    when it breaks none."""
+    return _broken(problem_from_db(session, version.period_id), version_rota(session, version))
+
+
+def _broken(problem: Problem, assignments: list[Assignment]) -> list[Violation]:
+    checker = RotaChecker(problem)
+    return [v for v in checker.violations((a.doctor, a.slot) for a in assignments)
+            if v.rule not in _DECISIONS]
 
 
 def _serialise_publications(session: Session) -> None:

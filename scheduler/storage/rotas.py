@@ -77,6 +77,15 @@ def rota_versions(session: Session, period_id: str) -> list[RotaVersion]:
     )
 
 
+def has_published_version(session: Session, period_id: str) -> bool:
+    """Whether the period has a published rota version (one indexed lookup, no rows loaded:
+    the GP form asks on every display)."""
+    return session.exec(
+        select(RotaVersion.id).where(RotaVersion.period_id == period_id,
+                                     RotaVersion.status == RotaStatus.PUBLISHED).limit(1)
+    ).first() is not None
+
+
 def rota_version(session: Session, period_id: str, number: int | None = None) -> RotaVersion:
     """The period's version `number` (default: the latest). Raises UnknownPeriod or
     UnknownVersion (its message lists the numbers the period has)."""

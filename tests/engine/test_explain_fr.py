@@ -8,8 +8,9 @@ from datetime import date
 
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment
+from scheduler.engine.checker import RotaChecker
 from scheduler.engine.explain import explain_uncovered, uncovered_reasons
-from scheduler.engine.explain_fr import conflicts_fr, reason_fr
+from scheduler.engine.explain_fr import conflicts_fr, reason_fr, violation_fr
 from tests.support.factories import doctor, problem, slot
 
 
@@ -94,3 +95,19 @@ def test_without_a_pinned_conflict_the_general_cause_is_given() -> None:
     p = problem([slot("s1", "2027-07-05T20:00")], [doctor("a", ["s1"])])
     assert conflicts_fr(p, "infeasible")[0].startswith("Aucun planning ne respecte toutes")
     assert conflicts_fr(p, "unknown")[0].startswith("Aucun planning trouvé dans le temps")
+
+
+def test_broken_rules_in_french_name_the_doctor_the_slot_and_the_rule() -> None:
+    """What a version breaks as the period stands (`violation_fr`): a seat rule has no doctor,
+    a cap names no shifts (the checker gives them all), a pair rule names its slot."""
+    away = ((date(2027, 7, 5), date(2027, 7, 5)),)
+    slots = [slot("s1", "2027-07-05T20:00"), slot("s2", "2027-07-06T20:00")]
+    p = problem(slots, [doctor("a", ["s1", "s2"], away=away, max_shifts=1),
+                        doctor("b", ["s2"])])
+    lines = {violation_fr(p, v)
+             for v in RotaChecker(p).violations([("a", "s1"), ("a", "s2"), ("b", "s2")])}
+    assert lines == {
+        "Dr a — lundi 5 juillet, 20:00–24:00 : le médecin est absent à cette date",
+        "Dr a : au-delà de son maximum de gardes sur la période",
+        "mardi 6 juillet, 20:00–24:00 : plus de médecins que de places sur le créneau",
+    }

@@ -251,10 +251,12 @@ def test_a_version_breaking_a_rule_now_says_which_and_is_not_published(
     line = "Dr Bruno Petit — lundi 5 juillet, 20:00–24:00 : le médecin est absent à cette date"
     page = html.unescape(browser.client.get(f"/periodes/{PERIOD}/versions/1").text)
     assert line in page and "il ne peut pas être publié" in page
-    refused = browser.post(f"/periodes/{PERIOD}/versions/1/publier", {"confirme": "oui"})
-    assert refused.status_code == 409
-    text = html.unescape(refused.text)
-    assert "La version 1 ne peut pas être publiée" in text and line in text
+    # Refused at once, before the confirmation the deadline would ask for; and confirmed too.
+    for fields in ({}, {"confirme": "oui"}):
+        refused = browser.post(f"/periodes/{PERIOD}/versions/1/publier", fields)
+        assert refused.status_code == 409
+        text = html.unescape(refused.text)
+        assert "La version 1 ne peut pas être publiée" in text and line in text
     session.expire_all()
     assert [v.status for v in rota_versions(session, PERIOD)] == [RotaStatus.DRAFT]
 

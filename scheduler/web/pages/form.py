@@ -28,11 +28,11 @@ from scheduler.collection.answers import (
     summarise,
 )
 from scheduler.collection.invitations import DoctorLink, open_doctor_link
-from scheduler.domain.enums import PeriodStatus, RotaStatus
+from scheduler.domain.enums import PeriodStatus
 from scheduler.domain.french import long_date, moment, plural, slot_hours, weekday_date
 from scheduler.models import DoctorPeriod
 from scheduler.storage.periods import period_sites, period_slots
-from scheduler.storage.rotas import rota_versions
+from scheduler.storage.rotas import has_published_version
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep
 from scheduler.web.pages.form_view import (
     CHOICE_LABELS,
@@ -197,8 +197,8 @@ def _render(request: Request, session: SessionDep, link: DoctorLink, state: Form
         open=is_open,
         closed_by_deadline=(end := deadline_end(period)) is not None and now >= end,
         # (A version published from the manager's pages leaves the period's status alone.)
-        published=period.status == PeriodStatus.PUBLISHED or any(
-            v.status is RotaStatus.PUBLISHED for v in rota_versions(session, period.id)),
+        published=period.status == PeriodStatus.PUBLISHED
+        or has_published_version(session, period.id),
         weeks=weeks, choice_labels=CHOICE_LABELS,
         quick_actions=quick_actions(slots, period.timezone),
         state=state, errors=errors, error_items=error_items(errors, weeks),

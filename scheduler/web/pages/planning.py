@@ -21,8 +21,9 @@ from sqlmodel import Session
 
 from scheduler.domain.enums import JobState, RotaStatus
 from scheduler.domain.french import long_date, numeric_moment
+from scheduler.engine.checker import Violation
 from scheduler.engine.explain_fr import conflicts_fr, violation_fr
-from scheduler.models import SolveJob
+from scheduler.models import SolveJob, TensionPeriod
 from scheduler.planning.job_words import STAGE_FR, log_line_fr
 from scheduler.planning.jobs import (
     JobBusy,
@@ -41,7 +42,12 @@ from scheduler.planning.review import (
     load_bars,
     review,
 )
-from scheduler.publication.publish import BreaksHardRules, NotPublishable, publish
+from scheduler.publication.publish import (
+    BreaksHardRules,
+    NotPublishable,
+    broken_rules,
+    publish,
+)
 from scheduler.storage.problems import problem_from_db
 from scheduler.storage.rotas import rota_versions
 from scheduler.web.deps import FieldsDep, NowDep, SessionDep, SettingsDep, released
@@ -209,6 +215,15 @@ def version_page(request: Request, period: PeriodPageDep, chosen: VersionPageDep
                 chart={"name": CHART_NAME_WIDTH, "bar": CHART_BAR_WIDTH, "row": CHART_ROW})
 
 
+def _refused(request: Request, session: Session, period: TensionPeriod, number: int,
+             violations: list[Violation]) -> Response:
+    """The refusal to publish a version breaking hard rules, each named in French."""
+    problem = problem_from_db(session, period.id)
+    return page(request, "publish_refused.html", status_code=409,
+                title="Publication impossible", period=period, number=number,
+                lines=list(dict.fromkeys(violation_fr(problem, v) for v in violations)))
+
+
 @router.post("/periodes/{period_id}/versions/{number}/publier", response_class=HTMLResponse)
 def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPageDep,
                     session: SessionDep, settings: SettingsDep, now: NowDep,
@@ -216,6 +231,8 @@ def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPage
     """Publish a version. Before the answers' deadline, or when a newer draft exists, first
     ask for confirmation (the same form again, confirmed)."""
     number, versions = chosen.number, rota_versions(session, period.id)
+    if chosen.status is not RotaStatus.PUBLISHED and (broken := broken_rules(session, chosen)):
+        return _refused(request, session, period, number, broken)  # (before any confirming)
     warnings = []
     deadline = period.availability_deadline
     if deadline is not None and now.date() <= deadline:
@@ -231,12 +248,9 @@ def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPage
     try:
         publish(session, period.id, now=now, version=number, contact=settings.ed_contact)
         session.commit()
-    except BreaksHardRules as exc:
+    except BreaksHardRules as exc:  # (the period changed since the check above)
         session.rollback()
-        problem = problem_from_db(session, period.id)
-        return page(request, "publish_refused.html", status_code=409,
-                    title="Publication impossible", period=period, number=number,
-                    lines=[violation_fr(problem, v) for v in exc.violations])
+        return _refused(request, session, period, number, exc.violations)
     except NotPublishable:
         session.rollback()
         return page(request, "error.html", status_code=409, title="Publication impossible",
