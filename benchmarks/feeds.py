@@ -41,6 +41,7 @@ from scheduler.api import create_app
 from scheduler.domain.enums import TokenKind
 from scheduler.domain.problem import Problem
 from scheduler.domain.rota import Assignment, Rota, SolveStatus
+from scheduler.engine.greedy import greedy_rota as engine_greedy_rota
 from scheduler.publication.publish import publish
 from scheduler.scenario.inputs import read_input
 from scheduler.storage import tokens
@@ -89,16 +90,9 @@ class Result:
 # Set-up: a published rota in a fresh database -----------------------------------------------
 
 def greedy_rota(problem: Problem) -> list[Assignment]:
-    """Each seat to the least-loaded doctor available for it (rules ignored: feeds only)."""
-    load: Counter[str] = Counter()
-    assignments = []
-    for slot in problem.slots:
-        offered = sorted((d.id for d in problem.doctors if slot.id in d.availability),
-                         key=lambda d: (load[d], d))
-        for doctor in offered[: slot.seats]:
-            load[doctor] += 1
-            assignments.append(Assignment(doctor=doctor, slot=slot.id))
-    return assignments
+    """A quick rota keeping every hard rule (the engine's greedy one, `engine.greedy`; no
+    solve needed to serve feeds, and publishing refuses a rota breaking a rule)."""
+    return [Assignment(doctor=d, slot=s) for d, s in sorted(engine_greedy_rota(problem))]
 
 
 def prepare(database_url: str, scenario: Path) -> str:
