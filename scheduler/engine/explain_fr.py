@@ -105,13 +105,8 @@ def conflicts_fr(problem: Problem, status: str) -> list[str]:
                  for r in conflict.records if r.startswith("slot ")]
         name = doctors[who[0]].name if who and who[0] in doctors else (who[0] if who else "")
         rule = conflict.rule
-        if rule in CAP_FR:
-            why = f"au-delà de {CAP_FR[rule]}"
-        elif rule in RULE_FR:
-            why = f"règle « {RULE_FR[rule]} » non respectée"
-        else:
-            why = PINNED_FR.get(rule, "nomme un médecin ou un créneau inconnu") \
-                if rule is not None else "se contredit"
+        why = _broken_fr(rule, unknown="nomme un médecin ou un créneau inconnu") \
+            if rule is not None else "se contredit"
         if rule is Rule.SEATS:
             slot_ids = [r.removeprefix("slot ") for r in conflict.records]
             pinned = [doctors[p.doctor].name if p.doctor in doctors else p.doctor
@@ -142,15 +137,19 @@ def violation_fr(problem: Problem, violation: Violation) -> str:
     doctor = problem.doctor_by_id().get(violation.doctor)
     name = (doctor.name or doctor.id) if doctor is not None else violation.doctor
     rule = violation.rule
-    slot_ids = violation.slots
-    if rule in CAP_FR:
-        why = f"au-delà de {CAP_FR[rule]}"
-        slot_ids = ()  # (the checker gives every shift of the doctor: the cap is the news)
-    elif rule in RULE_FR:
-        why = f"règle « {RULE_FR[rule]} » non respectée"
-    elif rule is Rule.SEATS:
-        why = "plus de médecins que de places sur le créneau"
-    else:
-        why = PINNED_FR.get(rule, "médecin ou créneau inconnu")
+    # (For a cap the checker gives every shift of the doctor: the cap is the news.)
+    slot_ids = () if rule in CAP_FR else violation.slots
+    why = "plus de médecins que de places sur le créneau" if rule is Rule.SEATS \
+        else _broken_fr(rule, unknown="médecin ou créneau inconnu")
     where = " ; ".join(slot_fr(problem, slot) for slot in slot_ids)
     return " — ".join(part for part in (name, where) if part) + f" : {why}"
+
+
+def _broken_fr(rule: Rule, *, unknown: str) -> str:
+    """What breaking `rule` means, in French: a cap exceeded, a rule not kept, or a per-pair
+    rule in the pinned conflicts' words (`unknown` for the rest)."""
+    if rule in CAP_FR:
+        return f"au-delà de {CAP_FR[rule]}"
+    if rule in RULE_FR:
+        return f"règle « {RULE_FR[rule]} » non respectée"
+    return PINNED_FR.get(rule, unknown)

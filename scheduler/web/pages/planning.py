@@ -229,10 +229,9 @@ def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPage
                     session: SessionDep, settings: SettingsDep, now: NowDep,
                     fields: FieldsDep) -> Response:
     """Publish a version. Before the answers' deadline, or when a newer draft exists, first
-    ask for confirmation (the same form again, confirmed)."""
+    ask for confirmation (the same form again, confirmed); a version breaking hard rules is
+    refused before that (`publish` checks them otherwise: once either way)."""
     number, versions = chosen.number, rota_versions(session, period.id)
-    if chosen.status is not RotaStatus.PUBLISHED and (broken := broken_rules(session, chosen)):
-        return _refused(request, session, period, number, broken)  # (before any confirming)
     warnings = []
     deadline = period.availability_deadline
     if deadline is not None and now.date() <= deadline:
@@ -243,12 +242,15 @@ def publish_version(request: Request, period: PeriodPageDep, chosen: VersionPage
         warnings.append(f"Une version plus récente existe (version {max(newer)}) : c'est la "
                         f"version {number} qui sera publiée.")
     if warnings and dict(fields).get("confirme") != "oui":
+        if chosen.status is not RotaStatus.PUBLISHED \
+                and (broken := broken_rules(session, chosen)):
+            return _refused(request, session, period, number, broken)
         return page(request, "publish_confirm.html", title="Confirmer la publication",
                     period=period, number=number, warnings=warnings)
     try:
         publish(session, period.id, now=now, version=number, contact=settings.ed_contact)
         session.commit()
-    except BreaksHardRules as exc:  # (the period changed since the check above)
+    except BreaksHardRules as exc:
         session.rollback()
         return _refused(request, session, period, number, exc.violations)
     except NotPublishable:
